@@ -1,0 +1,121 @@
+//! L008 tiers-not-covering and L013 unreachable-tier.
+//!
+//! Tiers are read from the top; the first whose threshold the score meets
+//! gives the label. Without `otherwise`, a score below the lowest threshold
+//! gets no tier at all (L008). A tier whose scores are all taken by earlier
+//! tiers, or that lies above the highest score possible, is never given (L013).
+
+use super::LintContext;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::ScoreId;
+use crate::syntax::ast::CmpOp;
+
+fn fmt(x: f64) -> String {
+    crate::check::resolve::format_number(x)
+}
+
+pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
+    for (i, score) in cx.model.scores.iter().enumerate() {
+        let Some(tiers) = &score.tiers else { continue };
+        let range = cx.ranges.score(ScoreId(i as u32), 0);
+        // The lowest score taken so far: (threshold, included).
+        let mut taken: Option<(f64, bool)> = None;
+        let mut otherwise_seen = false;
+        for tier in &tiers.tiers {
+            if otherwise_seen {
+                out.push(
+                    Diagnostic::new(
+                        Code::L013,
+                        tier.loc.file,
+                        tier.loc.span,
+                        format!("the tier `{}` comes after `otherwise`", tier.label),
+                    )
+                    .label("never given")
+                    .help("put `otherwise` last"),
+                );
+                continue;
+            }
+            match tier.threshold {
+                None => {
+                    otherwise_seen = true;
+                    let reachable = match taken {
+                        None => true,
+                        Some((t, included)) => range.lo < t || (range.lo == t && !included),
+                    };
+                    if !reachable {
+                        out.push(
+                            Diagnostic::new(
+                                Code::L013,
+                                tier.loc.file,
+                                tier.loc.span,
+                                format!("`{}` can never score below {}", score.name, fmt(range.lo)),
+                            )
+                            .label("this tier is never given")
+                            .help("lower the thresholds above it, or remove it"),
+                        );
+                    }
+                }
+                Some((op, t)) => {
+                    let included = op != CmpOp::Gt;
+                    let empty_by_order = match taken {
+                        Some((m, m_in)) => t > m || (t == m && (m_in || !included)),
+                        None => false,
+                    };
+                    let above_max = t > range.hi || (t == range.hi && !included);
+                    if empty_by_order {
+                        out.push(
+                            Diagnostic::new(
+                                Code::L013,
+                                tier.loc.file,
+                                tier.loc.span,
+                                format!("the tier `{}` is never given: a tier above it takes every score from {}", tier.label, fmt(t)),
+                            )
+                            .label("never given")
+                            .help("order tiers from the highest threshold down"),
+                        );
+                    } else if above_max {
+                        out.push(
+                            Diagnostic::new(
+                                Code::L013,
+                                tier.loc.file,
+                                tier.loc.span,
+                                format!(
+                                    "`{}` is at most {}, so the tier `{}` is never given",
+                                    score.name,
+                                    fmt(range.hi),
+                                    tier.label
+                                ),
+                            )
+                            .label("above the highest possible score")
+                            .help("lower the threshold"),
+                        );
+                    }
+                    taken = Some(match taken {
+                        Some((m, m_in)) if m < t || (m == t && m_in) => (m, m_in),
+                        _ => (t, included),
+                    });
+                }
+            }
+        }
+        if !otherwise_seen {
+            if let Some((t, included)) = taken {
+                if range.lo < t || (range.lo == t && !included) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::L008,
+                            tiers.loc.file,
+                            tiers.loc.span,
+                            format!(
+                                "scores of `{}` below {} fall in no tier",
+                                score.name,
+                                fmt(t)
+                            ),
+                        )
+                        .label("no tier for the lowest scores")
+                        .help("end the tiers with a catch-all: `needs_improvement otherwise`"),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Checking: imports, names, types, cycles and lints over a parsed scorecard.
+//!
+//! [`check_path`] is the entry point: it reads a scorecard and its imports and
+//! returns the [`Model`] with every diagnostic found.
+
+pub mod consts;
+pub mod cycles;
+pub mod lints;
+pub mod load;
+pub mod range;
+pub mod resolve;
+
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::Model;
+use crate::source::SourceMap;
+pub use load::ReadError;
+
+/// The result of checking one scorecard.
+#[derive(Debug)]
+pub struct Checked {
+    /// The model, when the file parsed (it may still have errors).
+    pub model: Option<Model>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Checked {
+    /// The model, only if no error was found.
+    pub fn clean_model(&self) -> Option<&Model> {
+        if self.diagnostics.has_errors() {
+            None
+        } else {
+            self.model.as_ref()
+        }
+    }
+}
+
+/// Read, parse and check the scorecard at `path` (and its imports).
+pub fn check_path(path: &Path, sources: &mut SourceMap) -> Result<Checked, ReadError> {
+    let (program, mut diagnostics) = load::load(path, sources)?;
+    let model = check_program(&program, &mut diagnostics);
+    diagnostics.sort();
+    Ok(Checked { model, diagnostics })
+}
+
+/// Check a text that is not on disk (imports are resolved from the current directory).
+pub fn check_text(name: &str, text: &str, sources: &mut SourceMap) -> Checked {
+    let (file, tree, mut diagnostics) =
+        load::parse_source(sources, name, None, text.as_bytes().to_vec());
+    let mut program = load::Program {
+        root: Some(file),
+        files: Vec::new(),
+    };
+    if let Some(tree) = tree {
+        for decl in &tree.decls {
+            if let crate::syntax::ast::Decl::Import(i) = decl {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::S009,
+                        file,
+                        i.path.span,
+                        "imports need the scorecard to be a file on disk",
+                    )
+                    .label("cannot resolve this import")
+                    .help("save the scorecard to a file and check that file"),
+                );
+            }
+        }
+        program.files.push(load::Loaded {
+            file,
+            tree,
+            depth: 0,
+        });
+    }
+    let model = check_program(&program, &mut diagnostics);
+    diagnostics.sort();
+    Checked { model, diagnostics }
+}
+
+/// Resolve, order and lint a loaded program.
+pub fn check_program(program: &load::Program, diagnostics: &mut Diagnostics) -> Option<Model> {
+    program.files.first()?;
+    let (mut model, found) = resolve::Resolver::new(program).run();
+    diagnostics.extend(found);
+    let has_keyless_scores = !model.scores.is_empty() && model.contract.key.is_none();
+    if has_keyless_scores {
+        let root = program.root.unwrap_or_default();
+        let span = model.contract.loc.map_or_else(Default::default, |l| l.span);
+        diagnostics.push(
+            Diagnostic::new(
+                Code::S002,
+                root,
+                span,
+                "scores need an input block that names the key column",
+            )
+            .label(if model.contract.loc.is_some() {
+                "no `key` in this input block"
+            } else {
+                "no input block"
+            })
+            .help("declare the input: `input { key partner_id  … }`"),
+        );
+    }
+    model.order = cycles::order(&model, diagnostics);
+    let cyclic = model.order.is_empty()
+        && !(model.metrics.is_empty()
+            && model.scores.is_empty()
+            && model.segments.is_empty()
+            && model.flags.is_empty());
+    if !cyclic {
+        lints::run(&model, program, diagnostics);
+    }
+    Some(model)
+}

@@ -1,0 +1,103 @@
+//! The command line: the only module that knows clap, terminals and exit codes.
+
+mod check;
+mod explain_code;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing to report.
+    Clean = 0,
+    /// Diagnostics with errors (or warnings under `--deny warnings`), failed tests.
+    Findings = 1,
+    /// The command could not run: bad arguments, unreadable files.
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scorecard",
+    version,
+    about = "Check, run and test partner scorecards",
+    long_about = "scorecard reads `.scorecard` files — metrics, segments, weights, rubrics, \
+guardrails and intervention rules — checks them, and scores partner data with them."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, resolve, type-check and lint scorecards.
+    Check(check::CheckArgs),
+    /// Print the documentation of a diagnostic code (or list every code).
+    ExplainCode(explain_code::ExplainCodeArgs),
+}
+
+/// Output formats for diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// miette's graphical report (colour on a terminal unless NO_COLOR is set).
+    Human,
+    /// A JSON array, one object per diagnostic.
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// Warnings that `--deny` can turn into failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+/// Whether to use colour on standard output.
+pub fn stdout_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Run the command line; the library's whole behaviour behind `main`.
+pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Clean
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::ExplainCode(args) => explain_code::run(&args),
+    }
+}
+
+/// Write to standard output, ignoring a closed pipe (`scorecard check | head`).
+pub fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Report a problem that stops the command (exit code 2).
+pub fn fail(message: &str) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Usage
+}

@@ -1,0 +1,174 @@
+//! Reading only the column names of a data file, for `check --data`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// The formats data files come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFormat {
+    Csv,
+    Json,
+    Ndjson,
+}
+
+impl DataFormat {
+    /// The format a file's extension names (CSV when unknown).
+    pub fn from_path(path: &Path) -> DataFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => DataFormat::Json,
+            Some("ndjson" | "jsonl") => DataFormat::Ndjson,
+            _ => DataFormat::Csv,
+        }
+    }
+}
+
+/// The header of a data file: its column names, and the text they were read from.
+#[derive(Debug)]
+pub struct Header {
+    pub columns: Vec<String>,
+    /// The first line (CSV, NDJSON) or the first object (JSON), for pointing at.
+    pub text: String,
+    /// Byte range of each column name within `text`.
+    pub spans: Vec<(usize, usize)>,
+}
+
+/// Why a header could not be read.
+#[derive(Debug)]
+pub enum HeaderError {
+    Io(std::io::Error),
+    /// The content is not a usable header: the reason, and the text read.
+    Invalid(String, String),
+}
+
+/// The longest first line read when looking for a header.
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+pub fn read_header(path: &Path, format: DataFormat) -> Result<Header, HeaderError> {
+    let file = std::fs::File::open(path).map_err(HeaderError::Io)?;
+    match format {
+        DataFormat::Csv => {
+            let mut line = Vec::new();
+            BufReader::new(file.take(MAX_HEADER_BYTES))
+                .read_until(b'\n', &mut line)
+                .map_err(HeaderError::Io)?;
+            let text = String::from_utf8_lossy(&line).into_owned();
+            let text = text.trim_end_matches(['\n', '\r']).to_string();
+            let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let offset = text.len() - body.len();
+            if body.trim().is_empty() {
+                return Err(HeaderError::Invalid(
+                    "the file is empty: there is no header row".into(),
+                    text,
+                ));
+            }
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(body.as_bytes());
+            let mut record = csv::StringRecord::new();
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(HeaderError::Invalid(
+                        "the file has no header row".into(),
+                        text,
+                    ));
+                }
+                Err(e) => {
+                    return Err(HeaderError::Invalid(
+                        format!("the header row is not valid CSV: {e}"),
+                        text,
+                    ));
+                }
+            }
+            let columns: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+            let spans = locate(&text, offset, &columns);
+            Ok(Header {
+                columns,
+                text,
+                spans,
+            })
+        }
+        DataFormat::Ndjson => {
+            let mut line = String::new();
+            BufReader::new(file.take(MAX_HEADER_BYTES))
+                .read_line(&mut line)
+                .map_err(HeaderError::Io)?;
+            let text = line.trim_end().to_string();
+            object_keys(&text).map(|columns| {
+                let spans = locate(&text, 0, &columns);
+                Header {
+                    columns,
+                    text,
+                    spans,
+                }
+            })
+        }
+        DataFormat::Json => {
+            let value: serde_json::Value = serde_json::from_reader(BufReader::new(file))
+                .map_err(|e| HeaderError::Invalid(format!("not valid JSON: {e}"), String::new()))?;
+            let serde_json::Value::Array(items) = value else {
+                return Err(HeaderError::Invalid(
+                    "a JSON data file must be an array of objects".into(),
+                    String::new(),
+                ));
+            };
+            let Some(serde_json::Value::Object(first)) = items.first() else {
+                return Err(HeaderError::Invalid(
+                    "the JSON array has no object to take column names from".into(),
+                    String::new(),
+                ));
+            };
+            let columns: Vec<String> = first.keys().cloned().collect();
+            let text = serde_json::to_string(first).unwrap_or_default();
+            let spans = locate(&text, 0, &columns);
+            Ok(Header {
+                columns,
+                text,
+                spans,
+            })
+        }
+    }
+}
+
+fn object_keys(text: &str) -> Result<Vec<String>, HeaderError> {
+    if text.is_empty() {
+        return Err(HeaderError::Invalid(
+            "the file is empty".into(),
+            String::new(),
+        ));
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map.keys().cloned().collect()),
+        Ok(_) => Err(HeaderError::Invalid(
+            "the first line is not a JSON object".into(),
+            text.to_string(),
+        )),
+        Err(e) => Err(HeaderError::Invalid(
+            format!("the first line is not valid JSON: {e}"),
+            text.to_string(),
+        )),
+    }
+}
+
+/// Where each name stands in the header text (searching left to right).
+fn locate(text: &str, start: usize, names: &[String]) -> Vec<(usize, usize)> {
+    let mut at = start;
+    names
+        .iter()
+        .map(
+            |name| match text.get(at..).and_then(|rest| rest.find(name.as_str())) {
+                Some(i) if !name.is_empty() => {
+                    let s = at + i;
+                    at = s + name.len();
+                    (s, s + name.len())
+                }
+                _ => (at, at),
+            },
+        )
+        .collect()
+}

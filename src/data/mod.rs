@@ -1,0 +1,3 @@
+//! Data files: reading partner rows from CSV, JSON and NDJSON.
+
+pub mod header;

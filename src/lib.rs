@@ -1,0 +1,16 @@
+//! scorecard: a declarative language for partner scorecards.
+//!
+//! ```text
+//! text ──parse──▶ ast::File ──check──▶ model::Model ──compile──▶ Plan ──evaluate──▶ results
+//! ```
+//!
+//! Each stage has one entry point and its own data type, so tools and tests can
+//! stop after any stage. See `docs/architecture.md`.
+
+pub mod check;
+pub mod cli;
+pub mod data;
+pub mod diag;
+pub mod model;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,25 @@
+//! The `scorecard` binary: parse arguments and run, on a stack large enough for
+//! the deepest input the limits allow.
+
+use std::process::ExitCode;
+
+/// Deeply nested (but within limits) scorecards recurse; 256 MiB of address
+/// space is reserved, and only what is touched is used.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let worker = std::thread::Builder::new()
+        .name("scorecard".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || scorecard::cli::run(args));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(exit)) => exit.into(),
+        _ => {
+            eprintln!(
+                "error: scorecard stopped unexpectedly; please report this with the command that caused it"
+            );
+            ExitCode::from(2)
+        }
+    }
+}

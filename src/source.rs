@@ -1,0 +1,82 @@
+//! Source files and the map of every file one run has read.
+
+use std::path::{Path, PathBuf};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileId(pub usize);
+
+/// One source text and the name it is shown under.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The name shown in diagnostics (the path as given).
+    pub name: String,
+    /// Where it was read from, if from disk.
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let before = self.text.get(..offset).unwrap_or("");
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Every source file of one run, in the order read.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        SourceMap::default()
+    }
+
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        path: Option<&Path>,
+        text: impl Into<String>,
+    ) -> FileId {
+        self.files.push(SourceFile {
+            name: name.into(),
+            path: path.map(Path::to_path_buf),
+            text: text.into(),
+        });
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0)
+    }
+
+    /// The file with this path, if read already.
+    pub fn find_path(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path.as_deref() == Some(path))
+            .map(FileId)
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| f.text.as_str())
+    }
+
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| f.name.as_str())
+    }
+}
