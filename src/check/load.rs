@@ -215,7 +215,7 @@ impl Loader<'_> {
                             Code::S009,
                             from,
                             span,
-                            format!("cannot read `{written}`: {e}"),
+                            format!("cannot read `{written}`: {}", io_reason(&e)),
                         )
                         .label("this file")
                         .help("check the path; it is relative to the importing file"),
@@ -266,7 +266,7 @@ impl Loader<'_> {
             );
             return;
         }
-        if self.program.files.len() >= MAX_IMPORTS + 1 {
+        if self.program.files.len() > MAX_IMPORTS {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::S011,
@@ -288,7 +288,7 @@ impl Loader<'_> {
                         Code::S009,
                         from,
                         span,
-                        format!("cannot read `{written}`: {e}"),
+                        format!("cannot read `{written}`: {}", io_reason(&e)),
                     )
                     .label("this file")
                     .help("check the path and the file's permissions"),
@@ -337,4 +337,13 @@ fn escapes_lexically(root: &Path, base: &Path, relative: &Path) -> bool {
         }
     }
     false
+}
+
+/// An I/O error in words that do not depend on the operating system.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "the file does not exist".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
 }

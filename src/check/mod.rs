@@ -4,6 +4,7 @@
 //! returns the [`Model`] with every diagnostic found.
 
 pub mod consts;
+pub mod contract;
 pub mod cycles;
 pub mod lints;
 pub mod load;

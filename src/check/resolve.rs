@@ -348,8 +348,11 @@ impl<'p> Resolver<'p> {
                 }
             }
         }
+        let range_reported = column.options.iter().any(
+            |o| matches!(o, ast::ColumnOption::Between(low, high, _) if low.value > high.value),
+        );
         if let (Some((lo, _)), Some((hi, _))) = (def.min, def.max) {
-            if lo > hi {
+            if lo > hi && !range_reported {
                 self.push(
                     Diagnostic::new(
                         Code::S005,
@@ -836,9 +839,7 @@ impl<'p> Resolver<'p> {
                     ast::MetricClause::Value(expr, span) => {
                         self.once(&mut seen, file, "value", *span);
                         let e = self.expr(expr, ctx);
-                        if !matches!(e.ty, Type::Any) && value.is_none() {
-                            value = Some(e);
-                        } else if value.is_none() {
+                        if value.is_none() {
                             value = Some(e);
                         }
                     }
@@ -1742,8 +1743,13 @@ impl<'p> Resolver<'p> {
                             ),
                         }
                     }
-                    let condition =
-                        self.single_condition(file, &f.conditions, f.name.span, ctx, "flag");
+                    let condition = self.single_condition(
+                        file,
+                        &f.conditions,
+                        f.name.span,
+                        ctx,
+                        &format!("the flag `{}`", f.name.name),
+                    );
                     if let Some(def) = self.model.flags.get_mut(id.index()) {
                         def.kind = kind;
                         def.condition = condition;
@@ -1788,8 +1794,13 @@ impl<'p> Resolver<'p> {
                             }
                         }
                     }
-                    let condition =
-                        self.single_condition(file, &conditions, r.name.span, ctx, "rule");
+                    let condition = self.single_condition(
+                        file,
+                        &conditions,
+                        r.name.span,
+                        ctx,
+                        &format!("the rule `{}`", r.name.name),
+                    );
                     if actions.is_empty() {
                         self.push(
                             Diagnostic::new(
@@ -1828,9 +1839,9 @@ impl<'p> Resolver<'p> {
                         Code::S011,
                         file,
                         name_span,
-                        format!("this {what} has no `when` condition"),
+                        format!("{what} has no `when` condition"),
                     )
-                    .label(format!("this {what}"))
+                    .label("no condition")
                     .help("add `when CONDITION`"),
                 );
                 placeholder_expr(loc(file, name_span))
@@ -1842,7 +1853,7 @@ impl<'p> Resolver<'p> {
                             Code::S004,
                             file,
                             second.span,
-                            format!("this {what} has two `when` conditions"),
+                            format!("{what} has two `when` conditions"),
                         )
                         .label("second condition")
                         .note(one.span, "first condition")
@@ -2704,7 +2715,7 @@ impl<'p> Resolver<'p> {
                     e.loc.span,
                     format!("{what} needs {want_name}, but this is {got}"),
                 )
-                .label(format!("{got}"))
+                .label(got.to_string())
                 .help(format!("give {want_name} here")),
             );
         }
@@ -2849,7 +2860,10 @@ impl<'p> Resolver<'p> {
         if !FUNCTIONS.contains(&name) {
             let help = match fuzzy::closest(name, FUNCTIONS.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "see docs/language.md for the functions".to_string(),
+                None if matches!(name, "avg" | "mean" | "average") => {
+                    "write the mean out, such as `(a + b + c) / 3`, or use `moving_average(x, n)` over periods".to_string()
+                }
+                None => format!("the functions are: {}", FUNCTIONS.join(", ")),
             };
             self.push(
                 Diagnostic::new(

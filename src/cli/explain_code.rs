@@ -4,26 +4,12 @@ use clap::Args;
 
 use super::Exit;
 use crate::diag::Code;
-
-/// The reference every explanation is taken from.
-const DIAGNOSTICS_MD: &str = include_str!("../../docs/diagnostics.md");
+use crate::diag::docs::documentation;
 
 #[derive(Debug, Args)]
 pub struct ExplainCodeArgs {
     /// A code such as `L001`, or its name such as `weights-not-100`. Without one, every code is listed.
     pub code: Option<String>,
-}
-
-/// The section of `docs/diagnostics.md` for one code.
-pub fn documentation(code: Code) -> Option<&'static str> {
-    let heading = format!("## {} {}", code.as_str(), code.name());
-    let start = DIAGNOSTICS_MD.find(&heading)?;
-    let rest = DIAGNOSTICS_MD.get(start..)?;
-    let end = rest
-        .get(heading.len()..)
-        .and_then(|r| r.find("\n## "))
-        .map_or(rest.len(), |e| e + heading.len());
-    rest.get(..end).map(str::trim_end)
 }
 
 pub fn run(args: &ExplainCodeArgs) -> Exit {

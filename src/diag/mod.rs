@@ -1,6 +1,7 @@
 //! Diagnostics: the one shape every error and warning takes, and its renderers.
 
 pub mod codes;
+pub mod docs;
 pub mod fuzzy;
 pub mod render;
 

@@ -22,7 +22,12 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
     }
     let mut pairs = match ScorecardParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return (None, vec![syntax_error(file, text, &error)]),
+        Err(error) => {
+            return (
+                None,
+                vec![syntax_error(file, text, &error, detailed_attempts(text))],
+            );
+        }
     };
     let Some(root) = pairs.next() else {
         return (None, Vec::new());
@@ -61,28 +66,122 @@ const DECLARATIONS: &[Rule] = &[
     Rule::test_decl,
 ];
 
+/// The keywords that open each declaration.
+const DECLARATION_KEYWORDS: &[Rule] = &[
+    Rule::kw_import,
+    Rule::kw_input,
+    Rule::kw_metric,
+    Rule::kw_segment,
+    Rule::kw_score,
+    Rule::kw_tiers,
+    Rule::kw_flag,
+    Rule::kw_rule,
+    Rule::kw_output,
+    Rule::kw_test,
+];
+
+fn is_top_level(rule: Rule) -> bool {
+    DECLARATIONS.contains(&rule)
+        || DECLARATION_KEYWORDS.contains(&rule)
+        || matches!(
+            rule,
+            Rule::file | Rule::header | Rule::kw_scorecard | Rule::EOI
+        )
+}
+
+/// Where parsing got furthest, with the literal tokens and rules tried there.
+///
+/// Pest's ordinary error names only rules, at the start of the rule that
+/// failed; a second parse with error detail (slower, so only after a failure)
+/// also tracks literals such as `=>`, and so can point at the very token.
+struct Attempts {
+    position: usize,
+    tokens: Vec<String>,
+    rules: Vec<Rule>,
+}
+
+fn detailed_attempts(text: &str) -> Option<Attempts> {
+    pest::set_error_detail(true);
+    let result = ScorecardParser::parse(Rule::file, text);
+    pest::set_error_detail(false);
+    let attempts = result.err()?.parse_attempts()?;
+    // pest does not export the token and attempt types; their printed forms are stable.
+    let tokens = attempts
+        .expected_tokens()
+        .into_iter()
+        .map(|t| t.to_string())
+        .filter(|t| {
+            !t.trim().is_empty()
+                && t != "//"
+                && t != "_"
+                && t != "BUILTIN_RULE"
+                && !t.contains("..")
+        })
+        .filter(|t| !(t.len() == 1 && t.chars().all(|c| c.is_ascii_alphabetic())))
+        .collect();
+    let rules = attempts
+        .call_stacks()
+        .into_iter()
+        .filter_map(|stack| {
+            let deepest = format!("{:?}", stack.deepest);
+            let name = deepest
+                .strip_prefix("Rule(")?
+                .strip_suffix(')')?
+                .to_string();
+            Rule::all_rules()
+                .iter()
+                .copied()
+                .find(|r| format!("{r:?}") == name)
+        })
+        .collect();
+    Some(Attempts {
+        position: attempts.max_position,
+        tokens,
+        rules,
+    })
+}
+
 /// Turn pest's error into a diagnostic that speaks of what was expected in words.
-fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let at = match error.location {
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    error: &pest::error::Error<Rule>,
+    detail: Option<Attempts>,
+) -> Diagnostic {
+    let mut at = match error.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    let found = token_at(text, at);
-    let span = Span::new(at, at + found.len());
-    let positives: Vec<Rule> = match &error.variant {
+    let mut positives: Vec<Rule> = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    let mut literal_tokens: Vec<String> = Vec::new();
+    if let Some(detail) = detail {
+        // Only when the detailed parse got further is it more precise.
+        if detail.position > at && (!detail.tokens.is_empty() || !detail.rules.is_empty()) {
+            at = detail.position;
+            positives = detail.rules;
+            literal_tokens = detail.tokens.iter().map(|t| format!("`{t}`")).collect();
+        }
+    }
+    let found = token_at(text, at);
+    let span = Span::new(at, at + found.len());
     let mut expected: Vec<&str> = Vec::new();
-    let declarations = positives
-        .iter()
-        .filter(|r| DECLARATIONS.contains(r))
-        .count();
-    if declarations >= 3 {
-        expected.push("a declaration (`metric`, `score`, `segment`, `tiers`, `flag`, `rule`, `input`, `output`, `test`, `import`)");
+    let top_level = positives.contains(&Rule::file)
+        || positives
+            .iter()
+            .filter(|r| DECLARATIONS.contains(r) || DECLARATION_KEYWORDS.contains(r))
+            .count()
+            >= 3;
+    if top_level {
+        expected.push(DECLARATION_PHRASE);
+    }
+    for token in &literal_tokens {
+        expected.push(token.as_str());
     }
     for rule in &positives {
-        if declarations >= 3 && DECLARATIONS.contains(rule) {
+        if top_level && is_top_level(*rule) {
             continue;
         }
         let name = human_name(*rule);
@@ -101,8 +200,10 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
     } else {
         format!("expected {expected_text}, found {found_text}")
     };
-    let help = suggestion(found, &positives).unwrap_or_else(|| {
-        if found.is_empty() {
+    let help = suggestion(found, &positives, top_level).unwrap_or_else(|| {
+        if top_level {
+            "a scorecard is a list of declarations such as `metric name { … }`; see docs/language.md".to_string()
+        } else if found.is_empty() {
             "the file ended early; is a closing `}` or `)` missing?".to_string()
         } else if expected.is_empty() {
             "see docs/language.md for the form of each declaration".to_string()
@@ -119,7 +220,9 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
 }
 
 /// A keyword the found word is probably a misspelling of.
-fn suggestion(found: &str, positives: &[Rule]) -> Option<String> {
+const DECLARATION_PHRASE: &str = "a declaration (`metric`, `score`, `segment`, `tiers`, `flag`, `rule`, `input`, `output`, `test`, `import`)";
+
+fn suggestion(found: &str, positives: &[Rule], top_level: bool) -> Option<String> {
     if found.is_empty() || !found.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return None;
     }
@@ -153,7 +256,7 @@ fn suggestion(found: &str, positives: &[Rule]) -> Option<String> {
                 .map(String::from),
             );
         }
-        if DECLARATIONS.contains(rule) {
+        if top_level || DECLARATIONS.contains(rule) {
             keywords.extend(
                 [
                     "metric", "score", "segment", "tiers", "flag", "rule", "input", "output",
@@ -190,6 +293,16 @@ fn token_at(text: &str, at: usize) -> &str {
         .unwrap_or(0);
     if word_len > 0 {
         return rest.get(..word_len).unwrap_or("");
+    }
+    // A run of operator characters reads as one token: `->`, `=<`.
+    let operator_len: usize = rest
+        .char_indices()
+        .take_while(|(i, c)| *i < 3 && "=<>!-+*/:%".contains(*c))
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    if operator_len > 0 {
+        return rest.get(..operator_len).unwrap_or("");
     }
     match rest.chars().next() {
         Some(c) => rest.get(..c.len_utf8()).unwrap_or(""),

@@ -219,11 +219,17 @@ fn check_table(
                     Code::L003,
                     band_b.loc.file,
                     band_b.loc.span,
-                    format!(
-                        "values between {} and {} match no band",
-                        fmt(a.hi),
-                        fmt(b.lo)
-                    ),
+                    if a.hi == b.lo {
+                        format!("the value {} matches no band", fmt(a.hi))
+                    } else {
+                        format!(
+                            "values from {} ({}) to {} ({}) match no band",
+                            fmt(a.hi),
+                            if a.hi_in { "excluded" } else { "included" },
+                            fmt(b.lo),
+                            if b.lo_in { "excluded" } else { "included" }
+                        )
+                    },
                 )
                 .label("gap before this interval")
                 .note(band_a.loc.span, "the interval before the gap")

@@ -18,8 +18,8 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
     for (i, score) in cx.model.scores.iter().enumerate() {
         let Some(tiers) = &score.tiers else { continue };
         let range = cx.ranges.score(ScoreId(i as u32), 0);
-        // The lowest score taken so far: (threshold, included).
-        let mut taken: Option<(f64, bool)> = None;
+        // The lowest score taken so far: (threshold, included, the tier that set it).
+        let mut taken: Option<(f64, bool, &crate::model::TierDef)> = None;
         let mut otherwise_seen = false;
         for tier in &tiers.tiers {
             if otherwise_seen {
@@ -40,7 +40,7 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                     otherwise_seen = true;
                     let reachable = match taken {
                         None => true,
-                        Some((t, included)) => range.lo < t || (range.lo == t && !included),
+                        Some((t, included, _)) => range.lo < t || (range.lo == t && !included),
                     };
                     if !reachable {
                         out.push(
@@ -57,20 +57,21 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                 }
                 Some((op, t)) => {
                     let included = op != CmpOp::Gt;
-                    let empty_by_order = match taken {
-                        Some((m, m_in)) => t > m || (t == m && (m_in || !included)),
-                        None => false,
+                    let shadowed_by = match taken {
+                        Some((m, m_in, by)) if t > m || (t == m && (m_in || !included)) => Some(by),
+                        _ => None,
                     };
                     let above_max = t > range.hi || (t == range.hi && !included);
-                    if empty_by_order {
+                    if let Some(by) = shadowed_by {
                         out.push(
                             Diagnostic::new(
                                 Code::L013,
                                 tier.loc.file,
                                 tier.loc.span,
-                                format!("the tier `{}` is never given: a tier above it takes every score from {}", tier.label, fmt(t)),
+                                format!("the tier `{}` is never given: `{}` above it takes every score from {}", tier.label, by.label, fmt(t)),
                             )
                             .label("never given")
+                            .note(by.loc.span, "this tier is checked first")
                             .help("order tiers from the highest threshold down"),
                         );
                     } else if above_max {
@@ -91,14 +92,14 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                         );
                     }
                     taken = Some(match taken {
-                        Some((m, m_in)) if m < t || (m == t && m_in) => (m, m_in),
-                        _ => (t, included),
+                        Some((m, m_in, by)) if m < t || (m == t && m_in) => (m, m_in, by),
+                        _ => (t, included, tier),
                     });
                 }
             }
         }
         if !otherwise_seen {
-            if let Some((t, included)) = taken {
+            if let Some((t, included, _)) = taken {
                 if range.lo < t || (range.lo == t && !included) {
                     out.push(
                         Diagnostic::new(

@@ -77,7 +77,7 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                     format!("the metric `{}` is not used", metric.name),
                 )
                 .label("defined but never used")
-                .help("weigh it in a score, use it in a rule, flag or output, or remove it"),
+                .help("weight it in a score, use it in a rule, flag or output, or remove it"),
             );
         }
     }

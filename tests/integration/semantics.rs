@@ -1,0 +1,237 @@
+//! What the checker concludes about specific scorecards: resolution, types,
+//! ordering and lints, beyond the one fixture each code has.
+
+use scorecard::model::{Definition, ExprKind, Node, PointsRule};
+
+use crate::support::*;
+
+const HEAD: &str = "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n  period period\n  partner_type: enum(reseller, msp, technology)\n  revenue: number >= 0\n  reps: integer >= 1\n  nps: integer in -100..100, optional\n}\n";
+
+fn check(body: &str) -> (Vec<&'static str>, scorecard::check::Checked) {
+    let (_, checked) = check_str(&format!("{HEAD}{body}"));
+    let codes = codes(&checked);
+    (codes, checked)
+}
+
+const METRIC: &str =
+    "metric m { owner \"o\" source \"s\" value revenue / reps points scale 0 => 0, 100 => 100 }\n";
+
+#[test]
+fn declarations_may_come_in_any_order() {
+    let (codes, checked) = check(&format!("score s {{ weights {{ m 100 }} }}\n{METRIC}"));
+    assert_eq!(codes, Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    let metric = model
+        .order
+        .iter()
+        .position(|n| *n == Node::Metric(scorecard::model::MetricId(0)));
+    let score = model
+        .order
+        .iter()
+        .position(|n| *n == Node::Score(scorecard::model::ScoreId(0)));
+    assert!(
+        metric < score,
+        "metrics are ordered before the scores that weigh them: {:?}",
+        model.order
+    );
+}
+
+#[test]
+fn weights_become_exact_fractions() {
+    let (_, checked) = check(&format!(
+        "{METRIC}metric n {{ owner \"o\" source \"s\" value revenue }}\nscore s {{ weights {{ m 15  n 85 }} }}\n"
+    ));
+    let model = checked.model.unwrap();
+    let Definition::Weighted(terms) = &model.scores[0].definition else {
+        panic!()
+    };
+    assert_eq!(terms[0].fraction, 0.15);
+    assert_eq!(terms[1].fraction, 0.85);
+}
+
+#[test]
+fn bare_labels_resolve_against_the_enum_they_are_compared_with() {
+    let (codes, checked) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\nrule r {{ when partner_type == technology and partner_type in [msp, \"reseller\"] action \"a\" }}\n"
+    ));
+    assert_eq!(codes, Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    let mut labels = 0;
+    model.rules[0].condition.walk(&mut |e| {
+        if matches!(e.kind, ExprKind::Label(..)) {
+            labels += 1;
+        }
+    });
+    assert_eq!(labels, 3);
+}
+
+#[test]
+fn a_misspelled_label_is_suggested() {
+    let (_, diags) = check_str(&format!(
+        "{HEAD}{METRIC}score s {{ weights {{ m 100 }} }}\nrule r {{ when partner_type == technolgy action \"a\" }}\n"
+    ));
+    let d = diags
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "N003")
+        .expect("N003");
+    assert_eq!(d.help, "did you mean `technology`?");
+}
+
+#[test]
+fn a_cycle_is_reported_once_with_its_path() {
+    let (codes, checked) = check(
+        "metric a { owner \"o\" source \"s\" value b + 1 }\nmetric b { owner \"o\" source \"s\" value a * 2 }\nscore s { weights { a 50 b 50 } }\n",
+    );
+    assert_eq!(codes, vec!["S001"]);
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .next()
+            .unwrap()
+            .message
+            .contains("a → b → a")
+    );
+    assert!(checked.model.unwrap().order.is_empty());
+}
+
+#[test]
+fn a_score_referring_to_itself_is_a_cycle() {
+    let (codes, _) = check("score s { value s + 1 }\n");
+    assert_eq!(codes, vec!["S001"]);
+}
+
+#[test]
+fn history_is_allowed_with_a_period_column() {
+    let (codes, _) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} smooth moving_average(3) max_change 15 min_periods 2 }}\nflag f {{ kind anomaly when pct_change(revenue) > 200% and previous(revenue) > 0 }}\n"
+    ));
+    assert_eq!(codes, Vec::<&str>::new());
+}
+
+#[test]
+fn history_needs_a_period_column() {
+    let text = "scorecard \"t\" version \"1\"\ninput { key k revenue: number }\nmetric m { owner \"o\" source \"s\" value previous(revenue) }\nscore s { weights { m 100 } min_periods 2 }\n";
+    let (_, checked) = check_str(text);
+    assert_eq!(codes(&checked), vec!["S006", "S006"]);
+}
+
+#[test]
+fn type_errors_do_not_cascade() {
+    // One unknown name: one diagnostic, though the expression goes on to be used.
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value revnue / reps * 2 points scale 0 => 0, 1 => 100 }\nscore s { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N001"]);
+}
+
+#[test]
+fn arithmetic_on_text_is_a_type_error() {
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value revenue + partner_type }\nscore s { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["T001"]);
+}
+
+#[test]
+fn a_condition_must_be_true_or_false() {
+    let (codes, _) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\nflag f {{ when revenue }}\n"
+    ));
+    assert_eq!(codes, vec!["T003"]);
+}
+
+#[test]
+fn wrong_argument_counts_are_reported() {
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value clamp(revenue, 0) }\nscore s { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["T002"]);
+}
+
+#[test]
+fn a_window_must_be_constant() {
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value moving_average(revenue, reps) }\nscore s { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["T004"]);
+}
+
+#[test]
+fn percent_insufficient_limits_are_kept_in_percent() {
+    let (codes, checked) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} insufficient data if more than 30% missing }}\n"
+    ));
+    assert_eq!(codes, Vec::<&str>::new());
+    let rule = checked.model.unwrap().scores[0].insufficient.unwrap();
+    assert_eq!((rule.limit, rule.percent), (30.0, true));
+}
+
+#[test]
+fn missing_band_after_else_is_fine() {
+    let (codes, checked) = check(
+        "metric m { owner \"o\" source \"s\" value nps points { >= 50 => 100 else => 0 missing => 10 } }\nscore s { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+    let PointsRule::Bands(bands) = &checked.model.unwrap().metrics[0].rubric.points else {
+        panic!()
+    };
+    assert_eq!(bands.len(), 3);
+}
+
+#[test]
+fn reachability_uses_declared_ranges() {
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value nps points { >= 150 => 100 else => 0 } }\nscore s { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["L004"]);
+}
+
+#[test]
+fn tiers_of_a_bounded_score_need_no_otherwise_when_they_reach_its_minimum() {
+    let (codes, _) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\ntiers s {{ high >= 50  low >= 0 }}\n"
+    ));
+    assert_eq!(codes, Vec::<&str>::new());
+}
+
+#[test]
+fn tier_thresholds_above_the_maximum_are_unreachable() {
+    let (codes, _) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\ntiers s {{ impossible >= 120  fine otherwise }}\n"
+    ));
+    assert_eq!(codes, vec!["L013"]);
+}
+
+#[test]
+fn names_share_one_namespace() {
+    let (codes, _) = check(&format!(
+        "{METRIC}score revenue {{ weights {{ m 100 }} }}\n"
+    ));
+    assert_eq!(codes, vec!["N002"]);
+}
+
+#[test]
+fn every_diagnostic_has_a_help_line_and_a_span_inside_its_file() {
+    let text = format!(
+        "{HEAD}metric m {{ value revnue }}\nscore s {{ weights {{ m 90 }} }}\ntiers s {{ a >= 10 }}\nrule r {{ when 1 > 2 action \"x\" }}\nsegment g {{ x when revenue > 1 }}\n"
+    );
+    let (sources, checked) = check_str(&text);
+    assert!(
+        checked.diagnostics.len() >= 5,
+        "{}",
+        human(&sources, &checked)
+    );
+    for d in checked.diagnostics.iter() {
+        assert!(!d.help.is_empty(), "{}: no help", d.code);
+        assert!(!d.message.is_empty());
+        assert!(d.span.end <= text.len(), "{}: span out of the file", d.code);
+        assert!(
+            d.message.chars().next().is_some_and(|c| !c.is_uppercase()),
+            "{}: messages are lowercase: {}",
+            d.code,
+            d.message
+        );
+    }
+}
