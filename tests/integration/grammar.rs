@@ -215,11 +215,7 @@ const REJECT: &[(&str, &str, &str)] = &[
         "metric m { value 1.2.3 }",
         "found `.`",
     ),
-    (
-        "double underscore",
-        "metric m { value 1__0 }",
-        "found `_0`",
-    ),
+    ("double underscore", "metric m { value 1__0 }", "found `_0`"),
     (
         "bad interval",
         "metric m { value x points { [0 10) => 1 } }",
