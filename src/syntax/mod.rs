@@ -22,12 +22,7 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
     }
     let mut pairs = match ScorecardParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => {
-            return (
-                None,
-                vec![syntax_error(file, text, &error, detailed_attempts(text))],
-            );
-        }
+        Err(error) => return (None, all_syntax_errors(file, text, &error)),
     };
     let Some(root) = pairs.next() else {
         return (None, Vec::new());
@@ -49,6 +44,115 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
             );
             (None, found)
         }
+    }
+}
+
+/// Punctuation worth naming in a syntax error even where a rule was expected.
+const STRUCTURAL: &[&str] = &["{", "}", "(", ")", "[", "]", "=>", ":", "=", ".."];
+
+/// The most syntax errors reported for one file.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
+/// Report the first syntax error, then keep looking: the declaration that
+/// failed is blanked out (spaces keep every offset) and the text parsed again,
+/// so each broken declaration is reported once. No tree is returned, so no
+/// later stage reports a consequence of the broken text.
+fn all_syntax_errors(
+    file: FileId,
+    text: &str,
+    first: &pest::error::Error<Rule>,
+) -> Vec<Diagnostic> {
+    let mut found = vec![syntax_error(file, text, first, detailed_attempts(text))];
+    let mut work = text.to_string();
+    let mut error_at = found.first().map_or(0, |d| d.span.start);
+    while found.len() < MAX_SYNTAX_ERRORS {
+        let start = declaration_start(&work, error_at);
+        let Some(end) = next_declaration(&work, error_at.max(start) + 1) else {
+            break;
+        };
+        blank(&mut work, start, end);
+        match ScorecardParser::parse(Rule::file, &work) {
+            Ok(_) => break,
+            Err(error) => {
+                let d = syntax_error(file, &work, &error, detailed_attempts(&work));
+                if d.span.start < end {
+                    break; // no progress: stop rather than report the same place again
+                }
+                error_at = d.span.start;
+                found.push(d);
+            }
+        }
+    }
+    found
+}
+
+/// Words that open a declaration when they start a line.
+const OPENING_WORDS: &[&str] = &[
+    "scorecard",
+    "import",
+    "input",
+    "metric",
+    "segment",
+    "score",
+    "tiers",
+    "flag",
+    "rule",
+    "output",
+    "test",
+];
+
+fn opens_declaration(line: &str) -> bool {
+    OPENING_WORDS.iter().any(|w| {
+        line.strip_prefix(w).is_some_and(|rest| {
+            rest.chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        })
+    })
+}
+
+/// The start of the line, at or before `at`, that opens the declaration containing `at`.
+fn declaration_start(text: &str, at: usize) -> usize {
+    let mut start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > at {
+            break;
+        }
+        if opens_declaration(line) {
+            start = offset;
+        }
+        offset += line.len();
+    }
+    start
+}
+
+/// The start of the first line at or after `from` that opens a declaration.
+fn next_declaration(text: &str, from: usize) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset >= from && opens_declaration(line) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Replace `start..end` with spaces, keeping line breaks and byte offsets.
+fn blank(text: &mut String, start: usize, end: usize) {
+    let blanked: String = text
+        .get(start..end)
+        .unwrap_or("")
+        .chars()
+        .map(|c| {
+            if c == '\n' { '\n' } else { ' ' }
+                .to_string()
+                .repeat(c.len_utf8())
+        })
+        .collect();
+    if text.is_char_boundary(start) && text.is_char_boundary(end) {
+        text.replace_range(start..end, &blanked);
     }
 }
 
@@ -158,11 +262,21 @@ fn syntax_error(
     };
     let mut literal_tokens: Vec<String> = Vec::new();
     if let Some(detail) = detail {
-        // Only when the detailed parse got further is it more precise.
-        if detail.position > at && (!detail.tokens.is_empty() || !detail.rules.is_empty()) {
-            at = detail.position;
-            positives = detail.rules;
-            literal_tokens = detail.tokens.iter().map(|t| format!("`{t}`")).collect();
+        // The detailed parse knows the literal tokens; where it got further,
+        // its place and rules are the more precise ones too.
+        if detail.position >= at && (!detail.tokens.is_empty() || !detail.rules.is_empty()) {
+            let further = detail.position > at;
+            if further {
+                at = detail.position;
+                positives = detail.rules;
+            }
+            // At the same place the rules already name the words; add the punctuation.
+            literal_tokens = detail
+                .tokens
+                .iter()
+                .filter(|t| further || STRUCTURAL.contains(&t.as_str()))
+                .map(|t| format!("`{t}`"))
+                .collect();
         }
     }
     let found = token_at(text, at);

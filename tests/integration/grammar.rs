@@ -348,3 +348,20 @@ fn percent_and_weights_round_once() {
     assert_eq!(scaled_decimal("2.5e3", 0), Some(2500.0));
     assert_eq!(scaled_decimal("-0.6", 0), Some(-0.6));
 }
+
+#[test]
+fn every_broken_declaration_is_reported() {
+    let text = "metric a { valeu 1 }\n\nmetric b { value 2 }\n\nscore s { weights { a: 3 } }\n\nflag f when x\n";
+    let (tree, diags) = parse(FileId(0), text);
+    assert!(tree.is_none());
+    let lines: Vec<usize> = diags
+        .iter()
+        .map(|d| text[..d.span.start].lines().count())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![1, 5, 7],
+        "{:?}",
+        diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+}
