@@ -275,6 +275,10 @@ fn syntax_error(
                 .tokens
                 .iter()
                 .filter(|t| further || STRUCTURAL.contains(&t.as_str()))
+                // An expression may open with a bracket; "an expression" says it.
+                .filter(|t| {
+                    !(positives.contains(&Rule::expr) && (t.as_str() == "(" || t.as_str() == "["))
+                })
                 .map(|t| format!("`{t}`"))
                 .collect();
         }
