@@ -64,14 +64,6 @@ impl SourceMap {
         self.files.get(id.0)
     }
 
-    /// The file with this path, if read already.
-    pub fn find_path(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path.as_deref() == Some(path))
-            .map(FileId)
-    }
-
     pub fn text(&self, id: FileId) -> &str {
         self.get(id).map_or("", |f| f.text.as_str())
     }

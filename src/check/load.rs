@@ -118,6 +118,7 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<(Program, Diagnostic
                 program: &mut program,
                 diagnostics: &mut diagnostics,
                 stack: vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())],
+                loaded: vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())],
             };
             loader.follow(file, path, imports, 1);
         }
@@ -171,6 +172,8 @@ struct Loader<'a> {
     diagnostics: &'a mut Diagnostics,
     /// Canonical paths of the files on the current import chain.
     stack: Vec<PathBuf>,
+    /// Canonical paths of every file of this program read so far.
+    loaded: Vec<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -250,7 +253,7 @@ impl Loader<'_> {
             );
             return;
         }
-        if self.sources.find_path(&canonical).is_some() {
+        if self.loaded.contains(&canonical) {
             return; // imported already through another path
         }
         if depth > MAX_IMPORT_DEPTH {
@@ -300,6 +303,7 @@ impl Loader<'_> {
         let Some(tree) = tree else { return };
         let imports = imports_of(&tree);
         self.program.files.push(Loaded { file, tree, depth });
+        self.loaded.push(canonical.clone());
         self.stack.push(canonical.clone());
         self.follow(file, &canonical, imports, depth + 1);
         self.stack.pop();

@@ -109,7 +109,9 @@ pub fn check_program(program: &load::Program, diagnostics: &mut Diagnostics) -> 
             && model.scores.is_empty()
             && model.segments.is_empty()
             && model.flags.is_empty());
-    if !cyclic {
+    // Lints judge a scorecard that means something: after errors they would
+    // only repeat them in other words.
+    if !cyclic && !diagnostics.has_errors() {
         lints::run(&model, program, diagnostics);
     }
     Some(model)

@@ -214,24 +214,60 @@ fn names_share_one_namespace() {
 
 #[test]
 fn every_diagnostic_has_a_help_line_and_a_span_inside_its_file() {
-    let text = format!(
-        "{HEAD}metric m {{ value revnue }}\nscore s {{ weights {{ m 90 }} }}\ntiers s {{ a >= 10 }}\nrule r {{ when 1 > 2 action \"x\" }}\nsegment g {{ x when revenue > 1 }}\n"
+    let errors = format!(
+        "{HEAD}metric m {{ value revnue }}\nmetric n {{ value revenue + partner_type }}\nrule r {{ when partner_type == resller action \"x\" }}\nflag f {{ when revenue }}\nscore m {{ value 1 }}\n"
     );
-    let (sources, checked) = check_str(&text);
-    assert!(
-        checked.diagnostics.len() >= 5,
-        "{}",
-        human(&sources, &checked)
+    let warnings = format!(
+        "{HEAD}metric m {{ value revenue points {{ [0, 1) => 1 [2, 3) => 2 }} }}\nscore s {{ weights {{ m 90 }} }}\ntiers s {{ a >= 10 }}\nrule r {{ when 1 > 2 action \"x\" }}\nsegment g {{ x when revenue > 1 }}\noutput {{ partner_id }}\n"
     );
-    for d in checked.diagnostics.iter() {
-        assert!(!d.help.is_empty(), "{}: no help", d.code);
-        assert!(!d.message.is_empty());
-        assert!(d.span.end <= text.len(), "{}: span out of the file", d.code);
+    for text in [errors, warnings] {
+        let (sources, checked) = check_str(&text);
         assert!(
-            d.message.chars().next().is_some_and(|c| !c.is_uppercase()),
-            "{}: messages are lowercase: {}",
-            d.code,
-            d.message
+            checked.diagnostics.len() >= 4,
+            "{}",
+            human(&sources, &checked)
+        );
+        for d in checked.diagnostics.iter() {
+            assert!(!d.help.is_empty(), "{}: no help", d.code);
+            assert!(!d.message.is_empty());
+            assert!(d.span.end <= text.len(), "{}: span out of the file", d.code);
+            assert!(
+                d.message.chars().next().is_some_and(|c| !c.is_uppercase()),
+                "{}: messages are lowercase: {}",
+                d.code,
+                d.message
+            );
+        }
+    }
+}
+
+#[test]
+fn two_scorecards_importing_one_file_in_one_run_both_see_it() {
+    // `check bench/` reads the shared file as a root and through both imports.
+    let mut sources = scorecard::source::SourceMap::new();
+    for path in [
+        "bench/shared/partners.scorecard",
+        "bench/w1.scorecard",
+        "bench/w2.scorecard",
+    ] {
+        let checked =
+            scorecard::check::check_path(std::path::Path::new(path), &mut sources).unwrap();
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{path}: {:?}",
+            checked
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
         );
     }
+}
+
+#[test]
+fn lints_wait_for_errors_to_be_fixed() {
+    // An unknown name makes the score's range unknowable; no tier lint follows.
+    let (codes, _) =
+        check("metric m { value revnue }\nscore s { weights { m 100 } }\ntiers s { a >= 80 }\n");
+    assert_eq!(codes, vec!["N001"]);
 }
