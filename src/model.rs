@@ -611,6 +611,9 @@ pub enum Node {
 pub struct Model {
     pub name: Option<String>,
     pub version: Option<String>,
+    /// `sha256:` of the scorecard's text and every file it imports, so a
+    /// result can be traced to the exact rules that produced it.
+    pub content_hash: String,
     pub root: FileId,
     pub contract: Contract,
     pub enums: Vec<EnumType>,

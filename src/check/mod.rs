@@ -40,9 +40,48 @@ impl Checked {
 /// Read, parse and check the scorecard at `path` (and its imports).
 pub fn check_path(path: &Path, sources: &mut SourceMap) -> Result<Checked, ReadError> {
     let (program, mut diagnostics) = load::load(path, sources)?;
-    let model = check_program(&program, &mut diagnostics);
+    let mut model = check_program(&program, &mut diagnostics);
+    if let Some(m) = model.as_mut() {
+        m.content_hash = content_hash(&program, sources);
+    }
     diagnostics.sort();
     Ok(Checked { model, diagnostics })
+}
+
+/// SHA-256 over every file of the program, in load order: the root's text,
+/// then each import's path (as written relative to the root) and text.
+pub fn content_hash(program: &load::Program, sources: &SourceMap) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let path_of = |f| {
+        sources
+            .get(f)
+            .and_then(|s| s.path.as_ref())
+            .and_then(|p| p.canonicalize().ok())
+    };
+    let root_dir = program
+        .root
+        .and_then(path_of)
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    for (k, loaded) in program.files.iter().enumerate() {
+        if k > 0 {
+            // Where the import sits relative to the scorecard, whatever the working directory.
+            let relative = match (path_of(loaded.file), &root_dir) {
+                (Some(p), Some(root)) => p
+                    .strip_prefix(root)
+                    .map(|r| r.display().to_string())
+                    .unwrap_or_default(),
+                _ => sources.name(loaded.file).to_string(),
+            };
+            hasher.update(b"\0");
+            hasher.update(relative.as_bytes());
+            hasher.update(b"\0");
+        }
+        hasher.update(sources.text(loaded.file).as_bytes());
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// Check a text that is not on disk (imports are resolved from the current directory).
@@ -74,7 +113,10 @@ pub fn check_text(name: &str, text: &str, sources: &mut SourceMap) -> Checked {
             depth: 0,
         });
     }
-    let model = check_program(&program, &mut diagnostics);
+    let mut model = check_program(&program, &mut diagnostics);
+    if let Some(m) = model.as_mut() {
+        m.content_hash = content_hash(&program, sources);
+    }
     diagnostics.sort();
     Checked { model, diagnostics }
 }

@@ -68,6 +68,11 @@ pub fn stdout_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
+/// Whether to use colour on standard error.
+pub fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
 /// Run the command line; the library's whole behaviour behind `main`.
 pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
     let cli = match Cli::try_parse_from(args) {

@@ -290,7 +290,11 @@ fn needed_items(
     pass: usize,
 ) -> std::collections::BTreeSet<Item> {
     let mut seen = std::collections::BTreeSet::new();
-    let mut stack: Vec<Item> = roots.to_vec();
+    // The roots are sites: what they read is needed, not the sites themselves.
+    let mut stack: Vec<Item> = roots
+        .iter()
+        .flat_map(|r| ctx.plan.dependencies(*r, ctx.model))
+        .collect();
     while let Some(item) = stack.pop() {
         if matches!(item, Item::Site(_)) || !seen.insert(item) {
             continue;

@@ -17,14 +17,16 @@ pub fn header(plan: &Plan) -> String {
     out
 }
 
-/// The lines of the batch's reported rows.
-pub fn rows(batch: &Batch<'_>, selection: &Selection) -> String {
+/// The lines of the batch's reported rows, and how many there are.
+pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (String, usize) {
+    let mut count = 0;
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
     let mut value = String::new();
     for i in 0..batch.len {
         if !selected(batch, i, selection) {
             continue;
         }
+        count += 1;
         for (k, (column, col)) in batch
             .ctx
             .plan
@@ -42,7 +44,7 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> String {
         }
         out.push('\n');
     }
-    out
+    (out, count)
 }
 
 /// RFC 4180: quote a field holding a comma, quote or line break.

@@ -1,6 +1,8 @@
 //! Render: evaluated rows to CSV (and, in `json`, JSON and NDJSON).
 
 pub mod csv;
+pub mod json;
+pub mod table;
 
 use crate::data::table::{MISSING_BOOL, MISSING_LABEL};
 use crate::eval::{Batch, Col, actions_of, flags_of};

@@ -9,6 +9,7 @@
 
 mod cli;
 mod diagnostics;
+mod engine;
 mod examples;
 mod grammar;
 mod robustness;

@@ -1,0 +1,87 @@
+//! JSON and NDJSON output: one object per reported row.
+
+use super::cell;
+use crate::eval::{Batch, Col, Selection, actions_of, flags_of, selected};
+use crate::model::{Model, Type};
+
+fn string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// The opening of a JSON document: who produced the rows.
+pub fn document_start(model: &Model) -> String {
+    let opt = |v: &Option<String>| v.as_deref().map_or_else(|| "null".to_string(), string);
+    format!(
+        "{{\n  \"scorecard\": {},\n  \"version\": {},\n  \"content_hash\": {},\n  \"rows\": [",
+        opt(&model.name),
+        opt(&model.version),
+        string(&model.content_hash)
+    )
+}
+
+/// The closing of a JSON document.
+pub fn document_end(empty: bool) -> String {
+    if empty {
+        "]\n}\n".to_string()
+    } else {
+        "\n  ]\n}\n".to_string()
+    }
+}
+
+/// The batch's reported rows as JSON objects, and how many there are.
+pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (Vec<String>, usize) {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    for i in 0..batch.len {
+        if !selected(batch, i, selection) {
+            continue;
+        }
+        let mut line = String::from("{");
+        for (k, (column, col)) in batch
+            .ctx
+            .plan
+            .outputs
+            .iter()
+            .zip(&batch.outputs)
+            .enumerate()
+        {
+            if k > 0 {
+                line.push(',');
+            }
+            line.push_str(&string(&column.name));
+            line.push(':');
+            let items = match col {
+                Col::Actions => Some(actions_of(batch, i)),
+                Col::FlagNames => Some(flags_of(batch, i)),
+                _ => None,
+            };
+            if let Some(items) = items {
+                let parts: Vec<String> = items.iter().map(|s| string(s)).collect();
+                line.push('[');
+                line.push_str(&parts.join(","));
+                line.push(']');
+                continue;
+            }
+            if col.is_missing(i) {
+                line.push_str("null");
+                continue;
+            }
+            text.clear();
+            let plain = crate::plan::OutputColumn {
+                if_missing: None,
+                if_empty: None,
+                ..column.clone()
+            };
+            cell(batch, &plain, col, i, &mut text);
+            match (col, column.ty) {
+                (Col::Num(_), _) | (Col::Bool(_), _) => line.push_str(&text),
+                (_, Type::Bool) => line.push_str(&text),
+                _ => line.push_str(&string(&text)),
+            }
+        }
+        line.push('}');
+        out.push(line);
+    }
+    let n = out.len();
+    (out, n)
+}

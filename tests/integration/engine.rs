@@ -1,0 +1,275 @@
+//! The engine's semantics, one rule of docs/language.md per test: a scorecard,
+//! rows given in it, and the CSV it produces for every row.
+
+use scorecard::eval::{self, Context, PeriodChoice, Selection};
+
+use crate::support::*;
+
+/// Score the rows of the scorecard's first test; every row is reported.
+fn score(text: &str) -> String {
+    let (sources, checked) = check_str(text);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let model = checked.model.unwrap();
+    let rows = &model.tests.first().expect("a test with rows").rows;
+    let table = scorecard::data::given::table_from_rows(&model, rows);
+    let plan = scorecard::plan::compile(&model);
+    let ordered = eval::order_rows(&model, &table);
+    let mut ctx = Context::new(&model, &plan, &table, &ordered);
+    let selection = Selection {
+        period: PeriodChoice::All,
+        partner: None,
+    };
+    let mut out = scorecard::render::csv::header(&plan);
+    eval::evaluate(
+        &mut ctx,
+        |b| scorecard::render::csv::rows(b, &selection).0,
+        |text| out.push_str(&text),
+    );
+    out
+}
+
+const INPUT: &str = "scorecard \"t\" version \"1\"\ninput {\n  key id\n  period q\n  kind: enum(a, b)\n  x: number, optional\n  y: number, optional\n}\n";
+
+fn rows(values: &[(&str, &str, &str, &str, &str)]) -> String {
+    let mut t = String::from("test \"rows\" {\n");
+    for (id, q, kind, x, y) in values {
+        t.push_str(&format!(
+            "  given {{ id: \"{id}\", q: \"{q}\", kind: {kind}, x: {x}, y: {y} }}\n"
+        ));
+    }
+    t.push_str("  partner \"p1\"\n  expect x is not missing\n}\n");
+    t
+}
+
+#[test]
+fn missing_values_propagate_and_division_by_zero_is_missing() {
+    let text = format!(
+        "{INPUT}output {{ id q sum = x + y  ratio = x / y  filled = coalesce(x, 0) + 1  known = x is not missing  big = x > 1 }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "4", "0"),
+            ("p1", "2", "a", "missing", "2"),
+            ("p1", "3", "a", "6", "3")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,sum,ratio,filled,known,big\np1,1,4.00,,5.00,true,true\np1,2,,,1.00,false,\np1,3,9.00,2.00,7.00,true,true\n"
+    );
+}
+
+#[test]
+fn three_valued_logic_fires_only_on_true() {
+    let text = format!(
+        "{INPUT}flag f {{ when x > 1 or y > 1 }}\nflag g {{ when x > 1 and y > 1 }}\noutput {{ id q f g  n = not (x > 1) }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "missing", "5"),
+            ("p1", "2", "a", "missing", "0"),
+            ("p1", "3", "a", "0", "missing")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,f,g,n\np1,1,true,false,\np1,2,false,false,\np1,3,false,false,true\n"
+    );
+}
+
+#[test]
+fn percentile_is_mid_rank_with_shared_ties_within_period_and_group() {
+    let text = format!(
+        "{INPUT}metric m {{ owner \"o\" source \"s\" value x points percentile within kind }}\nscore s {{ weights {{ m 100 }} }}\noutput {{ id q kind p = points(m) }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "10", "0"),
+            ("p2", "1", "a", "20", "0"),
+            ("p3", "1", "a", "20", "0"),
+            ("p4", "1", "a", "30", "0"),
+            ("p5", "1", "b", "99", "0"),
+            ("p6", "2", "a", "5", "0"),
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,kind,p\np1,1,a,12.50\np2,1,a,50.00\np3,1,a,50.00\np4,1,a,87.50\np5,1,b,50.00\np6,2,a,50.00\n"
+    );
+}
+
+#[test]
+fn interval_ends_are_as_written() {
+    let text = format!(
+        "{INPUT}metric m {{ owner \"o\" source \"s\" value x points {{ [0, 10) => 1  [10, 20] => 2  (20, 30] => 3  else => 9  missing => -1 }} }}\nscore s {{ weights {{ m 100 }} }}\noutput {{ id p = points(m) decimals 0 }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "0", "0"),
+            ("p2", "1", "a", "10", "0"),
+            ("p3", "1", "a", "20", "0"),
+            ("p4", "1", "a", "20.5", "0"),
+            ("p5", "1", "a", "-1", "0"),
+            ("p6", "1", "a", "missing", "0")
+        ])
+    );
+    assert_eq!(score(&text), "id,p\np1,1\np2,2\np3,2\np4,3\np5,9\np6,-1\n");
+}
+
+#[test]
+fn scale_is_linear_and_clamped_either_way_round() {
+    let text = format!(
+        "{INPUT}metric up {{ owner \"o\" source \"s\" value x points scale 0 => 0, 0.6 => 100 }}\nmetric down {{ owner \"o\" source \"s\" value x points scale 180 => 0, 30 => 100 }}\nscore s {{ weights {{ up 50 down 50 }} }}\noutput {{ id up = points(up) down = points(down) }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "0.3", "0"),
+            ("p2", "1", "a", "-5", "0"),
+            ("p3", "1", "a", "105", "0"),
+            ("p4", "1", "a", "1000", "0")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,up,down\np1,50.00,100.00\np2,0.00,100.00\np3,100.00,50.00\np4,100.00,0.00\n"
+    );
+}
+
+#[test]
+fn guardrails_smooth_then_limit_change_then_floor_and_cap() {
+    // x: 40, 100, 100, 100, 0. Moving average over 3 (shorter at the start):
+    // 40, 70, 80, 100, 66.67. Moved at most 15 per period from the reported
+    // value: 40, 55, 70, 85, 70. The cap of 80 then holds 85 at 80, and the
+    // next period moves from 80.
+    let text = format!(
+        "{INPUT}metric m {{ owner \"o\" source \"s\" value x }}\nscore s {{ weights {{ m 100 }} smooth moving_average(3) max_change 15 per period cap 80 min_periods 2 }}\ntiers s {{ hi >= 60  lo otherwise }}\noutput {{ id q raw = raw(s) sm = smoothed(s) s tier = tier(s) }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "40", "0"),
+            ("p1", "2", "a", "100", "0"),
+            ("p1", "3", "a", "100", "0"),
+            ("p1", "4", "a", "100", "0"),
+            ("p1", "5", "a", "0", "0")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,raw,sm,s,tier\np1,1,40.00,40.00,40.00,provisional\np1,2,100.00,70.00,55.00,lo\np1,3,100.00,80.00,70.00,hi\np1,4,100.00,100.00,80.00,hi\np1,5,0.00,66.67,66.67,hi\n"
+    );
+}
+
+#[test]
+fn exponential_smoothing_starts_from_the_first_value() {
+    let text = format!(
+        "{INPUT}metric m {{ owner \"o\" source \"s\" value x }}\nscore s {{ weights {{ m 100 }} smooth exponential(0.5) }}\noutput {{ id q s }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "10", "0"),
+            ("p1", "2", "a", "30", "0"),
+            ("p1", "3", "a", "30", "0"),
+            ("p2", "1", "a", "8", "0")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,s\np1,1,10.00\np1,2,20.00\np1,3,25.00\np2,1,8.00\n"
+    );
+}
+
+#[test]
+fn history_functions_follow_each_partner() {
+    let text = format!(
+        "{INPUT}output {{ id q prev = previous(x) ch = change(x) pct = pct_change(x) ma = moving_average(x, 2) n = periods_observed t = tenure }}\n{}",
+        rows(&[
+            ("p1", "2024Q3", "a", "10", "0"),
+            ("p1", "2024Q4", "a", "15", "0"),
+            ("p1", "2025Q2", "a", "0", "0"),
+            ("p2", "2025Q1", "a", "4", "0")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,prev,ch,pct,ma,n,t\np1,2024Q3,,,,10.00,1,0\np1,2024Q4,10.00,5.00,0.50,12.50,2,1\np1,2025Q2,15.00,-15.00,-1.00,7.50,3,3\np2,2025Q1,,,,4.00,1,0\n"
+    );
+}
+
+#[test]
+fn rows_are_reported_in_key_then_period_order_whatever_the_input_order() {
+    let text = format!(
+        "{INPUT}output {{ id q }}\n{}",
+        rows(&[
+            ("p2", "2", "a", "1", "0"),
+            ("p1", "2", "a", "1", "0"),
+            ("p2", "1", "a", "1", "0"),
+            ("p1", "1", "a", "1", "0")
+        ])
+    );
+    assert_eq!(score(&text), "id,q\np1,1\np1,2\np2,1\np2,2\n");
+}
+
+#[test]
+fn segment_weights_and_adjustments() {
+    let text = format!(
+        "{INPUT}segment k from kind\nmetric mx {{ owner \"o\" source \"s\" value x }}\nmetric my {{ owner \"o\" source \"s\" value y }}\nscore s {{ weights {{ mx 50 my 50 }} for k b {{ weights {{ mx 100 }} }} adjust \"boost\" by 2 when y > 50 }}\noutput {{ id k s }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "10", "20"),
+            ("p2", "1", "b", "10", "20"),
+            ("p3", "1", "a", "10", "60")
+        ])
+    );
+    assert_eq!(score(&text), "id,k,s\np1,a,15.00\np2,b,10.00\np3,a,70.00\n");
+}
+
+#[test]
+fn actions_by_priority_without_repeats() {
+    let text = format!(
+        "{INPUT}rule low_one {{ when x > 0 action \"call\" priority low }}\nrule high_one {{ when x > 0 action \"coach\" action \"call\" priority high }}\nrule never {{ when x < 0 action \"audit\" }}\noutput {{ id actions if empty \"none\" }}\n{}",
+        rows(&[("p1", "1", "a", "1", "0"), ("p2", "1", "a", "0", "0")])
+    );
+    assert_eq!(score(&text), "id,actions\np1,coach;call\np2,none\n");
+}
+
+#[test]
+fn insufficient_data_empties_the_score_and_names_the_tier() {
+    let text = format!(
+        "{INPUT}metric mx {{ owner \"o\" source \"s\" value x missing points 0 }}\nmetric my {{ owner \"o\" source \"s\" value y missing points 0 }}\nscore s {{ weights {{ mx 50 my 50 }} insufficient data if more than 1 missing }}\ntiers s {{ hi >= 50  lo otherwise }}\noutput {{ id s tier = tier(s) }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "missing", "missing"),
+            ("p2", "1", "a", "missing", "40"),
+            ("p3", "1", "a", "80", "40")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,s,tier\np1,,insufficient_data\np2,20.00,lo\np3,60.00,hi\n"
+    );
+}
+
+#[test]
+fn a_credit_style_sum_is_exact() {
+    let text = format!(
+        "{INPUT}metric age {{ owner \"o\" source \"s\" value x points {{ < 25 => -10 [25, 35) => 15 >= 35 => 30 }} }}\nmetric inc {{ owner \"o\" source \"s\" value y points {{ < 1000 => 5 else => 40 }} }}\nscore credit {{ base 600 sum {{ age inc }} }}\noutput {{ id credit decimals 0 }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "20", "500"),
+            ("p2", "1", "a", "30", "5000"),
+            ("p3", "1", "a", "40", "5000")
+        ])
+    );
+    assert_eq!(score(&text), "id,credit\np1,595\np2,655\np3,670\n");
+}
+
+#[test]
+fn provisional_passes_to_scores_computed_from_it() {
+    let text = format!(
+        "{INPUT}metric m {{ owner \"o\" source \"s\" value x }}\nscore a {{ weights {{ m 100 }} min_periods 2 }}\nscore b {{ value a * 2 }}\ntiers b {{ hi >= 10  lo otherwise }}\noutput {{ id q b tier = tier(b) }}\n{}",
+        rows(&[("p1", "1", "a", "10", "0"), ("p1", "2", "a", "10", "0")])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,b,tier\np1,1,20.00,provisional\np1,2,20.00,hi\n"
+    );
+}
+
+#[test]
+fn default_columns_without_an_output_block() {
+    let text = format!(
+        "{INPUT}segment k from kind\nmetric m {{ owner \"o\" source \"s\" value x }}\nscore s {{ weights {{ m 100 }} min_periods 2 }}\ntiers s {{ hi >= 50  lo otherwise }}\nrule r {{ when s > 50 action \"go\" }}\nflag f {{ when x > 90 }}\n{}",
+        rows(&[("p1", "1", "a", "95", "0")])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,k,s,s_tier,provisional,actions,flags\np1,1,a,95.00,provisional,true,go,f\n"
+    );
+}
