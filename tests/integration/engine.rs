@@ -273,3 +273,131 @@ fn default_columns_without_an_output_block() {
         "id,q,k,s,s_tier,provisional,actions,flags\np1,1,a,95.00,provisional,true,go,f\n"
     );
 }
+
+mod determinism {
+    //! The same inputs give the same bytes: whatever the row order of the
+    //! input, and whatever the number of threads.
+
+    use proptest::prelude::*;
+    use scorecard::data::given::table_from_rows;
+    use scorecard::data::table::Table;
+    use scorecard::eval::{self, Context, PeriodChoice, Selection};
+    use scorecard::model::{Model, TestRow, TestValue};
+
+    use crate::support::*;
+
+    const CARD: &str = "scorecard \"d\" version \"1\"
+input { key id  period q  kind: enum(a, b, c)  x: number, optional  y: integer in 0..100 }
+segment k from kind
+metric mx { owner \"o\" source \"s\" value x  missing value 0  points percentile within kind }
+metric my { owner \"o\" source \"s\" value y  points scale 0 => 0, 100 => 100 }
+metric mz { owner \"o\" source \"s\" value x / (y + 1)  points { >= 1 => 100  >= 0.5 => 50  else => 0  missing => 10 } }
+score s { weights { mx 40  my 30  mz 30 }  for k b { weights { mx 20  my 40  mz 40 } }  smooth moving_average(3)  max_change 15 min_periods 2 }
+score t { value 0.5 * s + 0.5 * points(my) }
+tiers s { hi >= 60  mid >= 30  lo otherwise }
+flag spike { when pct_change(x) > 100% }
+rule r { when s >= 60 and not spike action \"keep\" }
+test \"shape\" { given { id: \"p\", q: \"1\", kind: a, x: 1, y: 1 } expect s >= 0 }
+";
+
+    fn model() -> Model {
+        let (_, checked) = check_str(CARD);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{:?}",
+            checked
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        );
+        checked.model.unwrap()
+    }
+
+    /// `partners` partners with 1..=4 periods each, values from a seed.
+    fn rows(model: &Model, partners: usize, seed: u64) -> Vec<TestRow> {
+        let col = |name: &str| model.contract.find(name).unwrap();
+        let mut state = seed | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut out = Vec::new();
+        for p in 0..partners {
+            let periods = 1 + (next() % 4) as usize;
+            let kind = ["a", "b", "c"][(next() % 3) as usize];
+            for q in 0..periods {
+                let x = if next() % 10 == 0 {
+                    TestValue::Missing
+                } else {
+                    TestValue::Number((next() % 1000) as f64 / 7.0)
+                };
+                out.push(TestRow {
+                    values: vec![
+                        (col("id"), TestValue::Text(format!("P{p:05}"))),
+                        (col("q"), TestValue::Text(format!("2025Q{}", q + 1))),
+                        (col("kind"), TestValue::Text(kind.into())),
+                        (col("x"), x),
+                        (col("y"), TestValue::Number((next() % 101) as f64)),
+                    ],
+                    loc: Default::default(),
+                });
+            }
+        }
+        out
+    }
+
+    fn output(model: &Model, table: &Table, threads: usize) -> String {
+        let plan = scorecard::plan::compile(model);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let ordered = eval::order_rows(model, table);
+            let mut ctx = Context::new(model, &plan, table, &ordered);
+            let selection = Selection {
+                period: PeriodChoice::All,
+                partner: None,
+            };
+            let mut out = scorecard::render::csv::header(&plan);
+            eval::evaluate(
+                &mut ctx,
+                |b| scorecard::render::csv::rows(b, &selection).0,
+                |t| out.push_str(&t),
+            );
+            out
+        })
+    }
+
+    #[test]
+    fn thread_counts_give_the_same_bytes() {
+        let model = model();
+        // Enough rows for many batches, so the batches really run in parallel.
+        let table = table_from_rows(&model, &rows(&model, 12_000, 7));
+        let one = output(&model, &table, 1);
+        assert!(one.lines().count() > 20_000);
+        assert_eq!(one, output(&model, &table, 2));
+        assert_eq!(one, output(&model, &table, 8));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn shuffling_input_rows_changes_no_byte(seed in 1u64..u64::MAX, swaps in proptest::collection::vec((0usize..10_000, 0usize..10_000), 1..200)) {
+            let model = model();
+            let original = rows(&model, 300, seed);
+            let mut shuffled = original.clone();
+            let n = shuffled.len();
+            for (a, b) in swaps {
+                shuffled.swap(a % n, b % n);
+            }
+            let a = output(&model, &table_from_rows(&model, &original), 2);
+            let b = output(&model, &table_from_rows(&model, &shuffled), 2);
+            prop_assert_eq!(a, b);
+        }
+    }
+}
