@@ -418,6 +418,17 @@ pub struct OutputColumnDef {
 /// The default number of decimals for numbers in outputs.
 pub const DEFAULT_DECIMALS: u32 = 2;
 
+/// `snapshot "data.csv" period …`: recorded output to compare against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotDef {
+    /// The data file, relative to the scorecard.
+    pub data: String,
+    /// `None` for each partner's latest row, `Some(None)` for every row,
+    /// `Some(Some(label))` for one period.
+    pub period: Option<Option<String>>,
+    pub loc: Loc,
+}
+
 /// A test case.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestDef {
@@ -624,6 +635,7 @@ pub struct Model {
     pub rules: Vec<RuleDef>,
     pub output: Option<OutputDef>,
     pub tests: Vec<TestDef>,
+    pub snapshots: Vec<SnapshotDef>,
     /// Segments, metrics, scores and flags in an order where each comes after
     /// everything it depends on (empty when there is a cycle).
     pub order: Vec<Node>,

@@ -145,6 +145,7 @@ impl<'p> Resolver<'p> {
         self.resolve_flags_and_rules();
         self.resolve_output();
         self.resolve_tests();
+        self.resolve_snapshots();
         (self.model, self.diagnostics)
     }
 
@@ -1948,8 +1949,16 @@ impl<'p> Resolver<'p> {
                 };
                 for format in &c.formats {
                     match format {
-                        ast::ColumnFormat::Decimals(n, _) => {
-                            def.decimals = self.decimals(file, n).unwrap_or(default_decimals)
+                        ast::ColumnFormat::Decimals(n, span) => {
+                            def.decimals = self.decimals(file, n).unwrap_or(default_decimals);
+                            if !def.expr.ty.is_numeric() {
+                                let what = self.type_name(def.expr.ty);
+                                self.push(
+                                    Diagnostic::new(Code::S011, file, *span, format!("`decimals` applies to numbers, but `{}` is {what}", c.name.text))
+                                        .label("no decimals to set")
+                                        .help("remove it; for every number column at once, write `default decimals N` in the output block"),
+                                );
+                            }
                         }
                         ast::ColumnFormat::IfMissing(s, _) => {
                             def.if_missing = Some(s.value.clone())
@@ -1995,6 +2004,49 @@ impl<'p> Resolver<'p> {
                 .help("write `decimals 2`"),
             );
             None
+        }
+    }
+
+    fn resolve_snapshots(&mut self) {
+        let root = self.program.root;
+        for (file, _, decl) in self.decls() {
+            let Decl::Snapshot(s) = decl else { continue };
+            if Some(file) != root {
+                continue;
+            }
+            let period = match &s.period {
+                None => None,
+                Some(l) if !l.quoted && l.text == "latest" => None,
+                Some(l) if !l.quoted && l.text == "all" => Some(None),
+                Some(l) if l.quoted => Some(Some(l.text.clone())),
+                Some(l) => {
+                    self.bad_word(file, l.span, "snapshot period", &l.text, &["latest", "all"]);
+                    None
+                }
+            };
+            if self
+                .model
+                .snapshots
+                .iter()
+                .any(|x| x.data == s.data.value && x.period == period)
+            {
+                self.push(
+                    Diagnostic::new(
+                        Code::S004,
+                        file,
+                        s.span,
+                        "the same snapshot is declared twice",
+                    )
+                    .label("second declaration")
+                    .help("keep one"),
+                );
+                continue;
+            }
+            self.model.snapshots.push(SnapshotDef {
+                data: s.data.value.clone(),
+                period,
+                loc: loc(file, s.span),
+            });
         }
     }
 

@@ -1,7 +1,12 @@
 //! The command line: the only module that knows clap, terminals and exit codes.
 
 mod check;
+mod diff;
+mod explain;
 mod explain_code;
+mod fmt;
+pub mod score;
+mod test;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -42,8 +47,18 @@ pub struct Cli {
 pub enum Command {
     /// Parse, resolve, type-check and lint scorecards.
     Check(check::CheckArgs),
+    /// Score partner data with a scorecard.
+    Score(score::ScoreArgs),
+    /// Explain one partner's scores: segments, metrics, guardrails, tier, rules.
+    Explain(explain::ExplainArgs),
+    /// Compare two versions of a scorecard on the same data: tier migration, score changes, actions.
+    Diff(diff::DiffArgs),
+    /// Run the test cases and output snapshots written in scorecards.
+    Test(test::TestArgs),
     /// Print the documentation of a diagnostic code (or list every code).
     ExplainCode(explain_code::ExplainCodeArgs),
+    /// Lay scorecards out canonically, keeping every comment (`--check` changes nothing).
+    Fmt(fmt::FmtArgs),
 }
 
 /// Output formats for diagnostics.
@@ -89,7 +104,12 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Score(args) => score::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     }
 }
 

@@ -100,3 +100,21 @@ pub struct Table {
     /// The 1-based line (CSV, NDJSON) or element index (JSON array) each row came from.
     pub lines: Vec<u64>,
 }
+
+impl Table {
+    /// Append the rows of `other`, a table of the same contract with the
+    /// same columns kept (a column skipped in either is skipped in the result).
+    pub fn append(&mut self, other: Table) {
+        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
+            match (&mut *mine, theirs) {
+                (Column::Number(a), Column::Number(b)) => a.extend(b),
+                (Column::Bool(a), Column::Bool(b)) => a.extend(b),
+                (Column::Label(a), Column::Label(b)) => a.extend(b),
+                (Column::Text(a), Column::Text(b)) => a.extend(&b),
+                _ => *mine = Column::Skipped,
+            }
+        }
+        self.rows += other.rows;
+        self.lines.extend(other.lines);
+    }
+}

@@ -1,7 +1,7 @@
 //! The registry of diagnostic codes: one enum, never reused.
 //!
 //! The letter says the stage: P syntax, N names, T types, S scorecard
-//! semantics, L lints, D data. The long documentation of each code lives in
+//! semantics, L lints, D data, E evaluation and tests. The long documentation of each code lives in
 //! `docs/diagnostics.md` (printed by `scorecard explain-code`); a test fails
 //! when a code lacks documentation or a fixture.
 
@@ -84,6 +84,17 @@ codes! {
     D001 "missing-column" Error "a contract column that the data file lacks";
     D002 "unknown-column" Warning "a data column that the contract does not declare";
     D003 "unreadable-header" Error "a data file whose header cannot be read";
+    D004 "not-utf8" Error "a data file that is not UTF-8 text";
+    D005 "malformed-data" Error "a data file that is not well-formed CSV, JSON or NDJSON";
+    D006 "line-too-long" Error "a data row longer than the limit";
+    D007 "wrong-field-count" Error "a CSV row with more or fewer fields than the header";
+    D008 "missing-value" Error "an empty value in a column that is not optional";
+    D009 "invalid-value" Error "a value that is not of its column's type";
+    D010 "out-of-range" Error "a value outside the bounds its column allows";
+    D011 "duplicate-row" Error "two rows for the same key and period";
+    E001 "expectation-not-met" Error "a test's expectation that the scores do not meet";
+    E002 "test-not-run" Error "a test that cannot be run on the rows it gives";
+    E003 "snapshot-differs" Error "scored output that differs from its recorded snapshot";
 }
 
 impl std::fmt::Display for Code {

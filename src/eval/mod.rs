@@ -111,6 +111,10 @@ pub struct Ordered {
     pub partner_rows: Vec<u32>,
     /// Periods since the partner's first row.
     pub tenure: Vec<f64>,
+    /// A dense id of each row's period (0 when there is no period column),
+    /// and how many distinct periods there are.
+    pub period_ids: Vec<u32>,
+    pub periods: u32,
 }
 
 fn text_column(table: &Table, id: Option<ColumnId>) -> Option<&crate::data::table::TextColumn> {
@@ -186,11 +190,24 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
         }
         start = end;
     }
+    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let period_ids: Vec<u32> = match periods {
+        Some(_) => order
+            .iter()
+            .map(|r| {
+                let next = seen.len() as u32;
+                *seen.entry(period(*r)).or_insert(next)
+            })
+            .collect(),
+        None => vec![0; n],
+    };
     Ordered {
         order,
         position,
         partner_rows,
         tenure,
+        period_ids,
+        periods: (seen.len() as u32).max(1),
     }
 }
 
@@ -233,8 +250,10 @@ pub struct Batch<'a> {
 /// A score's stages for a batch.
 #[derive(Clone, Debug, Default)]
 pub struct ScoreValues {
-    /// The definition with adjustments applied.
+    /// The definition's value (step 1 of the guardrails).
     pub raw: Vec<f64>,
+    /// Raw with the adjustments applied (step 2).
+    pub adjusted: Vec<f64>,
     pub smoothed: Vec<f64>,
     pub reported: Vec<f64>,
     pub provisional: Vec<u8>,
@@ -335,6 +354,8 @@ where
     M: Fn(&Batch<'_>) -> S + Sync,
     C: FnMut(S),
 {
+    let timing = std::env::var_os("SCORECARD_TIMING").is_some();
+    let clock = std::time::Instant::now();
     let bounds = batch_bounds(ctx.ordered);
     let order = item_order(ctx);
     let passes = ctx.plan.passes.max(1);
@@ -364,16 +385,53 @@ where
                     .collect()
             })
             .collect();
-        for (k, site_index) in sites.iter().enumerate() {
-            let parts: Vec<&Col> = inputs.iter().filter_map(|v| v.get(k)).collect();
-            let input = concat(&parts);
-            let Some(site) = ctx.plan.sites.get(*site_index) else {
-                continue;
-            };
-            let result = population::compute(ctx, &site.kind, input);
-            if let Some(slot) = ctx.sites.get_mut(*site_index) {
+        if timing {
+            eprintln!("pass {pass} inputs: {:?}", clock.elapsed());
+        }
+        // Sites of one level are independent of each other; peer groups are
+        // computed once for all the sites that group alike.
+        let shared: &Context<'_> = ctx;
+        let mut groupings: Vec<&[GroupKey]> = Vec::new();
+        for i in &sites {
+            if let Some(SiteKind::Population { within, .. }) =
+                shared.plan.sites.get(*i).map(|s| &s.kind)
+            {
+                if !groupings.contains(&within.as_slice()) {
+                    groupings.push(within);
+                }
+            }
+        }
+        let groups: Vec<Vec<u64>> = groupings
+            .par_iter()
+            .map(|w| population::group_ids(shared, w))
+            .collect();
+        let results: Vec<(usize, Col)> = sites
+            .par_iter()
+            .enumerate()
+            .filter_map(|(k, site_index)| {
+                let parts: Vec<&Col> = inputs.iter().filter_map(|v| v.get(k)).collect();
+                let site = shared.plan.sites.get(*site_index)?;
+                let ids = match &site.kind {
+                    SiteKind::Population { within, .. } => groupings
+                        .iter()
+                        .position(|w| *w == within.as_slice())
+                        .and_then(|g| groups.get(g))
+                        .map(Vec::as_slice),
+                    SiteKind::History(_) => None,
+                };
+                Some((
+                    *site_index,
+                    population::compute(shared, &site.kind, concat(&parts), ids),
+                ))
+            })
+            .collect();
+        for (site_index, result) in results {
+            if let Some(slot) = ctx.sites.get_mut(site_index) {
                 *slot = Some(result);
             }
+        }
+        if timing {
+            eprintln!("pass {pass} sites: {:?}", clock.elapsed());
         }
     }
     let shared: &Context<'_> = ctx;
@@ -392,6 +450,9 @@ where
         for sink in sinks {
             consume(sink);
         }
+    }
+    if timing {
+        eprintln!("final pass: {:?}", clock.elapsed());
     }
 }
 
@@ -789,9 +850,10 @@ impl<'a> Batch<'a> {
                 }
             }
         }
+        let mut adjusted = raw.clone();
         for (factor, condition) in &cs.adjustments {
             let hits = self.eval(condition, None).boolean(n);
-            for (r, h) in raw.iter_mut().zip(hits) {
+            for (r, h) in adjusted.iter_mut().zip(hits) {
                 if h == 1 {
                     *r = finite(*r * factor);
                 }
@@ -827,7 +889,7 @@ impl<'a> Batch<'a> {
             let x = if insufficient.get(i) == Some(&1) {
                 f64::NAN
             } else {
-                raw.get(i).copied().unwrap_or(f64::NAN)
+                adjusted.get(i).copied().unwrap_or(f64::NAN)
             };
             let s = match def.smoothing {
                 None => x,
@@ -924,6 +986,7 @@ impl<'a> Batch<'a> {
         if let Some(slot) = self.scores.get_mut(s.index()) {
             *slot = Some(ScoreValues {
                 raw,
+                adjusted,
                 smoothed,
                 reported,
                 provisional,

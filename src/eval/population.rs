@@ -10,7 +10,7 @@ use crate::plan::SiteKind;
 use crate::syntax::ast::Normalizer;
 
 /// Compute a site's result for every ordered row from its input column.
-pub fn compute(ctx: &Context<'_>, kind: &SiteKind, input: Col) -> Col {
+pub fn compute(ctx: &Context<'_>, kind: &SiteKind, input: Col, groups: Option<&[u64]>) -> Col {
     match kind {
         SiteKind::History(h) => history(ctx, *h, input),
         SiteKind::Population { kind, within } => {
@@ -19,28 +19,47 @@ pub fn compute(ctx: &Context<'_>, kind: &SiteKind, input: Col) -> Col {
                 Col::Num(v) => v,
                 _ => vec![f64::NAN; n],
             };
-            Col::Num(population(ctx, *kind, within, &values))
+            let owned;
+            let groups = match groups {
+                Some(g) => g,
+                None => {
+                    owned = group_ids(ctx, within);
+                    &owned
+                }
+            };
+            Col::Num(population(*kind, groups, &values))
         }
     }
 }
 
 /// A peer-group id per ordered row: same period (when there is one) and the
 /// same value of every `within` key.
-fn group_ids(ctx: &Context<'_>, within: &[GroupKey]) -> Vec<u64> {
-    let n = ctx.ordered.order.len();
-    let mut ids = vec![0u64; n];
-    let mut keys: Vec<Option<GroupKey>> = Vec::new();
-    if ctx.model.contract.period.is_some() {
-        keys.push(None);
-    }
-    keys.extend(within.iter().copied().map(Some));
-    for key in keys {
-        // Dense codes for this component, then mixed into the id.
-        let codes: Vec<u64> = component(ctx, key);
+/// A dense peer-group id per ordered row: same period (when there is one) and
+/// the same value of every `within` key.
+pub fn group_ids(ctx: &Context<'_>, within: &[GroupKey]) -> Vec<u64> {
+    let mut ids: Vec<u64> = ctx
+        .ordered
+        .period_ids
+        .iter()
+        .map(|p| u64::from(*p))
+        .collect();
+    let mut cardinality = u64::from(ctx.ordered.periods);
+    for key in within {
+        let codes: Vec<u64> = component(ctx, Some(*key));
         let distinct = codes.iter().copied().max().map_or(1, |m| m + 1);
-        for (id, c) in ids.iter_mut().zip(codes) {
-            *id = id.wrapping_mul(distinct).wrapping_add(c);
+        if cardinality.checked_mul(distinct).is_none() {
+            // Too many combinations for mixed radix: renumber densely first.
+            let mut seen: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+            for id in ids.iter_mut() {
+                let next = seen.len() as u64;
+                *id = *seen.entry(*id).or_insert(next);
+            }
+            cardinality = (seen.len() as u64).max(1);
         }
+        for (id, c) in ids.iter_mut().zip(codes) {
+            *id = *id * distinct + c;
+        }
+        cardinality = cardinality.saturating_mul(distinct);
     }
     ids
 }
@@ -48,14 +67,14 @@ fn group_ids(ctx: &Context<'_>, within: &[GroupKey]) -> Vec<u64> {
 fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
     let order = &ctx.ordered.order;
     let table = ctx.table;
-    let intern = |text: &dyn Fn(usize) -> String| -> Vec<u64> {
-        let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let intern_text = |t: &crate::data::table::TextColumn| -> Vec<u64> {
+        let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
         order
             .iter()
             .map(|r| {
-                let t = text(*r as usize);
+                let text = t.get(*r as usize);
                 let next = seen.len() as u64;
-                *seen.entry(t).or_insert(next)
+                *seen.entry(text).or_insert(next)
             })
             .collect()
     };
@@ -68,7 +87,7 @@ fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
         return segment_codes(ctx, s);
     }
     match column.and_then(|c| table.columns.get(c.index())) {
-        Some(Column::Text(t)) => intern(&|r| t.get(r).to_string()),
+        Some(Column::Text(t)) => intern_text(t),
         Some(Column::Label(v)) => order
             .iter()
             .map(|r| {
@@ -81,7 +100,15 @@ fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
             .map(|r| u64::from(v.get(*r as usize).copied().unwrap_or(2)))
             .collect(),
         Some(Column::Number(v)) => {
-            intern(&|r| format!("{}", v.get(r).copied().unwrap_or(f64::NAN)))
+            let mut seen: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+            order
+                .iter()
+                .map(|r| {
+                    let bits = (v.get(*r as usize).copied().unwrap_or(f64::NAN) + 0.0).to_bits();
+                    let next = seen.len() as u64;
+                    *seen.entry(bits).or_insert(next)
+                })
+                .collect()
         }
         _ => vec![0; order.len()],
     }
@@ -89,18 +116,25 @@ fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
 
 /// Segment labels of every ordered row, computed by a batch pass.
 fn segment_codes(ctx: &Context<'_>, s: crate::model::SegmentId) -> Vec<u64> {
+    use crate::plan::Item;
+    // Everything the segment reads, transitively (sites are already computed).
+    let mut needed: std::collections::BTreeSet<Item> = std::collections::BTreeSet::new();
+    let mut stack = vec![Item::Segment(s)];
+    while let Some(item) = stack.pop() {
+        if matches!(item, Item::Site(_)) || !needed.insert(item) {
+            continue;
+        }
+        stack.extend(ctx.plan.dependencies(item, ctx.model));
+    }
+    let order: Vec<Item> = super::item_order(ctx)
+        .into_iter()
+        .filter(|i| needed.contains(i))
+        .collect();
     let bounds = super::batch_bounds(ctx.ordered);
-    let items = [crate::plan::Item::Segment(s)];
     let parts: Vec<Vec<u64>> = bounds
         .par_iter()
         .map(|&(start, end)| {
             let mut batch = super::Batch::new(ctx, start, end);
-            let mut needed: Vec<crate::plan::Item> = ctx.plan.dependencies(items[0], ctx.model);
-            needed.push(items[0]);
-            let order: Vec<crate::plan::Item> = super::item_order(ctx)
-                .into_iter()
-                .filter(|i| needed.contains(i) || matches!(i, crate::plan::Item::Segment(_)))
-                .collect();
             batch.compute(&order, false);
             batch
                 .segments
@@ -116,32 +150,32 @@ fn segment_codes(ctx: &Context<'_>, s: crate::model::SegmentId) -> Vec<u64> {
     parts.concat()
 }
 
-fn population(
-    ctx: &Context<'_>,
-    kind: Normalizer,
-    within: &[GroupKey],
-    values: &[f64],
-) -> Vec<f64> {
+/// An order-preserving map of binary64 values to integers (after -0 becomes 0,
+/// so values equal as binary64 map to one integer).
+fn ordered_bits(x: f64) -> u64 {
+    let b = (x + 0.0).to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+fn population(kind: Normalizer, groups: &[u64], values: &[f64]) -> Vec<f64> {
     let n = values.len();
-    let groups = group_ids(ctx, within);
-    // Rows with a value, ordered by (group, value); ties keep row order.
-    let mut idx: Vec<u32> = (0..n as u32)
-        .filter(|i| values.get(*i as usize).is_some_and(|v| !v.is_nan()))
+    // (group, value, row) of the rows with a value, sorted: peers together, by value.
+    let mut keys: Vec<(u64, u64, u32)> = values
+        .iter()
+        .zip(groups)
+        .enumerate()
+        .filter(|(_, (v, _))| !v.is_nan())
+        .map(|(i, (v, g))| (*g, ordered_bits(*v), i as u32))
         .collect();
+    radix_sort(&mut keys);
+    let idx: Vec<u32> = keys.iter().map(|k| k.2).collect();
     let value = |i: u32| values.get(i as usize).copied().unwrap_or(f64::NAN);
-    let group = |i: u32| groups.get(i as usize).copied().unwrap_or(0);
-    idx.par_sort_unstable_by(|a, b| {
-        group(*a)
-            .cmp(&group(*b))
-            .then(value(*a).total_cmp(&value(*b)))
-            .then(a.cmp(b))
-    });
     let mut out = vec![f64::NAN; n];
     let mut start = 0;
-    while start < idx.len() {
-        let g = idx.get(start).map_or(0, |i| group(*i));
+    while start < keys.len() {
+        let g = keys.get(start).map_or(0, |k| k.0);
         let mut end = start;
-        while idx.get(end).is_some_and(|i| group(*i) == g) {
+        while keys.get(end).is_some_and(|k| k.0 == g) {
             end += 1;
         }
         let members = idx.get(start..end).unwrap_or(&[]);
@@ -150,9 +184,46 @@ fn population(
             Normalizer::MinMax => minmax(members, &value, &mut out),
             Normalizer::ZScore => zscore(members, &value, &mut out),
         }
-        start = end;
+        start = end.max(start + 1);
     }
     out
+}
+
+/// Sort by (group, value bits): least-significant-byte radix passes over the
+/// value bits, then the group bits, skipping bytes every key shares.
+fn radix_sort(keys: &mut Vec<(u64, u64, u32)>) {
+    let mut buffer: Vec<(u64, u64, u32)> = vec![(0, 0, 0); keys.len()];
+    let digit = |k: &(u64, u64, u32), pass: u32| -> usize {
+        let word = if pass < 8 { k.1 } else { k.0 };
+        ((word >> ((pass % 8) * 8)) & 0xff) as usize
+    };
+    for pass in 0..16u32 {
+        let mut counts = [0usize; 256];
+        for k in keys.iter() {
+            if let Some(c) = counts.get_mut(digit(k, pass)) {
+                *c += 1;
+            }
+        }
+        if counts.contains(&keys.len()) {
+            continue; // every key has the same byte here
+        }
+        let mut offsets = [0usize; 256];
+        let mut total = 0;
+        for (o, c) in offsets.iter_mut().zip(counts) {
+            *o = total;
+            total += c;
+        }
+        for k in keys.iter() {
+            let d = digit(k, pass);
+            if let Some(o) = offsets.get_mut(d) {
+                if let Some(slot) = buffer.get_mut(*o) {
+                    *slot = *k;
+                }
+                *o += 1;
+            }
+        }
+        std::mem::swap(keys, &mut buffer);
+    }
 }
 
 /// Mid-rank percentile: `(100 * less + 50 * equal) / n`, the numerator exact.
@@ -240,22 +311,15 @@ fn history(ctx: &Context<'_>, h: HistoryFn, input: Col) -> Col {
                 }
                 HistoryFn::MovingAverage(k) => {
                     let from = i + 1 - p.min(k as usize);
-                    let present: Vec<f64> = (from..=i).map(at).filter(|v| !v.is_nan()).collect();
-                    if present.is_empty() {
-                        f64::NAN
-                    } else {
-                        super::ops::finite(
-                            present.iter().fold(0.0, |a, v| a + v) / present.len() as f64,
-                        )
-                    }
+                    // A missing value in the window makes the mean missing.
+                    let window: Vec<f64> = (from..=i).map(at).collect();
+                    super::ops::finite(window.iter().fold(0.0, |a, v| a + v) / window.len() as f64)
                 }
                 HistoryFn::Trend(k) => {
                     let from = i + 1 - p.min(k as usize);
-                    let points: Vec<(f64, f64)> = (from..=i)
-                        .map(|j| ((j - from) as f64, at(j)))
-                        .filter(|(_, y)| !y.is_nan())
-                        .collect();
-                    if points.len() < 2 {
+                    let points: Vec<(f64, f64)> =
+                        (from..=i).map(|j| ((j - from) as f64, at(j))).collect();
+                    if points.len() < 2 || points.iter().any(|(_, y)| y.is_nan()) {
                         f64::NAN
                     } else {
                         let m = points.len() as f64;

@@ -776,3 +776,21 @@ fn assign_levels(plan: &mut Plan, model: &Model) {
     plan.passes = plan.sites.iter().map(|s| s.level).max().unwrap_or(0) + 1;
     plan.levels = levels;
 }
+
+/// Compile one more expression against a plan, for a value the plan's own
+/// outputs do not compute (a test's expectation). Expressions that need a
+/// population or history site of their own are refused (`None`): such
+/// functions belong in metrics.
+pub fn compile_extra(model: &Model, plan: &mut Plan, e: &Expr) -> Option<CExpr> {
+    let mut c = Compiler {
+        model,
+        sites: Vec::new(),
+        needed: plan.needed_columns.clone(),
+    };
+    let compiled = c.expr(e);
+    if !c.sites.is_empty() {
+        return None;
+    }
+    plan.needed_columns = c.needed;
+    Some(compiled)
+}

@@ -49,7 +49,10 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (String, usize) {
 
 /// RFC 4180: quote a field holding a comma, quote or line break.
 pub fn push_field(out: &mut String, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
         out.push('"');
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');

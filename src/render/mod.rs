@@ -27,12 +27,19 @@ pub fn push_decimal(out: &mut String, x: f64, decimals: u32) {
     push_u64(out, k / unit);
     if decimals > 0 {
         out.push('.');
-        let frac = k % unit;
-        let digits = frac.to_string();
-        for _ in digits.len()..decimals as usize {
-            out.push('0');
+        // The fraction, zero-padded to `decimals` digits.
+        let mut frac = k % unit;
+        let mut digits = [b'0'; 10];
+        for slot in digits.iter_mut().take(decimals as usize).rev() {
+            *slot = b'0' + (frac % 10) as u8;
+            frac /= 10;
         }
-        out.push_str(&digits);
+        if let Some(text) = digits
+            .get(..decimals as usize)
+            .and_then(|d| std::str::from_utf8(d).ok())
+        {
+            out.push_str(text);
+        }
     }
 }
 

@@ -192,6 +192,7 @@ pub enum Decl {
     Rule(Rule),
     Output(Output),
     Test(Test),
+    Snapshot(Snapshot),
 }
 
 impl Decl {
@@ -207,6 +208,7 @@ impl Decl {
             Decl::Rule(d) => d.span,
             Decl::Output(d) => d.span,
             Decl::Test(d) => d.span,
+            Decl::Snapshot(d) => d.span,
         }
     }
 }
@@ -628,6 +630,15 @@ pub enum ColumnFormat {
     Decimals(Number, Span),
     IfMissing(Str, Span),
     IfEmpty(Str, Span),
+}
+
+/// `snapshot "data.csv" period all`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub data: Str,
+    /// `latest` or `all` (a name), or a period label (a string).
+    pub period: Option<Label>,
+    pub span: Span,
 }
 
 /// `test "name" { ... }`.

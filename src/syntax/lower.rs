@@ -183,6 +183,7 @@ impl Lowerer {
             Rule::rule_decl => Decl::Rule(self.lower_rule_decl(pair)?),
             Rule::output_decl => Decl::Output(self.lower_output_decl(pair)?),
             Rule::test_decl => Decl::Test(self.lower_test_decl(pair)?),
+            Rule::snapshot_decl => Decl::Snapshot(self.lower_snapshot_decl(pair)?),
             _ => return Err(unexpected(&pair, "a file")),
         })
     }
@@ -894,6 +895,22 @@ impl Lowerer {
             formats,
             span,
         })
+    }
+
+    fn lower_snapshot_decl(&mut self, pair: Pair<'_, Rule>) -> Lowered<Snapshot> {
+        let span = span_of(&pair);
+        let mut c = Cursor::of(pair);
+        c.next("`snapshot`")?;
+        let data = self.lower_string(c.next("a path")?)?;
+        let period = match c.next_if(Rule::snapshot_period) {
+            Some(p) => {
+                let mut p = Cursor::of(p);
+                p.next("`period`")?;
+                Some(self.lower_label(p.next("a period")?)?)
+            }
+            None => None,
+        };
+        Ok(Snapshot { data, period, span })
     }
 
     // ─── tests ───────────────────────────────────────────────────────────────

@@ -168,6 +168,7 @@ const DECLARATIONS: &[Rule] = &[
     Rule::rule_decl,
     Rule::output_decl,
     Rule::test_decl,
+    Rule::snapshot_decl,
 ];
 
 /// The keywords that open each declaration.
@@ -182,6 +183,7 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_rule,
     Rule::kw_output,
     Rule::kw_test,
+    Rule::kw_snapshot,
 ];
 
 fn is_top_level(rule: Rule) -> bool {

@@ -6,7 +6,7 @@ use crate::support::*;
 fn clean_examples_exit_zero() {
     let out = scorecard(&["check", "scorecards/"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert_eq!(stdout(&out), "checked 2 files: no problems\n");
+    assert_eq!(stdout(&out), "checked 3 files: no problems\n");
 }
 
 #[test]

@@ -401,3 +401,21 @@ test \"shape\" { given { id: \"p\", q: \"1\", kind: a, x: 1, y: 1 } expect s >= 
         }
     }
 }
+
+#[test]
+fn percentile_within_a_segment_computed_from_metrics() {
+    // The segment reads a metric, which reads a column: peers are grouped by it.
+    let text = format!(
+        "{INPUT}metric big {{ owner \"o\" source \"s\" value y }}\nsegment size {{ large when big >= 10  small otherwise }}\nmetric m {{ owner \"o\" source \"s\" value x points percentile within size }}\nscore s {{ weights {{ m 50 big 50 }} }}\noutput {{ id size p = points(m) }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "1", "20"),
+            ("p2", "1", "a", "2", "20"),
+            ("p3", "1", "a", "3", "1"),
+            ("p4", "1", "a", "4", "1")
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,size,p\np1,large,25.00\np2,large,75.00\np3,small,25.00\np4,small,75.00\n"
+    );
+}

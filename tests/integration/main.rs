@@ -8,10 +8,16 @@
 )]
 
 mod cli;
+mod data;
 mod diagnostics;
+mod diff;
 mod engine;
 mod examples;
+mod explain;
+mod fmt;
 mod grammar;
 mod robustness;
+mod score;
 mod semantics;
 mod support;
+mod test_runner;

@@ -1,0 +1,98 @@
+//! `scorecard diff OLD NEW --data FILE`: what a rule change does to real partners.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::Exit;
+use super::score::{DataArgs, load_scorecard};
+use crate::diff::{self, report};
+use crate::eval::{PeriodChoice, Selection};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    /// For pasting into a pull request.
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The scorecard before the change.
+    pub old: PathBuf,
+    /// The scorecard after the change.
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Which rows to compare: `latest`, `all`, or a period label.
+    #[arg(long, default_value = "latest", value_name = "PERIOD")]
+    pub period: String,
+    /// Exit 1 when anything changed (the report is printed either way).
+    #[arg(long)]
+    pub fail_on_change: bool,
+}
+
+fn label(model: &crate::model::Model, path: &std::path::Path) -> String {
+    match (&model.name, &model.version) {
+        (Some(n), Some(v)) => format!("{n} {v}"),
+        (Some(n), None) => n.clone(),
+        _ => path.display().to_string(),
+    }
+}
+
+pub fn run(args: &DiffArgs) -> Exit {
+    let (old, old_sources) = match load_scorecard(&args.old) {
+        Ok(m) => m,
+        Err(e) => return e,
+    };
+    let (new, new_sources) = match load_scorecard(&args.new) {
+        Ok(m) => m,
+        Err(e) => return e,
+    };
+    let selection = Selection {
+        period: match args.period.as_str() {
+            "latest" => PeriodChoice::Latest,
+            "all" => PeriodChoice::All,
+            p => PeriodChoice::Label(p.to_string()),
+        },
+        partner: None,
+    };
+    let mut scored = Vec::new();
+    for model in [&old, &new] {
+        let plan = crate::plan::compile(model);
+        let loaded = match args.data.load(model, &plan.needed_columns) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
+        scored.push(diff::score_rows(model, &loaded.table, &selection));
+    }
+    let (Some(before), Some(after)) = (scored.first(), scored.get(1)) else {
+        return super::fail("nothing was scored");
+    };
+    let mut old_label = label(&old, &args.old);
+    let new_label = label(&new, &args.new);
+    if old_label == new_label {
+        old_label = args.old.display().to_string();
+    }
+    let report = report::compare(
+        old_label,
+        new_label,
+        before,
+        after,
+        diff::rule_changes(&old, &old_sources, &new, &new_sources),
+    );
+    let text = match args.format {
+        DiffFormat::Table => report::text(&report, false),
+        DiffFormat::Markdown => report::text(&report, true),
+        DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+    };
+    super::print(&text);
+    if args.fail_on_change && report.changed() {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}

@@ -1,0 +1,663 @@
+//! Collecting rows as they are read: valid rows into the table's columns,
+//! invalid ones into problems.
+//!
+//! The number, bool and label columns of the whole file are allocated once
+//! ([`Columns`]), with room for one row per line, and cut into one slice per
+//! part of the file ([`Out`]), so that the threads reading the parts write
+//! their rows in place and nothing is copied afterwards (unless rows were
+//! left out, which leaves a gap to close). Text columns are built per part and
+//! joined.
+//!
+//! A reader checks one row's values with [`Rows::put`] (or notes its problems
+//! in [`Rows::issues`]), then calls [`Rows::finish`]. The line a part starts
+//! on is known before it is read (from the LFs counted before), so every
+//! line number is final when it is written.
+
+use crate::data::convert::{Role, Spec, Store, Value};
+use crate::data::load::{DataProblem, MAX_PROBLEMS, OnInvalid, Rejected};
+use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, TextColumn};
+use crate::diag::Code;
+
+/// Where a spec's values go: an index into the columns of that kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Target {
+    Number(usize),
+    Bool(usize),
+    Label(usize),
+    Text(usize),
+    Skip,
+}
+
+/// The targets of the specs, and how many columns of each kind there are.
+pub(super) fn targets(specs: &[Spec]) -> (Vec<Target>, [usize; 4]) {
+    let mut counts = [0usize; 4];
+    let targets = specs
+        .iter()
+        .map(|spec| {
+            let (kind, make): (usize, fn(usize) -> Target) = match spec.store() {
+                Store::Number => (0, Target::Number),
+                Store::Bool => (1, Target::Bool),
+                Store::Label => (2, Target::Label),
+                Store::Text => (3, Target::Text),
+                Store::Skip => return Target::Skip,
+            };
+            let slot = counts.get_mut(kind);
+            let index = slot.as_ref().map_or(0, |c| **c);
+            if let Some(c) = slot {
+                *c += 1;
+            }
+            make(index)
+        })
+        .collect();
+    (targets, counts)
+}
+
+/// The number, bool and label columns of the whole file.
+#[derive(Debug)]
+pub(super) struct Columns {
+    /// The table line of each row.
+    lines: Vec<u64>,
+    numbers: Vec<Vec<f64>>,
+    bools: Vec<Vec<u8>>,
+    labels: Vec<Vec<u32>>,
+    texts: usize,
+}
+
+impl Columns {
+    /// Columns with room for `rows` rows. The memory is zeroed lazily by
+    /// the system, so room that is never written costs nothing.
+    pub fn new(counts: [usize; 4], rows: usize) -> Self {
+        let [numbers, bools, labels, texts] = counts;
+        Columns {
+            lines: vec![0; rows],
+            numbers: (0..numbers).map(|_| vec![0.0; rows]).collect(),
+            bools: (0..bools).map(|_| vec![0; rows]).collect(),
+            labels: (0..labels).map(|_| vec![0; rows]).collect(),
+            texts,
+        }
+    }
+
+    /// Cut the rows from `from` on into consecutive parts of the given sizes.
+    pub fn split(&mut self, from: usize, sizes: &[usize]) -> Vec<Out<'_>> {
+        // The first part's text columns will take in the others': room for all.
+        let total: usize = sizes.iter().sum();
+        let mut outs: Vec<Out<'_>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, &size)| {
+                let room = if k == 0 { total } else { size };
+                Out {
+                    lines: &mut [],
+                    numbers: Vec::new(),
+                    bools: Vec::new(),
+                    labels: Vec::new(),
+                    texts: (0..self.texts)
+                        .map(|_| TextColumn::with_capacity(room, room * 8))
+                        .collect(),
+                    capacity: size,
+                }
+            })
+            .collect();
+        fn cut<'a, T>(column: &'a mut [T], from: usize, sizes: &[usize]) -> Vec<&'a mut [T]> {
+            let mut rest = column.get_mut(from..).unwrap_or_default();
+            let mut parts = Vec::with_capacity(sizes.len());
+            for &size in sizes {
+                let taken = std::mem::take(&mut rest);
+                let (part, tail) = taken.split_at_mut(size.min(taken.len()));
+                parts.push(part);
+                rest = tail;
+            }
+            parts
+        }
+        for (out, part) in outs.iter_mut().zip(cut(&mut self.lines, from, sizes)) {
+            out.lines = part;
+        }
+        for column in &mut self.numbers {
+            for (out, part) in outs.iter_mut().zip(cut(column, from, sizes)) {
+                out.numbers.push(part);
+            }
+        }
+        for column in &mut self.bools {
+            for (out, part) in outs.iter_mut().zip(cut(column, from, sizes)) {
+                out.bools.push(part);
+            }
+        }
+        for column in &mut self.labels {
+            for (out, part) in outs.iter_mut().zip(cut(column, from, sizes)) {
+                out.labels.push(part);
+            }
+        }
+        outs
+    }
+
+    /// Make room for at least `rows` rows.
+    pub fn ensure(&mut self, rows: usize) {
+        if self.lines.len() < rows {
+            self.lines.resize(rows, 0);
+        }
+        for c in &mut self.numbers {
+            if c.len() < rows {
+                c.resize(rows, 0.0);
+            }
+        }
+        for c in &mut self.bools {
+            if c.len() < rows {
+                c.resize(rows, 0);
+            }
+        }
+        for c in &mut self.labels {
+            if c.len() < rows {
+                c.resize(rows, 0);
+            }
+        }
+    }
+
+    /// Move `count` rows from row `from` down to row `to`.
+    pub fn move_rows(&mut self, from: usize, to: usize, count: usize) {
+        if from == to || count == 0 {
+            return;
+        }
+        let fits = |len: usize| from.max(to) + count <= len;
+        if fits(self.lines.len()) {
+            self.lines.copy_within(from..from + count, to);
+        }
+        for c in self.numbers.iter_mut().filter(|c| fits(c.len())) {
+            c.copy_within(from..from + count, to);
+        }
+        for c in self.bools.iter_mut().filter(|c| fits(c.len())) {
+            c.copy_within(from..from + count, to);
+        }
+        for c in self.labels.iter_mut().filter(|c| fits(c.len())) {
+            c.copy_within(from..from + count, to);
+        }
+    }
+
+    /// The table's columns, in spec order: the first `rows` rows, and the text columns.
+    pub fn into_table(
+        self,
+        targets: &[Target],
+        rows: usize,
+        texts: Vec<TextColumn>,
+    ) -> (Vec<Column>, Vec<u64>) {
+        let mut lines = self.lines;
+        lines.truncate(rows);
+        let mut numbers = self.numbers.into_iter();
+        let mut bools = self.bools.into_iter();
+        let mut labels = self.labels.into_iter();
+        let mut texts = texts.into_iter();
+        let columns = targets
+            .iter()
+            .map(|target| {
+                let column = match target {
+                    Target::Number(_) => numbers.next().map(|mut v| {
+                        v.truncate(rows);
+                        Column::Number(v)
+                    }),
+                    Target::Bool(_) => bools.next().map(|mut v| {
+                        v.truncate(rows);
+                        Column::Bool(v)
+                    }),
+                    Target::Label(_) => labels.next().map(|mut v| {
+                        v.truncate(rows);
+                        Column::Label(v)
+                    }),
+                    Target::Text(_) => texts.next().map(Column::Text),
+                    Target::Skip => None,
+                };
+                column.unwrap_or(Column::Skipped)
+            })
+            .collect();
+        (columns, lines)
+    }
+}
+
+/// One part's share of the columns: a slice of each, and its own text columns.
+#[derive(Debug)]
+pub(super) struct Out<'a> {
+    lines: &'a mut [u64],
+    numbers: Vec<&'a mut [f64]>,
+    bools: Vec<&'a mut [u8]>,
+    labels: Vec<&'a mut [u32]>,
+    pub texts: Vec<TextColumn>,
+    capacity: usize,
+}
+
+/// The (key, period) of every row, kept cheaply when they come in order.
+#[derive(Debug, Default)]
+pub(super) struct KeyLog {
+    /// Whether each (key, period) so far was greater than the one before.
+    pub sorted: bool,
+    pub first: Option<(String, String)>,
+    pub last: Option<(String, String)>,
+    /// `(row, key, period)` of rows that are not in the table, for the duplicate check.
+    pub unstored: Vec<(u64, String, String)>,
+}
+
+impl KeyLog {
+    fn new() -> Self {
+        KeyLog {
+            sorted: true,
+            ..KeyLog::default()
+        }
+    }
+
+    fn observe(&mut self, key: &str, period: &str) {
+        match &mut self.last {
+            Some((k, p)) => {
+                if (key, period) <= (k.as_str(), p.as_str()) {
+                    self.sorted = false;
+                }
+                k.clear();
+                k.push_str(key);
+                p.clear();
+                p.push_str(period);
+            }
+            None => {
+                self.first = Some((key.to_string(), period.to_string()));
+                self.last = Some((key.to_string(), period.to_string()));
+            }
+        }
+    }
+
+    fn append(&mut self, other: KeyLog) {
+        if let (Some(last), Some(first)) = (&self.last, &other.first) {
+            if first <= last {
+                self.sorted = false;
+            }
+        }
+        self.sorted &= other.sorted;
+        if self.first.is_none() {
+            self.first = other.first;
+        }
+        if other.last.is_some() {
+            self.last = other.last;
+        }
+        self.unstored.extend(other.unstored);
+    }
+}
+
+/// Where a row is: its number in the table's `lines`, and the line of the file it starts on.
+///
+/// They differ only for a JSON array, whose rows are numbered by element.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct At {
+    pub row: u64,
+    pub line: u64,
+}
+
+/// A text value of the row being read: a byte range of the source or of the scratch text.
+#[derive(Clone, Copy, Debug, Default)]
+struct TextRef {
+    start: usize,
+    end: usize,
+    scratch: bool,
+}
+
+impl TextRef {
+    fn get<'t>(self, source: &'t str, scratch: &'t str) -> &'t str {
+        let from = if self.scratch { scratch } else { source };
+        from.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+/// The rows of a part of a file.
+#[derive(Debug)]
+pub(super) struct Rows<'s, 'a> {
+    pub specs: &'s [Spec],
+    pub targets: &'s [Target],
+    policy: OnInvalid,
+    /// The text column of the key and of the period.
+    key: Option<usize>,
+    period: Option<usize>,
+    out: Out<'a>,
+    /// Rows stored in `out`.
+    pub stored: usize,
+    /// A valid row found no room (only when lines end with a lone CR).
+    pub overflow: bool,
+    /// The text values of the row being read, by text column.
+    texts: Vec<TextRef>,
+    /// The problems of the row being read.
+    pub issues: Vec<DataProblem>,
+    /// Data rows read (stored or not).
+    pub read: usize,
+    /// Problems of rows (under `Fail`: the first `MAX_PROBLEMS`).
+    pub problems: Vec<DataProblem>,
+    pub problem_count: usize,
+    /// Rows left out (under `Skip`).
+    pub rejected: Vec<Rejected>,
+    /// Problems of the file as a whole (the first `MAX_PROBLEMS`).
+    pub file_problems: Vec<DataProblem>,
+    pub file_problem_count: usize,
+    /// Lines that are not UTF-8 (D004), kept apart: when there are any, they
+    /// are all that is reported.
+    pub utf8_problems: Vec<DataProblem>,
+    pub utf8_problem_count: usize,
+    pub keys: KeyLog,
+    /// Per spec: whether any row had the column at all (JSON objects).
+    pub seen: Vec<bool>,
+    /// The keys of the first JSON object, for "did you mean".
+    pub first_keys: Option<Vec<String>>,
+}
+
+impl<'s, 'a> Rows<'s, 'a> {
+    pub fn new(specs: &'s [Spec], targets: &'s [Target], policy: OnInvalid, out: Out<'a>) -> Self {
+        let text_of = |role| {
+            specs
+                .iter()
+                .zip(targets)
+                .find(|(s, _)| s.role == role)
+                .and_then(|(_, t)| match t {
+                    Target::Text(i) => Some(*i),
+                    _ => None,
+                })
+        };
+        Rows {
+            specs,
+            targets,
+            policy,
+            key: text_of(Role::Key),
+            period: text_of(Role::Period),
+            texts: vec![TextRef::default(); out.texts.len()],
+            out,
+            stored: 0,
+            overflow: false,
+            issues: Vec::new(),
+            read: 0,
+            problems: Vec::new(),
+            problem_count: 0,
+            rejected: Vec::new(),
+            file_problems: Vec::new(),
+            file_problem_count: 0,
+            utf8_problems: Vec::new(),
+            utf8_problem_count: 0,
+            keys: KeyLog::new(),
+            seen: vec![false; specs.len()],
+            first_keys: None,
+        }
+    }
+
+    /// Keep the checked value of spec `c` for the row being read; text
+    /// values are at `start..end` of the source (or of the scratch text).
+    #[inline]
+    pub fn put(&mut self, c: usize, value: Value, start: usize, end: usize, scratch: bool) {
+        let row = self.stored;
+        match self.targets.get(c) {
+            Some(Target::Number(i)) => {
+                if let Some(x) = self.out.numbers.get_mut(*i).and_then(|v| v.get_mut(row)) {
+                    *x = match value {
+                        Value::Number(n) => n,
+                        _ => f64::NAN,
+                    };
+                }
+            }
+            Some(Target::Bool(i)) => {
+                if let Some(x) = self.out.bools.get_mut(*i).and_then(|v| v.get_mut(row)) {
+                    *x = match value {
+                        Value::Small(b) => b as u8,
+                        _ => MISSING_BOOL,
+                    };
+                }
+            }
+            Some(Target::Label(i)) => {
+                if let Some(x) = self.out.labels.get_mut(*i).and_then(|v| v.get_mut(row)) {
+                    *x = match value {
+                        Value::Small(l) => l,
+                        _ => MISSING_LABEL,
+                    };
+                }
+            }
+            Some(Target::Text(i)) => {
+                if let Some(t) = self.texts.get_mut(*i) {
+                    *t = match value {
+                        Value::Missing => TextRef::default(),
+                        _ => TextRef {
+                            start,
+                            end,
+                            scratch,
+                        },
+                    };
+                }
+            }
+            Some(Target::Skip) | None => {}
+        }
+    }
+
+    /// Store a number of the row being read in number column `i`.
+    #[inline(always)]
+    pub fn set_number(&mut self, i: usize, x: f64) {
+        if let Some(v) = self
+            .out
+            .numbers
+            .get_mut(i)
+            .and_then(|v| v.get_mut(self.stored))
+        {
+            *v = x;
+        }
+    }
+
+    /// Store a bool (0, 1 or missing) of the row being read in bool column `i`.
+    #[inline(always)]
+    pub fn set_bool(&mut self, i: usize, b: u8) {
+        if let Some(v) = self
+            .out
+            .bools
+            .get_mut(i)
+            .and_then(|v| v.get_mut(self.stored))
+        {
+            *v = b;
+        }
+    }
+
+    /// Store a label index of the row being read in label column `i`.
+    #[inline(always)]
+    pub fn set_label(&mut self, i: usize, l: u32) {
+        if let Some(v) = self
+            .out
+            .labels
+            .get_mut(i)
+            .and_then(|v| v.get_mut(self.stored))
+        {
+            *v = l;
+        }
+    }
+
+    /// Keep the text of the row being read for text column `i`.
+    #[inline(always)]
+    pub fn set_text(&mut self, i: usize, start: usize, end: usize, scratch: bool) {
+        if let Some(t) = self.texts.get_mut(i) {
+            *t = TextRef {
+                start,
+                end,
+                scratch,
+            };
+        }
+    }
+
+    /// Forget the text values of the row being read (whose values were not read).
+    pub fn clear_values(&mut self) {
+        self.texts.fill(TextRef::default());
+    }
+
+    /// Note a problem of the file as a whole, which no policy can skip.
+    #[cold]
+    pub fn file_problem(&mut self, problem: DataProblem) {
+        let (list, count) = if problem.code == Code::D004 {
+            (&mut self.utf8_problems, &mut self.utf8_problem_count)
+        } else {
+            (&mut self.file_problems, &mut self.file_problem_count)
+        };
+        *count += 1;
+        if list.len() < MAX_PROBLEMS {
+            list.push(problem);
+        }
+    }
+
+    /// Finish the row whose values were put and problems noted.
+    ///
+    /// Text values point into `source` or `scratch`; `row_text` gives the
+    /// raw row, asked for only when the row is rejected.
+    pub fn finish(
+        &mut self,
+        at: At,
+        source: &str,
+        scratch: &str,
+        row_text: impl FnOnce() -> String,
+    ) {
+        self.read += 1;
+        let text = |i: Option<usize>| {
+            i.and_then(|i| self.texts.get(i))
+                .map_or("", |t| t.get(source, scratch))
+        };
+        let key = text(self.key);
+        let period = text(self.period);
+        let keyed = !key.is_empty() && (self.period.is_none() || !period.is_empty());
+        if keyed {
+            self.keys.observe(key, period);
+        }
+        if self.issues.is_empty() {
+            if self.stored >= self.out.capacity {
+                self.overflow = true;
+                return;
+            }
+            for (column, t) in self.out.texts.iter_mut().zip(&self.texts) {
+                column.push(t.get(source, scratch));
+            }
+            if let Some(l) = self.out.lines.get_mut(self.stored) {
+                *l = at.row;
+            }
+            self.stored += 1;
+            return;
+        }
+        if keyed {
+            self.keys
+                .unstored
+                .push((at.row, key.to_string(), period.to_string()));
+        }
+        self.problem_count += self.issues.len();
+        match self.policy {
+            OnInvalid::Fail => {
+                let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
+                self.problems.extend(self.issues.drain(..).take(room));
+                self.issues.clear();
+            }
+            OnInvalid::Skip => {
+                let problems = std::mem::take(&mut self.issues);
+                self.rejected.push(Rejected {
+                    line: at.line,
+                    row_text: row_text(),
+                    problems,
+                });
+            }
+        }
+    }
+
+    /// What the part found, without the borrowed columns.
+    pub fn into_found(self) -> Found {
+        Found {
+            stored: self.stored,
+            overflow: self.overflow,
+            texts: self.out.texts,
+            read: self.read,
+            problems: self.problems,
+            problem_count: self.problem_count,
+            rejected: self.rejected,
+            file_problems: self.file_problems,
+            file_problem_count: self.file_problem_count,
+            utf8_problems: self.utf8_problems,
+            utf8_problem_count: self.utf8_problem_count,
+            keys: self.keys,
+            seen: self.seen,
+            first_keys: self.first_keys,
+        }
+    }
+}
+
+/// What reading a part (or the whole file) found.
+#[derive(Debug)]
+pub(super) struct Found {
+    pub stored: usize,
+    pub overflow: bool,
+    pub texts: Vec<TextColumn>,
+    pub read: usize,
+    pub problems: Vec<DataProblem>,
+    pub problem_count: usize,
+    pub rejected: Vec<Rejected>,
+    pub file_problems: Vec<DataProblem>,
+    pub file_problem_count: usize,
+    pub utf8_problems: Vec<DataProblem>,
+    pub utf8_problem_count: usize,
+    pub keys: KeyLog,
+    pub seen: Vec<bool>,
+    pub first_keys: Option<Vec<String>>,
+}
+
+impl Found {
+    /// Append what the part that follows this one found.
+    pub fn append(&mut self, other: Found) {
+        self.stored += other.stored;
+        self.overflow |= other.overflow;
+        for (mine, theirs) in self.texts.iter_mut().zip(&other.texts) {
+            mine.extend(theirs);
+        }
+        self.read += other.read;
+        let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
+        self.problem_count += other.problem_count;
+        self.rejected.extend(other.rejected);
+        let room = MAX_PROBLEMS.saturating_sub(self.file_problems.len());
+        self.file_problems
+            .extend(other.file_problems.into_iter().take(room));
+        self.file_problem_count += other.file_problem_count;
+        let room = MAX_PROBLEMS.saturating_sub(self.utf8_problems.len());
+        self.utf8_problems
+            .extend(other.utf8_problems.into_iter().take(room));
+        self.utf8_problem_count += other.utf8_problem_count;
+        self.keys.append(other.keys);
+        for (mine, theirs) in self.seen.iter_mut().zip(other.seen) {
+            *mine |= theirs;
+        }
+        if self.first_keys.is_none() {
+            self.first_keys = other.first_keys;
+        }
+    }
+}
+
+/// Report each line of `bytes` that holds bytes that are not UTF-8 (D004),
+/// numbering lines from `line_offset + 1`; returns the number of LFs.
+#[cold]
+pub(super) fn not_utf8(bytes: &[u8], line_offset: u64, report: &mut dyn FnMut(DataProblem)) -> u64 {
+    let mut line = line_offset + 1;
+    let mut reported = 0;
+    // Characters since the start of the line, for the position of the bad bytes.
+    let mut column = 0;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        match valid.rfind('\n') {
+            Some(last) => {
+                line += valid.bytes().filter(|b| *b == b'\n').count() as u64;
+                column = valid.get(last + 1..).map_or(0, |s| s.chars().count());
+            }
+            None => column += valid.chars().count(),
+        }
+        let invalid = chunk.invalid();
+        if invalid.is_empty() {
+            continue;
+        }
+        if line != reported {
+            reported = line;
+            let hex: String = invalid.iter().map(|b| format!("\\x{b:02x}")).collect();
+            report(
+                DataProblem::new(
+                    Code::D004,
+                    line,
+                    format!("this line is not UTF-8 text: it has the byte `{hex}`"),
+                    "save the data as UTF-8 (spreadsheet tools call it \"CSV UTF-8\"); the file looks saved in another encoding, such as Latin-1 or Windows-1252",
+                )
+                .at(Some(column + 1))
+                .value(&hex),
+            );
+        }
+        column += 1;
+    }
+    line - line_offset - 1
+}

@@ -1,0 +1,990 @@
+//! Loading a data file into a [`Table`], every value checked against the input contract.
+//!
+//! [`load`] reads a CSV, JSON or NDJSON file (or standard input) and returns
+//! the table of its valid rows, or every problem it found. The rules:
+//!
+//! - **CSV** has a header row naming the columns, fields separated by `,`,
+//!   RFC 4180 quoting, LF or CRLF line ends and UTF-8 text (a leading byte
+//!   order mark is ignored). Blank lines are skipped. See `csv_fast`.
+//! - **JSON** is an array of objects, **NDJSON** one object per line. See `json`.
+//! - **Columns.** Every column of the input block that is not `optional` (and
+//!   the key and period) must be in the header; optional columns may be
+//!   absent, and are then missing in every row. Columns the input block does
+//!   not declare are ignored. Column names are unique.
+//! - **Values** follow the rules in `convert`: spaces around values are
+//!   removed, an empty value is missing, numbers are finite and correctly
+//!   rounded, integers are digits only and at most 2^53, bools are
+//!   `true`/`false` in any case, labels are exact, bounds are checked.
+//! - **Rows.** The key (and period, when declared) is never empty, and no two
+//!   rows share a key and period. A row or JSON element may be at most
+//!   [`MAX_LINE_BYTES`] long.
+//!
+//! Problems of the file as a whole (unreadable header, missing or repeated
+//! columns, text that is not UTF-8, broken quoting or line ends, invalid JSON
+//! in an array) stop loading whatever the policy. Problems of rows are
+//! collected for the whole file: under [`OnInvalid::Fail`] they are returned
+//! instead of a table; under [`OnInvalid::Skip`] the invalid rows are left out
+//! and returned in [`Loaded::rejected`], so that the rows read are the rows
+//! in the table plus the rows rejected. Problems are in line order; at most
+//! [`MAX_PROBLEMS`] are kept, and all are counted.
+//!
+//! Large files are read in parts on several threads, split at line ends that
+//! are not inside quoted fields. Each part is checked against the part before
+//! it (a part that ends inside a quoted field makes the rest of the file be
+//! read again in one piece), so the result never depends on the number of
+//! threads.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::io::Read;
+use std::path::Path;
+
+use crate::data::collect::{self, Columns, Found, Rows, Target, not_utf8};
+use crate::data::convert::{self, Issue, Role, Spec};
+use crate::data::csv_fast::{self, PartEnd};
+use crate::data::header::DataFormat;
+use crate::data::json;
+use crate::data::table::{Column, Table, TextColumn};
+use crate::diag::Code;
+use crate::model::Model;
+
+pub use crate::data::convert::MAX_EXACT_INTEGER;
+
+/// The longest row (a CSV record, an NDJSON line, a JSON array element): 1 MiB.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The most problems kept (and printed); all are counted.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// What to do with rows that break the input contract.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// Load nothing: report every problem.
+    #[default]
+    Fail,
+    /// Leave invalid rows out, and return them with their problems.
+    Skip,
+}
+
+/// A loaded data file.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The valid rows, in file order.
+    pub table: Table,
+    /// Data rows read, valid or not (blank lines are not rows).
+    pub read: usize,
+    /// The rows left out under [`OnInvalid::Skip`], in line order.
+    pub rejected: Vec<Rejected>,
+}
+
+/// A row left out, with its reasons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// The line the row starts on (for a JSON array, the line its object starts on).
+    pub line: u64,
+    /// The row as written: the CSV record or NDJSON line without its line end, or the JSON object.
+    pub row_text: String,
+    pub problems: Vec<DataProblem>,
+}
+
+/// One problem with the data, by line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataProblem {
+    pub code: Code,
+    /// The line the row (or the problem) starts on.
+    pub line: u64,
+    /// The 1-based character position in that line, when known.
+    pub character: Option<usize>,
+    /// The contract column concerned.
+    pub column: Option<String>,
+    /// The 1-based position of the CSV field.
+    pub field: Option<usize>,
+    /// The value refused, as written (spaces around it removed).
+    pub value: Option<String>,
+    /// One lowercase line; user input in backticks.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl DataProblem {
+    pub(super) fn new(
+        code: Code,
+        line: u64,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        DataProblem {
+            code,
+            line,
+            character: None,
+            column: None,
+            field: None,
+            value: None,
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    pub(super) fn from_issue(issue: Issue, line: u64) -> Self {
+        DataProblem::new(issue.code, line, issue.message, issue.help)
+    }
+
+    pub(super) fn at(mut self, character: Option<usize>) -> Self {
+        self.character = character;
+        self
+    }
+
+    pub(super) fn column(mut self, name: &str) -> Self {
+        self.column = Some(name.to_string());
+        self
+    }
+
+    /// The 0-based field index (stored 1-based).
+    pub(super) fn field(mut self, index: usize) -> Self {
+        self.field = Some(index + 1);
+        self
+    }
+
+    pub(super) fn value(mut self, value: &str) -> Self {
+        self.value = Some(value.to_string());
+        self
+    }
+}
+
+/// Why a data file was not loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// The content breaks the contract: the first [`MAX_PROBLEMS`] problems, in
+    /// line order, and how many there are in all.
+    Invalid(Vec<DataProblem>, usize),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io(e) => write!(f, "{e}"),
+            LoadError::Invalid(_, total) => write!(
+                f,
+                "the data has {total} problem{}",
+                if *total == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Load the data file at `path` (`-` for standard input) under the model's contract.
+///
+/// `needed` says, per `ColumnId`, whether the table keeps the column's values
+/// (columns not needed are still checked, and are `Column::Skipped`); the key
+/// and period are always kept, as text whatever their declared type. Columns
+/// past the end of `needed` are kept.
+pub fn load(
+    path: &Path,
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(LoadError::Io)?;
+        bytes
+    } else {
+        read_file(path).map_err(LoadError::Io)?
+    };
+    load_bytes(&bytes, format, model, needed, policy)
+}
+
+/// Files at least this large are read by several threads at once.
+const PARALLEL_READ_BYTES: u64 = 8 << 20;
+
+/// Read a whole file; a large regular file is read in parts by several
+/// threads, which halves the time the system takes to copy it in.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS);
+    if !meta.is_file() || meta.len() < PARALLEL_READ_BYTES || threads < 2 || !cfg!(unix) {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    let len = usize::try_from(meta.len()).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0u8; len];
+    read_parts_at(&file, &mut bytes, threads)?;
+    // Whatever was appended since the size was taken.
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(meta.len()))?;
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn read_parts_at(file: &std::fs::File, bytes: &mut [u8], threads: usize) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let size = bytes.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bytes
+            .chunks_mut(size)
+            .enumerate()
+            .map(|(i, chunk)| scope.spawn(move || file.read_exact_at(chunk, (i * size) as u64)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join().map_err(|_| {
+                std::io::Error::other("a thread reading the file stopped unexpectedly")
+            })?
+        })
+    })
+}
+
+#[cfg(not(unix))]
+fn read_parts_at(file: &std::fs::File, bytes: &mut [u8], _threads: usize) -> std::io::Result<()> {
+    let mut file = file;
+    file.read_exact(bytes)
+}
+
+/// [`load`] for data already in memory.
+pub fn load_bytes(
+    bytes: &[u8],
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = Parts {
+        threads: threads.min(MAX_THREADS),
+        min_bytes: MIN_PART_BYTES,
+    };
+    load_in_parts(bytes, format, model, needed, policy, parts)
+}
+
+/// No more threads than this read one file.
+const MAX_THREADS: usize = 8;
+/// A file is split only into parts at least this large.
+const MIN_PART_BYTES: usize = 1 << 20;
+
+/// How a file may be split for reading.
+#[derive(Clone, Copy, Debug)]
+struct Parts {
+    threads: usize,
+    min_bytes: usize,
+}
+
+fn load_in_parts(
+    bytes: &[u8],
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+    parts: Parts,
+) -> Result<Loaded, LoadError> {
+    let specs = convert::specs(model, needed);
+    let (targets, counts) = collect::targets(&specs);
+    let reader = Reader {
+        specs: &specs,
+        targets: &targets,
+        counts,
+        policy,
+        parts,
+    };
+    match format {
+        DataFormat::Csv => {
+            let layout = csv_fast::read_header(bytes, &specs).map_err(invalid)?;
+            let (found, columns) = reader.read_split(
+                bytes,
+                layout.data_start,
+                layout.data_line,
+                true,
+                |part, last, line, rows| csv_fast::read_part(part, last, line, &layout, rows),
+            )?;
+            finish(found, columns, &reader, &Source::Csv(bytes))
+        }
+        DataFormat::Ndjson => {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(invalid(vec![DataProblem::new(
+                    Code::D003,
+                    1,
+                    "the file is empty",
+                    "an NDJSON data file holds one JSON object per line, one per row",
+                )]));
+            }
+            let keys = json::Keys::new(&specs);
+            let (mut found, columns) =
+                reader.read_split(bytes, 0, 1, false, |part, _, line, rows| {
+                    json::read_ndjson_part(part, line, &keys, rows);
+                    PartEnd { cut: None }
+                })?;
+            json::missing_keys(&mut found, &specs);
+            finish(found, columns, &reader, &Source::Ndjson(bytes))
+        }
+        DataFormat::Json => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                let mut problems = Vec::new();
+                let mut count = 0;
+                not_utf8(bytes, 0, &mut |p| {
+                    count += 1;
+                    if problems.len() < MAX_PROBLEMS {
+                        problems.push(p);
+                    }
+                });
+                LoadError::Invalid(problems, count)
+            })?;
+            let elements = json::scan_array(text).map_err(|p| invalid(vec![p]))?;
+            let keys = json::Keys::new(&specs);
+            let size = elements.spans.len();
+            let mut columns = Columns::new(counts, size);
+            let mut found = {
+                let out = columns.split(0, &[size]).into_iter().next();
+                let Some(out) = out else {
+                    return Err(invalid(Vec::new()));
+                };
+                let mut rows = Rows::new(&specs, &targets, policy, out);
+                json::read_elements(text, &elements, &keys, &mut rows);
+                rows.into_found()
+            };
+            json::missing_keys(&mut found, &specs);
+            finish(found, columns, &reader, &Source::Json(bytes, elements))
+        }
+    }
+}
+
+fn invalid(problems: Vec<DataProblem>) -> LoadError {
+    let total = problems.len();
+    LoadError::Invalid(problems, total)
+}
+
+/// What every part of a file is read with.
+struct Reader<'s> {
+    specs: &'s [Spec],
+    targets: &'s [Target],
+    counts: [usize; 4],
+    policy: OnInvalid,
+    parts: Parts,
+}
+
+impl Reader<'_> {
+    /// Read `bytes[start..]` (which starts on line `first_line`) in parts, on
+    /// threads, into columns allocated once.
+    ///
+    /// `read(part, last, line, rows)` reads one part that starts on `line`. A
+    /// part that reports a cut (a record running past its end) was not split
+    /// at a record boundary after all: the rest of the file is then read again
+    /// in one piece from the cut, and the later parts' results are dropped.
+    fn read_split<F>(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        first_line: u64,
+        quotes: bool,
+        read: F,
+    ) -> Result<(Found, Columns), LoadError>
+    where
+        F: Fn(&[u8], bool, u64, &mut Rows<'_, '_>) -> PartEnd + Sync,
+    {
+        let bounds = split_points(bytes, start, self.parts, quotes);
+        let ranges: Vec<(usize, usize)> = bounds
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some((*a, *b)),
+                _ => None,
+            })
+            .collect();
+        let slice = |a: usize, b: usize| bytes.get(a..b).unwrap_or_default();
+        let newlines: Vec<usize> = ranges
+            .iter()
+            .map(|&(a, b)| count_newlines(slice(a, b)))
+            .collect();
+        // Room for one row per line of each part: every part but the last
+        // ends with an LF, so its rows fill its room and leave no gap.
+        let sizes: Vec<usize> = newlines
+            .iter()
+            .enumerate()
+            .map(|(i, n)| n + usize::from(i + 1 == ranges.len()))
+            .collect();
+        let first_lines: Vec<u64> = newlines
+            .iter()
+            .scan(first_line, |line, n| {
+                let this = *line;
+                *line += *n as u64;
+                Some(this)
+            })
+            .collect();
+        let mut columns = Columns::new(self.counts, sizes.iter().sum());
+        let count = ranges.len();
+        let read = &read;
+        let results = {
+            let outs = columns.split(0, &sizes);
+            std::thread::scope(|scope| {
+                let mut work = ranges.iter().zip(&first_lines).zip(outs).enumerate().map(
+                    |(i, ((&(a, b), &line), out))| {
+                        move || {
+                            let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
+                            let end = read(slice(a, b), i + 1 == count, line, &mut rows);
+                            (rows.into_found(), end)
+                        }
+                    },
+                );
+                let first = work.next();
+                let handles: Vec<_> = work.map(|job| scope.spawn(job)).collect();
+                let mut results = Vec::with_capacity(count);
+                if let Some(job) = first {
+                    results.push(job());
+                }
+                for handle in handles {
+                    match handle.join() {
+                        Ok(r) => results.push(r),
+                        Err(_) => {
+                            return Err(LoadError::Io(std::io::Error::other(
+                                "a thread reading the data stopped unexpectedly",
+                            )));
+                        }
+                    }
+                }
+                Ok(results)
+            })?
+        };
+        let mut joined: Option<Found> = None;
+        // The next free row, and the first row of the current part.
+        let (mut free, mut first) = (0, 0);
+        for ((found, end), (&(a, _), &size)) in results.into_iter().zip(ranges.iter().zip(&sizes)) {
+            columns.move_rows(first, free, found.stored);
+            free += found.stored;
+            first += size;
+            let mut all = match joined.take() {
+                Some(mut all) => {
+                    all.append(found);
+                    all
+                }
+                None => found,
+            };
+            if let Some((cut, line)) = end.cut {
+                let rest = slice(a + cut, bytes.len());
+                let size = count_newlines(rest) + 1;
+                columns.ensure(free + size);
+                let out = columns.split(free, &[size]).into_iter().next();
+                if let Some(out) = out {
+                    let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
+                    read(rest, true, line, &mut rows);
+                    all.append(rows.into_found());
+                }
+                joined = Some(all);
+                break;
+            }
+            joined = Some(all);
+        }
+        match joined {
+            Some(found) => Ok((found, columns)),
+            None => Err(invalid(Vec::new())),
+        }
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> usize {
+    count_byte(bytes, b'\n')
+}
+
+/// How many times `byte` occurs, counted in byte-wide lanes the compiler vectorizes.
+fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            usize::from(
+                chunk
+                    .iter()
+                    .fold(0u8, |n, b| n.wrapping_add(u8::from(*b == byte))),
+            )
+        })
+        .sum()
+}
+
+/// Part boundaries of `bytes[start..]`: just after an LF outside quoted
+/// fields (when `quotes`), near equal sizes.
+fn split_points(bytes: &[u8], start: usize, parts: Parts, quotes: bool) -> Vec<usize> {
+    let len = bytes.len();
+    let size = len.saturating_sub(start);
+    let count = parts.threads.min(size / parts.min_bytes.max(1)).max(1);
+    let mut bounds = vec![start];
+    let mut pos = start;
+    // Whether an odd number of quotes lies in bytes[start..pos].
+    let mut odd = false;
+    for k in 1..count {
+        let target = start + size / count * k;
+        if target > pos {
+            if quotes {
+                let found = bytes.get(pos..target).map_or(0, |b| count_byte(b, b'"'));
+                odd ^= found % 2 == 1;
+            }
+            pos = target;
+        }
+        let mut split = None;
+        while let Some(&c) = bytes.get(pos) {
+            pos += 1;
+            if c == b'\n' && !odd {
+                split = Some(pos);
+                break;
+            }
+            if quotes && c == b'"' {
+                odd = !odd;
+            }
+        }
+        match split {
+            Some(p) if p < len => bounds.push(p),
+            _ => break,
+        }
+    }
+    bounds.push(len);
+    bounds
+}
+
+/// Where the rows of the table came from, to find a row's text and line again.
+enum Source<'b> {
+    Csv(&'b [u8]),
+    Ndjson(&'b [u8]),
+    Json(&'b [u8], json::Elements),
+}
+
+impl Source<'_> {
+    /// The file line of a table row (`Table::lines` numbers JSON rows by element).
+    fn line(&self, row: u64) -> u64 {
+        match self {
+            Source::Json(_, elements) => usize::try_from(row)
+                .ok()
+                .and_then(|r| elements.lines.get(r.checked_sub(1)?))
+                .copied()
+                .unwrap_or(row),
+            _ => row,
+        }
+    }
+
+    /// The text of a table row.
+    fn text(&self, row: u64) -> String {
+        match self {
+            Source::Csv(bytes) => csv_fast::record_at_line(bytes, row),
+            Source::Ndjson(bytes) => {
+                let line = bytes
+                    .split(|b| *b == b'\n')
+                    .nth(usize::try_from(row).unwrap_or(usize::MAX).saturating_sub(1))
+                    .unwrap_or_default();
+                String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line)).into_owned()
+            }
+            Source::Json(bytes, elements) => usize::try_from(row)
+                .ok()
+                .and_then(|r| elements.spans.get(r.checked_sub(1)?))
+                .and_then(|&(a, b)| bytes.get(a..b))
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The file's problems, or the table with duplicates found and the policy applied.
+fn finish(
+    found: Found,
+    columns: Columns,
+    reader: &Reader<'_>,
+    source: &Source<'_>,
+) -> Result<Loaded, LoadError> {
+    let policy = reader.policy;
+    let specs = reader.specs;
+    let (mut file_problems, file_count) = if found.utf8_problem_count > 0 {
+        (found.utf8_problems, found.utf8_problem_count)
+    } else {
+        (found.file_problems, found.file_problem_count)
+    };
+    if file_count > 0 {
+        file_problems.sort_by_key(|p| p.line);
+        return Err(LoadError::Invalid(file_problems, file_count));
+    }
+    if found.overflow {
+        // Only lines ending in a lone CR make more rows than lines, and those
+        // are problems of the file, returned above.
+        return Err(LoadError::Io(std::io::Error::other(
+            "internal error: more rows than lines",
+        )));
+    }
+    let (columns, lines) = columns.into_table(reader.targets, found.stored, found.texts);
+    let mut table = Table {
+        rows: found.stored,
+        columns,
+        lines,
+    };
+    let duplicates = if found.keys.sorted {
+        Vec::new()
+    } else {
+        find_duplicates(specs, &table, &found.keys.unstored)
+    };
+    let mut problems = found.problems;
+    let mut total = found.problem_count;
+    let mut rejected = found.rejected;
+    let mut dropped = Vec::new();
+    for duplicate in duplicates {
+        let line = source.line(duplicate.row);
+        let message = match &duplicate.period {
+            Some(period) => format!(
+                "a second row for key `{}` and period `{period}`: the first is on line {}",
+                duplicate.key,
+                source.line(duplicate.first)
+            ),
+            None => format!(
+                "a second row for key `{}`: the first is on line {}",
+                duplicate.key,
+                source.line(duplicate.first)
+            ),
+        };
+        let help = if duplicate.period.is_some() {
+            "keep one row per partner and period"
+        } else {
+            "keep one row per partner, or declare the period column in the input block"
+        };
+        let problem = DataProblem::new(Code::D011, line, message, help);
+        total += 1;
+        match policy {
+            OnInvalid::Fail => problems.push(problem),
+            OnInvalid::Skip => match duplicate.table_row {
+                Some(r) => {
+                    dropped.push(r);
+                    rejected.push(Rejected {
+                        line,
+                        row_text: source.text(duplicate.row),
+                        problems: vec![problem],
+                    });
+                }
+                None => {
+                    if let Some(r) = rejected.iter_mut().find(|r| r.line == line) {
+                        r.problems.push(problem);
+                    }
+                }
+            },
+        }
+    }
+    match policy {
+        OnInvalid::Fail => {
+            if total > 0 {
+                problems.sort_by_key(|p| (p.line, p.field.unwrap_or(0)));
+                problems.truncate(MAX_PROBLEMS);
+                return Err(LoadError::Invalid(problems, total));
+            }
+        }
+        OnInvalid::Skip => {
+            remove_rows(&mut table, &dropped);
+            rejected.sort_by_key(|r| r.line);
+        }
+    }
+    Ok(Loaded {
+        read: found.read,
+        table,
+        rejected,
+    })
+}
+
+/// A row whose key and period an earlier row already has.
+struct Duplicate {
+    /// `Table::lines` numbering, of this row and of the first.
+    row: u64,
+    first: u64,
+    key: String,
+    period: Option<String>,
+    /// Its index in the table, if it is there.
+    table_row: Option<usize>,
+}
+
+/// Every repeated (key, period), in row order, among the table's rows and the
+/// rows not stored (which the caller passes in row order).
+fn find_duplicates(
+    specs: &[Spec],
+    table: &Table,
+    unstored: &[(u64, String, String)],
+) -> Vec<Duplicate> {
+    let text = |role| {
+        specs
+            .iter()
+            .position(|s| s.role == role)
+            .and_then(|i| match table.columns.get(i) {
+                Some(Column::Text(t)) => Some(t),
+                _ => None,
+            })
+    };
+    let Some(keys) = text(Role::Key) else {
+        return Vec::new();
+    };
+    let periods = text(Role::Period);
+    let has_period = specs.iter().any(|s| s.role == Role::Period);
+    let mut seen: HashMap<(&str, &str), u64> = HashMap::with_capacity(table.rows + unstored.len());
+    let mut duplicates = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let stored = table.lines.get(i).copied();
+        let other = unstored.get(j);
+        let (row, key, period, table_row) = match (stored, other) {
+            (Some(line), Some((l, ..))) if line < *l => {
+                i += 1;
+                (
+                    line,
+                    keys.get(i - 1),
+                    periods.map_or("", |p| p.get(i - 1)),
+                    Some(i - 1),
+                )
+            }
+            (Some(line), None) => {
+                i += 1;
+                (
+                    line,
+                    keys.get(i - 1),
+                    periods.map_or("", |p| p.get(i - 1)),
+                    Some(i - 1),
+                )
+            }
+            (_, Some((l, k, p))) => {
+                j += 1;
+                (*l, k.as_str(), p.as_str(), None)
+            }
+            (None, None) => break,
+        };
+        match seen.entry((key, period)) {
+            Entry::Vacant(e) => {
+                e.insert(row);
+            }
+            Entry::Occupied(e) => duplicates.push(Duplicate {
+                row,
+                first: *e.get(),
+                key: key.to_string(),
+                period: has_period.then(|| period.to_string()),
+                table_row,
+            }),
+        }
+    }
+    duplicates
+}
+
+/// Remove rows (indexes in increasing order) from every column.
+fn remove_rows(table: &mut Table, drop: &[usize]) {
+    if drop.is_empty() {
+        return;
+    }
+    let mut keep = vec![true; table.rows];
+    for &r in drop {
+        if let Some(k) = keep.get_mut(r) {
+            *k = false;
+        }
+    }
+    fn retain<T: Copy>(values: &mut Vec<T>, keep: &[bool]) {
+        let mut flags = keep.iter();
+        values.retain(|_| flags.next().copied().unwrap_or(true));
+    }
+    for column in &mut table.columns {
+        match column {
+            Column::Number(v) => retain(v, &keep),
+            Column::Bool(v) => retain(v, &keep),
+            Column::Label(v) => retain(v, &keep),
+            Column::Text(t) => {
+                let mut kept = TextColumn::with_capacity(t.len(), 0);
+                for (i, k) in keep.iter().enumerate() {
+                    if *k {
+                        kept.push(t.get(i));
+                    }
+                }
+                *t = kept;
+            }
+            Column::Skipped => {}
+        }
+    }
+    retain(&mut table.lines, &keep);
+    table.rows = table.lines.len();
+}
+
+/// Problems as lines for a terminal or a log:
+/// `partners.csv:12:7: error[D009]: column `revenue`: `abc` is not a number`,
+/// then `  help: …`. At most [`MAX_PROBLEMS`] are written, then a count of the rest.
+pub fn render(problems: &[DataProblem], file_name: &str) -> String {
+    let mut out = String::new();
+    for p in problems.iter().take(MAX_PROBLEMS) {
+        let place = match p.character {
+            Some(c) => format!("{file_name}:{}:{c}", p.line),
+            None => format!("{file_name}:{}", p.line),
+        };
+        out.push_str(&format!(
+            "{place}: {}[{}]: {}\n",
+            p.code.severity().as_str(),
+            p.code,
+            p.message
+        ));
+        if !p.help.is_empty() {
+            out.push_str(&format!("  help: {}\n", p.help));
+        }
+    }
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        out.push_str(&format!(
+            "… and {more} more problem{}\n",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+/// Rejected rows as CSV, for `--rejects FILE`: the header
+/// `line,codes,problems,row`, then one record per row (codes and problem
+/// messages joined by `;`, the row as written).
+pub fn render_rejects(rejected: &[Rejected]) -> String {
+    let mut out = String::from("line,codes,problems,row\n");
+    for r in rejected {
+        let codes: Vec<&str> = r.problems.iter().map(|p| p.code.as_str()).collect();
+        let messages: Vec<&str> = r.problems.iter().map(|p| p.message.as_str()).collect();
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            r.line,
+            csv_field(&codes.join(";")),
+            csv_field(&messages.join("; ")),
+            csv_field(&r.row_text)
+        ));
+    }
+    out
+}
+
+/// A CSV field, quoted when it must be.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    const CONTRACT: &str = "input {\n  key partner_id\n  period quarter\n  revenue: number >= 0\n  note: text, optional\n}\n";
+
+    fn model() -> Model {
+        crate::check::check_text("t.scorecard", CONTRACT, &mut SourceMap::new())
+            .model
+            .unwrap_or_default()
+    }
+
+    /// Rows of every kind: quoted fields holding line breaks, commas and
+    /// quotes; blank lines; CRLF; invalid, ragged and duplicate rows; and
+    /// stray quotes, which make counting quotes find false record ends.
+    fn tricky_csv(rows: usize) -> Vec<u8> {
+        let mut text = String::from("partner_id,quarter,revenue,note\n");
+        for i in 0..rows {
+            let row = match i % 9 {
+                0 => format!("P{i},2025Q4,{i}.5,\"multi\nline, \"\"quoted\"\"\n\"\n"),
+                1 => format!("P{i},2025Q4,-1,\n"),
+                2 => "\n".to_string(),
+                3 => format!("P{},2025Q4,1,dup\n", i - 3),
+                4 => format!("P{i},2025Q4,{i}\r\n"),
+                5 => format!("P{i},2025Q4,{i},ab\"c\n"),
+                6 => format!("P{i},2025Q4,{i},\"x\ny\"\n"),
+                _ => format!("P{i},2025Q4,{i},\"a,b\"\r\n"),
+            };
+            text.push_str(&row);
+        }
+        text.into_bytes()
+    }
+
+    fn tricky_ndjson(rows: usize) -> Vec<u8> {
+        let mut text = String::new();
+        for i in 0..rows {
+            let row = match i % 6 {
+                0 => format!(
+                    "{{\"partner_id\": \"P{i}\", \"quarter\": \"2025Q4\", \"revenue\": {i}.25, \"note\": \"a\\nb\"}}\n"
+                ),
+                1 => "\n".to_string(),
+                2 => format!(
+                    "{{\"partner_id\": \"P{i}\", \"quarter\": \"2025Q4\", \"revenue\": \"x\"}}\n"
+                ),
+                3 => format!(
+                    "{{\"partner_id\": \"P{}\", \"quarter\": \"2025Q4\", \"revenue\": 1}}\n",
+                    i - 3
+                ),
+                4 => "[1, 2]\n".to_string(),
+                _ => format!(
+                    "{{\"partner_id\": \"P{i}\", \"quarter\": \"2025Q4\", \"revenue\": 1,}}\n"
+                ),
+            };
+            text.push_str(&row);
+        }
+        text.into_bytes()
+    }
+
+    fn outcome(bytes: &[u8], format: DataFormat, policy: OnInvalid, parts: Parts) -> String {
+        let result = load_in_parts(bytes, format, &model(), &[], policy, parts);
+        format!("{:?}", result.map(|l| (l.table, l.read, l.rejected)))
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_how_the_file_is_split() {
+        let files = [
+            (tricky_csv(400), DataFormat::Csv),
+            (tricky_ndjson(400), DataFormat::Ndjson),
+        ];
+        for (bytes, format) in &files {
+            for policy in [OnInvalid::Fail, OnInvalid::Skip] {
+                let whole = Parts {
+                    threads: 1,
+                    min_bytes: usize::MAX,
+                };
+                let expected = outcome(bytes, *format, policy, whole);
+                assert!(expected.len() > 1000, "{expected}");
+                for threads in [2, 3, 4, 7, 8] {
+                    for min_bytes in [1, 100, 1000] {
+                        let parts = Parts { threads, min_bytes };
+                        let got = outcome(bytes, *format, policy, parts);
+                        assert_eq!(got, expected, "{format:?} {policy:?} {parts:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn skip_keeps_the_valid_rows_of_a_split_file() {
+        let bytes = tricky_csv(400);
+        let parts = Parts {
+            threads: 4,
+            min_bytes: 1,
+        };
+        let result = load_in_parts(
+            &bytes,
+            DataFormat::Csv,
+            &model(),
+            &[],
+            OnInvalid::Skip,
+            parts,
+        );
+        let (rows, read, rejected) = result
+            .map(|l| (l.table.rows, l.read, l.rejected.len()))
+            .unwrap_or_default();
+        // 400 rows, of which 45 are blank lines.
+        assert_eq!(read, 355);
+        assert_eq!(rows + rejected, read);
+        assert!(rows > 100 && rejected > 100, "{rows} {rejected}");
+    }
+
+    #[test]
+    fn split_points_fall_after_a_line_end_outside_quotes() {
+        let bytes = b"h\n\"a\nb\"\nc\n\"d\ne\"\nf\n";
+        let parts = Parts {
+            threads: 8,
+            min_bytes: 1,
+        };
+        let points = split_points(bytes, 2, parts, true);
+        for p in points.iter().skip(1).take(points.len().saturating_sub(2)) {
+            assert_eq!(bytes.get(p - 1), Some(&b'\n'));
+            let quotes = bytes.iter().take(*p).filter(|b| **b == b'"').count();
+            assert_eq!(quotes % 2, 0, "split at {p} is inside quotes");
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! The text form of an explanation, for reading in a terminal or a ticket.
+
+use super::*;
+
+fn number(x: Option<f64>) -> String {
+    x.map_or_else(|| "missing".to_string(), decimal)
+}
+
+fn value(v: &Value) -> String {
+    match v {
+        Value::Integer(n) => n.to_string(),
+        Value::Number(x) => decimal(*x),
+        Value::Bool(b) => b.to_string(),
+        Value::Text(t) => t.clone(),
+        Value::List(items) if items.is_empty() => "none".to_string(),
+        Value::List(items) => items.join("; "),
+        Value::Missing => "missing".to_string(),
+    }
+}
+
+fn readings(reads: &[Reading]) -> String {
+    reads
+        .iter()
+        .map(|r| format!("{} = {}", r.name, value(&r.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Rows of cells laid out in columns; `right` marks right-aligned columns.
+fn table(out: &mut String, indent: &str, rows: &[Vec<String>], right: &[bool]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| width(s))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::from(indent);
+        for (c, cell) in row.iter().enumerate() {
+            let w = widths.get(c).copied().unwrap_or(0);
+            let pad = " ".repeat(w.saturating_sub(width(cell)));
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if right.get(c).copied().unwrap_or(false) {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+fn header(out: &mut String, e: &Explanation) {
+    out.push_str(&format!("partner {}", e.partner));
+    if let Some(p) = &e.period {
+        out.push_str(&format!(", period {p}"));
+    }
+    out.push('\n');
+    let name = e.scorecard.as_deref().unwrap_or("(unnamed)");
+    out.push_str(&format!("scorecard {name}"));
+    if let Some(v) = &e.version {
+        out.push_str(&format!(" version {v}"));
+    }
+    out.push_str(&format!(" ({})\n", e.content_hash));
+    out.push_str(&format!("periods observed: {}", e.periods_observed));
+    if !e.periods.is_empty() {
+        out.push_str(&format!(
+            " (the partner's periods: {})",
+            e.periods.join(", ")
+        ));
+    }
+    out.push('\n');
+}
+
+fn segments(out: &mut String, e: &Explanation) {
+    if e.segments.is_empty() {
+        return;
+    }
+    out.push_str("\nsegments\n");
+    let rows: Vec<Vec<String>> = e
+        .segments
+        .iter()
+        .map(|s| {
+            let label = s.label.as_deref().unwrap_or("missing");
+            let why = match &s.reason {
+                SegmentReason::Column { column } => format!("from column {column}"),
+                SegmentReason::Rule { condition, reads } if reads.is_empty() => condition.clone(),
+                SegmentReason::Rule { condition, reads } => {
+                    format!("{condition}  ({})", readings(reads))
+                }
+                SegmentReason::Otherwise => "otherwise".to_string(),
+                SegmentReason::NoMatch => "no line matched".to_string(),
+            };
+            vec![format!("{} = {label}", s.name), why]
+        })
+        .collect();
+    table(out, "  ", &rows, &[false, false]);
+}
+
+fn weight(t: &TermExplanation) -> String {
+    match (&t.layer, t.weight) {
+        (Some(l), Some(w)) => format!("{} {}% × {}%", l.layer, literal(l.weight), literal(w)),
+        (None, Some(w)) => format!("{}%", literal(w)),
+        _ => String::new(),
+    }
+}
+
+fn term_value(t: &TermExplanation) -> String {
+    match (t.missing, t.counted_as) {
+        (true, Some(x)) => format!("missing → counted as {}", literal(x)),
+        _ => value(&t.value),
+    }
+}
+
+fn meta_line(t: &TermExplanation) -> String {
+    let m = &t.meta;
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(o) = &m.owner {
+        parts.push(format!("owner {o}"));
+    }
+    if let Some(s) = &m.source {
+        parts.push(format!("source {s}"));
+    }
+    if let Some(l) = m.layer {
+        parts.push(format!("layer {l}"));
+    }
+    if let Some(k) = m.kind {
+        parts.push(k.to_string());
+    }
+    if let Some(u) = &m.unit {
+        parts.push(format!("unit {u}"));
+    }
+    let mut line = t.metric.clone();
+    if let Some(d) = &t.description {
+        line.push_str(&format!(": {d}"));
+    }
+    if !parts.is_empty() {
+        line.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    line
+}
+
+fn terms(out: &mut String, s: &ScoreExplanation) {
+    if s.terms.is_empty() {
+        return;
+    }
+    let sum = s.definition == "sum";
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head = vec![
+        "metric".to_string(),
+        "value".into(),
+        "rubric".into(),
+        "points".into(),
+    ];
+    if !sum {
+        head.push("weight".into());
+    }
+    head.push("contribution".into());
+    rows.push(head);
+    if let Some(b) = s.base {
+        let mut row = vec![
+            "base".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        if !sum {
+            row.push(String::new());
+        }
+        row.push(decimal(b));
+        rows.push(row);
+    }
+    for t in &s.terms {
+        let mut row = vec![
+            t.metric.clone(),
+            term_value(t),
+            t.rubric.clone(),
+            number(t.points),
+        ];
+        if !sum {
+            row.push(weight(t));
+        }
+        row.push(number(t.contribution));
+        rows.push(row);
+    }
+    let mut total = vec!["total".to_string()];
+    total.resize(if sum { 4 } else { 5 }, String::new());
+    total.push(number(s.total));
+    rows.push(total);
+    let right = if sum {
+        vec![false, false, false, true, true]
+    } else {
+        vec![false, false, false, true, true, true]
+    };
+    table(out, "    ", &rows, &right);
+    out.push_str("  metrics\n");
+    for t in &s.terms {
+        out.push_str(&format!("    {}\n", meta_line(t)));
+    }
+}
+
+fn score(out: &mut String, s: &ScoreExplanation) {
+    out.push_str(&format!("\nscore {}", s.name));
+    if let Some(d) = &s.description {
+        out.push_str(&format!(": {d}"));
+    }
+    out.push('\n');
+    match &s.definition_for {
+        Some(f) => out.push_str(&format!("  definition: {} for {f}\n", s.definition)),
+        None => out.push_str(&format!("  definition: {}\n", s.definition)),
+    }
+    if let Some(f) = &s.formula {
+        out.push_str(&format!("    value {}\n", f.text));
+        if !f.reads.is_empty() {
+            out.push_str(&format!("    with {}\n", readings(&f.reads)));
+        }
+        out.push_str(&format!("    total {}\n", number(s.total)));
+    }
+    terms(out, s);
+    for a in &s.adjustments {
+        let reason = a
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(" \"{r}\""));
+        out.push_str(&format!(
+            "  adjusted × {}{reason} when {}",
+            literal(a.factor),
+            a.condition
+        ));
+        if !a.reads.is_empty() {
+            out.push_str(&format!(" ({})", readings(&a.reads)));
+        }
+        out.push_str(&format!(": {} → {}\n", number(a.before), number(a.after)));
+    }
+    if let Some(d) = &s.insufficient {
+        out.push_str(&format!(
+            "  insufficient data: {} of {} metrics missing ({}); the limit is {} missing\n",
+            d.missing.len(),
+            d.metrics,
+            d.missing.join(", "),
+            d.limit
+        ));
+    }
+    for g in &s.guardrails {
+        if g.changed {
+            out.push_str(&format!(
+                "  {}: {} → {}\n",
+                g.detail,
+                number(g.before),
+                number(g.after)
+            ));
+        } else {
+            out.push_str(&format!("  {}\n", g.detail));
+        }
+    }
+    out.push_str(&format!("  reported {}\n", number(s.reported)));
+    if let Some(p) = &s.provisional {
+        let mut why: Vec<String> = Vec::new();
+        if let Some(k) = p.min_periods {
+            why.push(format!(
+                "{} of {k} periods observed (min_periods {k})",
+                p.periods_observed
+            ));
+        }
+        if !p.from_scores.is_empty() {
+            why.push(format!(
+                "computed from provisional {}",
+                p.from_scores.join(", ")
+            ));
+        }
+        out.push_str(&format!("  provisional: {}\n", why.join("; ")));
+    }
+    if let Some(t) = &s.tier {
+        tier(out, t);
+    }
+}
+
+fn place(t: &TierExplanation) -> String {
+    let mut parts = Vec::new();
+    if let Some(a) = &t.above {
+        parts.push(format!(
+            "{} below {} ({})",
+            decimal(a.distance),
+            a.label,
+            a.threshold
+        ));
+    }
+    if let Some(b) = &t.below {
+        parts.push(format!("{} above {}", decimal(b.distance), b.label));
+    }
+    parts.join("; ")
+}
+
+fn tier(out: &mut String, t: &TierExplanation) {
+    let Some(label) = &t.label else {
+        out.push_str("  tier: none, the score is missing\n");
+        return;
+    };
+    let mut line = format!("  tier {label}");
+    if let Some(th) = &t.threshold {
+        line.push_str(&format!(" ({th})"));
+        let p = place(t);
+        if !p.is_empty() {
+            line.push_str(&format!("; {p}"));
+        }
+    } else if let Some(v) = &t.by_value {
+        line.push_str(&format!(
+            "; by its value it would be {} ({})",
+            v.label, v.threshold
+        ));
+        let p = place(t);
+        if !p.is_empty() {
+            line.push_str(&format!("; {p}"));
+        }
+    }
+    out.push_str(&line);
+    out.push('\n');
+    for b in &t.benefits {
+        out.push_str(&format!("    benefit: {b}\n"));
+    }
+    for o in &t.obligations {
+        out.push_str(&format!("    obligation: {o}\n"));
+    }
+}
+
+fn named(name: &str, words: Option<&str>, extra: &str) -> String {
+    let mut line = format!("  {name}");
+    if let Some(w) = words {
+        line.push_str(&format!(": {w}"));
+    }
+    if !extra.is_empty() {
+        line.push_str(&format!(" ({extra})"));
+    }
+    line.push('\n');
+    line
+}
+
+fn condition(out: &mut String, condition: &str, reads: &[Reading]) {
+    out.push_str(&format!("    when {condition}\n"));
+    if !reads.is_empty() {
+        out.push_str(&format!("    with {}\n", readings(reads)));
+    }
+}
+
+fn rules_and_flags(out: &mut String, e: &Explanation) {
+    if e.rules.is_empty() {
+        out.push_str("\nrules fired: none\n");
+    } else {
+        out.push_str("\nrules fired\n");
+        for r in &e.rules {
+            out.push_str(&named(
+                &r.name,
+                r.reason.as_deref(),
+                &format!("priority {}", r.priority),
+            ));
+            condition(out, &r.condition, &r.reads);
+            out.push_str(&format!("    actions: {}\n", r.actions.join("; ")));
+        }
+    }
+    if e.flags.is_empty() {
+        out.push_str("\nflags raised: none\n");
+    } else {
+        out.push_str("\nflags raised\n");
+        for f in &e.flags {
+            out.push_str(&named(
+                &f.name,
+                f.description.as_deref(),
+                f.kind.as_deref().unwrap_or(""),
+            ));
+            condition(out, &f.condition, &f.reads);
+        }
+    }
+}
+
+fn actions(out: &mut String, e: &Explanation) {
+    if e.actions.is_empty() {
+        out.push_str("\nactions: none\n");
+        return;
+    }
+    out.push_str("\nactions\n");
+    for (k, a) in e.actions.iter().enumerate() {
+        out.push_str(&format!("  {}. {} (rule {})\n", k + 1, a.action, a.rule));
+    }
+}
+
+/// The explanation as text: header, segments, each score, rules and flags, actions.
+pub fn text(e: &Explanation) -> String {
+    let mut out = String::new();
+    header(&mut out, e);
+    segments(&mut out, e);
+    for s in &e.scores {
+        score(&mut out, s);
+    }
+    rules_and_flags(&mut out, e);
+    actions(&mut out, e);
+    out
+}

@@ -1,0 +1,819 @@
+//! Loading data under an input contract. Every hostile input answers with its
+//! problems, rendered and snapshotted; valid data gives the table it should;
+//! rows read = rows in the table + rows rejected.
+//!
+//! Fixtures are in `tests/fixtures/data/`, read under `contract.scorecard`.
+//! Inputs that are about bytes (encodings, line ends, sizes, nesting) are made
+//! here. `partners_200x3.csv` was made with
+//! `python3 shared/bench/gen_partners.py --partners 200 --periods 3 --seed 42`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use scorecard::data::header::DataFormat;
+use scorecard::data::load::{self, LoadError, Loaded, OnInvalid};
+use scorecard::data::table::{Column, MISSING_BOOL, MISSING_LABEL, Table};
+use scorecard::diag::Code;
+use scorecard::model::{Model, Type};
+
+use crate::support::*;
+
+const FIXTURES: &str = "tests/fixtures/data";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(FIXTURES).join(name)
+}
+
+fn model_of(path: &Path) -> Model {
+    let (_, checked) = check_file(path);
+    checked.model.expect("the scorecard has a model")
+}
+
+fn contract() -> Model {
+    model_of(&fixture("contract.scorecard"))
+}
+
+fn all_needed(model: &Model) -> Vec<bool> {
+    vec![true; model.contract.columns.len()]
+}
+
+/// One value of a table cell, as text: `missing`, a number, `true`/`false`, a label, or quoted text.
+fn cell(model: &Model, table: &Table, column: usize, row: usize) -> String {
+    let def = &model.contract.columns[column];
+    match &table.columns[column] {
+        Column::Number(v) if v[row].is_nan() => "missing".into(),
+        Column::Number(v) => {
+            let x = v[row];
+            // `-0` would show as `-0`: the loader must never store it.
+            if x == 0.0 && x.is_sign_negative() {
+                "NEGATIVE ZERO".into()
+            } else {
+                format!("{x}")
+            }
+        }
+        Column::Bool(v) => match v[row] {
+            0 => "false".into(),
+            1 => "true".into(),
+            MISSING_BOOL => "missing".into(),
+            other => format!("BAD BOOL {other}"),
+        },
+        Column::Label(v) => match (v[row], def.ty) {
+            (MISSING_LABEL, _) => "missing".into(),
+            (i, Type::Enum(e)) => model.enum_type(e).unwrap().labels[i as usize].clone(),
+            (i, _) => format!("BAD LABEL {i}"),
+        },
+        Column::Text(t) => format!("{:?}", t.get(row)),
+        Column::Skipped => "skipped".into(),
+    }
+}
+
+fn dump(model: &Model, table: &Table) -> String {
+    let mut out = String::new();
+    for row in 0..table.rows {
+        let cells: Vec<String> = model
+            .contract
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(c, def)| format!("{}={}", def.name, cell(model, table, c, row)))
+            .collect();
+        out.push_str(&format!(
+            "row {} (line {}): {}\n",
+            row,
+            table.lines[row],
+            cells.join(" ")
+        ));
+    }
+    out
+}
+
+/// What loading gave, as text for a snapshot, and the codes of its problems.
+struct Outcome {
+    text: String,
+    codes: BTreeSet<Code>,
+}
+
+fn outcome(name: &str, result: Result<Loaded, LoadError>, model: &Model) -> Outcome {
+    let mut codes = BTreeSet::new();
+    let text = match result {
+        Ok(loaded) => {
+            assert_eq!(
+                loaded.table.rows + loaded.rejected.len(),
+                loaded.read,
+                "rows read = rows in the table + rows rejected"
+            );
+            check_table_shape(&loaded.table);
+            let mut text = format!(
+                "read {} rows: {} in the table, {} rejected\n",
+                loaded.read,
+                loaded.table.rows,
+                loaded.rejected.len()
+            );
+            text.push_str(&dump(model, &loaded.table));
+            for r in &loaded.rejected {
+                codes.extend(r.problems.iter().map(|p| p.code));
+                text.push_str(&format!("rejected line {}: {}\n", r.line, r.row_text));
+                text.push_str(&load::render(&r.problems, name));
+            }
+            text
+        }
+        Err(LoadError::Invalid(problems, total)) => {
+            codes.extend(problems.iter().map(|p| p.code));
+            format!(
+                "{total} problem{}, nothing loaded\n{}",
+                if total == 1 { "" } else { "s" },
+                load::render(&problems, name)
+            )
+        }
+        Err(LoadError::Io(e)) => panic!("{name}: unexpected I/O error {e}"),
+    };
+    Outcome { text, codes }
+}
+
+/// Every kept column has one value per row, and `lines` one entry per row.
+fn check_table_shape(table: &Table) {
+    assert_eq!(table.lines.len(), table.rows);
+    for column in &table.columns {
+        if let Some(len) = column.kept() {
+            assert_eq!(len, table.rows);
+        }
+    }
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots/data",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+fn load_bytes(
+    bytes: &[u8],
+    format: DataFormat,
+    model: &Model,
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
+    load::load_bytes(bytes, format, model, &all_needed(model), policy)
+}
+
+/// Where a case's data comes from.
+enum Input {
+    File(&'static str),
+    Bytes(&'static str, fn() -> Vec<u8>),
+}
+
+struct Case {
+    /// The snapshot's name: what the case is about.
+    name: &'static str,
+    input: Input,
+    format: DataFormat,
+    policy: OnInvalid,
+    /// The codes its problems must have, exactly.
+    codes: &'static [Code],
+}
+
+const fn case(
+    name: &'static str,
+    input: Input,
+    format: DataFormat,
+    codes: &'static [Code],
+) -> Case {
+    Case {
+        name,
+        input,
+        format,
+        policy: OnInvalid::Fail,
+        codes,
+    }
+}
+
+fn valid_csv() -> Vec<u8> {
+    std::fs::read(fixture("valid.csv")).unwrap()
+}
+
+const HEADER: &str =
+    "partner_id,quarter,partner_type,revenue,sales_reps,certified,market_alignment,nps,region\n";
+
+fn invalid_utf8() -> Vec<u8> {
+    let mut bytes = HEADER.as_bytes().to_vec();
+    bytes.extend_from_slice(b"P001,2025Q4,reseller,1,4,true,7,,M\xfcnchen\n");
+    bytes.extend_from_slice(b"P002,2025Q4,reseller,1,4,true,7,,Paris\n");
+    bytes.extend_from_slice(b"P003,2025Q4,reseller,1,4,true,7,,Z\xfcrich \xe4\n");
+    bytes
+}
+
+fn with_bom() -> Vec<u8> {
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(valid_csv());
+    bytes
+}
+
+fn cr_only() -> Vec<u8> {
+    valid_csv()
+        .iter()
+        .map(|&b| if b == b'\n' { b'\r' } else { b })
+        .collect()
+}
+
+fn crlf() -> Vec<u8> {
+    String::from_utf8(valid_csv())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes()
+}
+
+fn lone_cr_in_one_line() -> Vec<u8> {
+    let mut bytes = HEADER.as_bytes().to_vec();
+    bytes.extend_from_slice(b"P001,2025Q4,reseller,1,4,true,7,,a\rP002,2025Q4,msp,1,4,true,7,,b\n");
+    bytes.extend_from_slice(b"P003,2025Q4,reseller,1,4,true,7,,c\n");
+    bytes
+}
+
+fn empty() -> Vec<u8> {
+    Vec::new()
+}
+
+fn blank_lines_only() -> Vec<u8> {
+    b"\n\n  \n".to_vec()
+}
+
+fn blank_first_line() -> Vec<u8> {
+    let mut bytes = b"\n".to_vec();
+    bytes.extend(valid_csv());
+    bytes
+}
+
+fn blank_lines_between_rows() -> Vec<u8> {
+    String::from_utf8(valid_csv())
+        .unwrap()
+        .replace('\n', "\n\n")
+        .into_bytes()
+}
+
+fn no_final_line_end() -> Vec<u8> {
+    let mut bytes = valid_csv();
+    bytes.pop();
+    bytes
+}
+
+fn long_line() -> Vec<u8> {
+    let mut bytes = HEADER.as_bytes().to_vec();
+    bytes.extend_from_slice(b"P001,2025Q4,reseller,1,4,true,7,,");
+    bytes.extend(std::iter::repeat_n(b'x', load::MAX_LINE_BYTES + 1));
+    bytes.extend_from_slice(b"\nP002,2025Q4,msp,1,4,true,7,,short\n");
+    bytes
+}
+
+fn many_problems() -> Vec<u8> {
+    let mut text = HEADER.to_string();
+    for i in 0..150 {
+        text.push_str(&format!("P{i:03},2025Q4,reseller,bad{i},4,true,7,,\n"));
+    }
+    text.into_bytes()
+}
+
+const DEPTH: usize = 100_000;
+
+fn deeply_nested_json() -> Vec<u8> {
+    let deep = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    format!(
+        "[{{\"partner_id\": \"P1\", \"quarter\": \"2025Q4\", \"partner_type\": \"msp\", \"revenue\": {deep}, \
+         \"sales_reps\": 1, \"certified\": true, \"market_alignment\": 1, \"unused\": {{\"a\": {deep}}}}},\n {deep}]"
+    )
+    .into_bytes()
+}
+
+fn deeply_nested_ndjson() -> Vec<u8> {
+    let objects = format!("{}1{}", "{\"a\":".repeat(DEPTH), "}".repeat(DEPTH));
+    let arrays = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    format!(
+        "{{\"partner_id\": \"P1\", \"quarter\": \"2025Q4\", \"partner_type\": \"msp\", \"revenue\": 1, \
+         \"sales_reps\": 1, \"certified\": true, \"market_alignment\": 1, \"region\": {objects}}}\n{arrays}\n{objects}\n"
+    )
+    .into_bytes()
+}
+
+fn unclosed_deep_json() -> Vec<u8> {
+    format!("[{}", "{\"a\": [".repeat(DEPTH)).into_bytes()
+}
+
+fn ndjson_with_bom() -> Vec<u8> {
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(std::fs::read(fixture("missing_key.ndjson")).unwrap());
+    String::from_utf8(bytes)
+        .unwrap()
+        .replace("\"partner\"", "\"partner_id\"")
+        .into_bytes()
+}
+
+fn ndjson_empty() -> Vec<u8> {
+    b"\n \n".to_vec()
+}
+
+fn json_trailing_text() -> Vec<u8> {
+    b"[]\n[]".to_vec()
+}
+
+fn json_empty_array() -> Vec<u8> {
+    b" [ ] ".to_vec()
+}
+
+fn json_extra_comma() -> Vec<u8> {
+    b"[{\"partner_id\": \"P1\"},]".to_vec()
+}
+
+fn json_invalid_utf8() -> Vec<u8> {
+    b"[{\"partner_id\": \"P\xff1\"}]".to_vec()
+}
+
+use Code::*;
+use DataFormat::{Csv, Json, Ndjson};
+use Input::{Bytes, File};
+
+const CASES: &[Case] = &[
+    case("valid", File("valid.csv"), Csv, &[]),
+    case("header_only", File("header_only.csv"), Csv, &[]),
+    case("bom_is_ignored", Bytes("bom.csv", with_bom), Csv, &[]),
+    case("crlf_line_ends", Bytes("crlf.csv", crlf), Csv, &[]),
+    case(
+        "no_final_line_end",
+        Bytes("no_final_lf.csv", no_final_line_end),
+        Csv,
+        &[],
+    ),
+    case(
+        "blank_lines_are_skipped",
+        Bytes("blank_lines.csv", blank_lines_between_rows),
+        Csv,
+        &[],
+    ),
+    Case {
+        name: "quoted_fields",
+        input: File("quoted.csv"),
+        format: Csv,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    case("spaces_around_values", File("spaces.csv"), Csv, &[]),
+    case("ragged_rows", File("ragged.csv"), Csv, &[D007]),
+    case(
+        "unterminated_quote",
+        File("unterminated_quote.csv"),
+        Csv,
+        &[D005],
+    ),
+    case("stray_quotes", File("stray_quote.csv"), Csv, &[D005]),
+    case(
+        "invalid_utf8",
+        Bytes("latin1.csv", invalid_utf8),
+        Csv,
+        &[D004],
+    ),
+    case(
+        "cr_only_line_ends",
+        Bytes("old_mac.csv", cr_only),
+        Csv,
+        &[D005],
+    ),
+    case(
+        "lone_cr_in_a_line",
+        Bytes("lone_cr.csv", lone_cr_in_one_line),
+        Csv,
+        &[D005],
+    ),
+    case("empty_file", Bytes("empty.csv", empty), Csv, &[D003]),
+    case(
+        "blank_lines_only",
+        Bytes("blank.csv", blank_lines_only),
+        Csv,
+        &[D003],
+    ),
+    case(
+        "blank_first_line",
+        Bytes("blank_first.csv", blank_first_line),
+        Csv,
+        &[D003],
+    ),
+    case(
+        "duplicate_header_names",
+        File("duplicate_header.csv"),
+        Csv,
+        &[D003],
+    ),
+    case(
+        "missing_key_column",
+        File("missing_key_column.csv"),
+        Csv,
+        &[D001],
+    ),
+    case("empty_key_and_period", File("empty_key.csv"), Csv, &[D008]),
+    case("missing_values", File("missing_values.csv"), Csv, &[D008]),
+    case(
+        "duplicate_key_and_period",
+        File("duplicate_rows.csv"),
+        Csv,
+        &[D011],
+    ),
+    Case {
+        name: "nan_inf_and_huge_numbers",
+        input: File("special_numbers.csv"),
+        format: Csv,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    case("thousands_separators", File("separators.csv"), Csv, &[D009]),
+    case(
+        "huge_and_fractional_integers",
+        File("integers.csv"),
+        Csv,
+        &[D009, D010],
+    ),
+    case(
+        "text_in_number_columns",
+        File("not_numbers.csv"),
+        Csv,
+        &[D009],
+    ),
+    case("out_of_range", File("out_of_range.csv"), Csv, &[D010]),
+    case(
+        "labels_and_bools",
+        File("labels_and_bools.csv"),
+        Csv,
+        &[D009],
+    ),
+    case("line_too_long", Bytes("long.csv", long_line), Csv, &[D006]),
+    case(
+        "more_problems_than_shown",
+        Bytes("many.csv", many_problems),
+        Csv,
+        &[D009],
+    ),
+    case("json_valid", File("valid.json"), Json, &[]),
+    case(
+        "json_empty_array",
+        Bytes("empty_array.json", json_empty_array),
+        Json,
+        &[],
+    ),
+    case(
+        "json_object_instead_of_array",
+        File("object.json"),
+        Json,
+        &[D003],
+    ),
+    case(
+        "json_wrong_types",
+        File("wrong_types.json"),
+        Json,
+        &[D005, D009],
+    ),
+    case("json_invalid", File("invalid.json"), Json, &[D005]),
+    case(
+        "json_trailing_text",
+        Bytes("trailing.json", json_trailing_text),
+        Json,
+        &[D005],
+    ),
+    case(
+        "json_extra_comma",
+        Bytes("comma.json", json_extra_comma),
+        Json,
+        &[D005],
+    ),
+    case(
+        "json_invalid_utf8",
+        Bytes("latin1.json", json_invalid_utf8),
+        Json,
+        &[D004],
+    ),
+    case("json_empty_file", Bytes("empty.json", empty), Json, &[D003]),
+    case(
+        "json_deeply_nested",
+        Bytes("deep.json", deeply_nested_json),
+        Json,
+        &[D005, D009],
+    ),
+    case(
+        "json_deep_and_unclosed",
+        Bytes("unclosed.json", unclosed_deep_json),
+        Json,
+        &[D005],
+    ),
+    case(
+        "ndjson",
+        File("partners.ndjson"),
+        Ndjson,
+        &[D005, D008, D009],
+    ),
+    case(
+        "ndjson_deeply_nested",
+        Bytes("deep.ndjson", deeply_nested_ndjson),
+        Ndjson,
+        &[D005, D008, D009],
+    ),
+    case(
+        "ndjson_missing_key_everywhere",
+        File("missing_key.ndjson"),
+        Ndjson,
+        &[D001],
+    ),
+    case(
+        "ndjson_bom_is_ignored",
+        Bytes("bom.ndjson", ndjson_with_bom),
+        Ndjson,
+        &[],
+    ),
+    case(
+        "ndjson_empty_file",
+        Bytes("empty.ndjson", ndjson_empty),
+        Ndjson,
+        &[D003],
+    ),
+    Case {
+        name: "mixed_validity_under_skip",
+        input: File("mixed.csv"),
+        format: Csv,
+        policy: OnInvalid::Skip,
+        codes: &[D007, D009, D010, D011],
+    },
+    Case {
+        name: "ndjson_under_skip",
+        input: File("partners.ndjson"),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D005, D008, D009],
+    },
+    Case {
+        name: "json_wrong_types_under_skip",
+        input: File("wrong_types.json"),
+        format: Json,
+        policy: OnInvalid::Skip,
+        codes: &[D005, D009],
+    },
+    Case {
+        name: "duplicates_under_skip",
+        input: File("duplicate_rows.csv"),
+        format: Csv,
+        policy: OnInvalid::Skip,
+        codes: &[D011],
+    },
+];
+
+#[test]
+fn hostile_inputs_answer_with_their_problems() {
+    let model = contract();
+    let mut failures = Vec::new();
+    for case in CASES {
+        let (file_name, bytes) = match &case.input {
+            File(name) => (*name, std::fs::read(fixture(name)).unwrap()),
+            Bytes(name, make) => (*name, make()),
+        };
+        let result = load_bytes(&bytes, case.format, &model, case.policy);
+        let outcome = outcome(file_name, result, &model);
+        let expected: BTreeSet<Code> = case.codes.iter().copied().collect();
+        if outcome.codes != expected {
+            failures.push(format!(
+                "{}: codes {:?}, expected {:?}\n{}",
+                case.name, outcome.codes, expected, outcome.text
+            ));
+        }
+        snapshot(case.name, &outcome.text);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_code_of_loading_is_produced_by_a_case() {
+    let produced: BTreeSet<Code> = CASES.iter().flat_map(|c| c.codes.iter().copied()).collect();
+    for code in [D001, D003, D004, D005, D006, D007, D008, D009, D010, D011] {
+        assert!(produced.contains(&code), "no case produces {code}");
+    }
+}
+
+#[test]
+fn values_are_stored_as_the_contract_says() {
+    let model = contract();
+    let loaded = load::load(
+        &fixture("valid.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Fail,
+    )
+    .unwrap();
+    let table = &loaded.table;
+    let column = |name: &str| model.contract.find(name).unwrap().index();
+    assert_eq!(table.lines, vec![2, 3, 4]);
+    let Column::Number(revenue) = &table.columns[column("revenue")] else {
+        panic!("revenue is a number column")
+    };
+    assert_eq!(revenue, &vec![1250.5, 0.0, 98000.25]);
+    let Column::Number(nps) = &table.columns[column("nps")] else {
+        panic!("nps is a number column")
+    };
+    assert_eq!(nps[0], 42.0);
+    assert!(nps[1].is_nan());
+    let Column::Bool(certified) = &table.columns[column("certified")] else {
+        panic!("certified is a bool column")
+    };
+    assert_eq!(certified, &vec![1, 0, 1]);
+    let Column::Label(types) = &table.columns[column("partner_type")] else {
+        panic!("partner_type is a label column")
+    };
+    assert_eq!(types, &vec![0, 1, 2]);
+    let Column::Text(region) = &table.columns[column("region")] else {
+        panic!("region is a text column")
+    };
+    assert_eq!(
+        (region.get(0), region.get(1), region.get(2)),
+        ("EMEA", "", "North America, East")
+    );
+}
+
+#[test]
+fn columns_not_needed_are_checked_but_not_kept() {
+    let model = contract();
+    let mut needed = vec![false; model.contract.columns.len()];
+    let revenue = model.contract.find("revenue").unwrap().index();
+    needed[revenue] = true;
+    let loaded = load::load(&fixture("valid.csv"), Csv, &model, &needed, OnInvalid::Fail).unwrap();
+    for (c, column) in loaded.table.columns.iter().enumerate() {
+        let key_or_period = Some(c) == model.contract.key.map(|k| k.index())
+            || Some(c) == model.contract.period.map(|p| p.index());
+        match column {
+            Column::Skipped => assert!(c != revenue && !key_or_period),
+            Column::Text(_) => assert!(key_or_period),
+            Column::Number(_) => assert_eq!(c, revenue),
+            other => panic!("column {c} kept as {other:?}"),
+        }
+    }
+    // Not needed, still checked.
+    let result = load::load(
+        &fixture("out_of_range.csv"),
+        Csv,
+        &model,
+        &needed,
+        OnInvalid::Fail,
+    );
+    assert!(
+        matches!(result, Err(LoadError::Invalid(_, 5))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn skip_leaves_invalid_rows_out_and_accounts_for_every_row() {
+    let model = contract();
+    let loaded = load::load(
+        &fixture("mixed.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Skip,
+    )
+    .unwrap();
+    assert_eq!(loaded.read, 8);
+    assert_eq!(loaded.table.rows + loaded.rejected.len(), loaded.read);
+    let kept: Vec<u64> = loaded.table.lines.clone();
+    let rejected: Vec<u64> = loaded.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(kept, vec![2, 4, 6, 9]);
+    assert_eq!(rejected, vec![3, 5, 7, 8]);
+    let rejects = load::render_rejects(&loaded.rejected);
+    snapshot("mixed_validity_rejects_file", &rejects);
+    // Under `Fail`, the same file gives every problem and no table.
+    let result = load::load(
+        &fixture("mixed.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Fail,
+    );
+    let Err(LoadError::Invalid(problems, total)) = result else {
+        panic!("the file has invalid rows")
+    };
+    assert_eq!(total, 6);
+    assert_eq!(problems.len(), 6);
+    let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "problems in line order: {lines:?}"
+    );
+}
+
+#[test]
+fn problems_beyond_the_limit_are_counted_not_kept() {
+    let model = contract();
+    let result = load_bytes(&many_problems(), Csv, &model, OnInvalid::Fail);
+    let Err(LoadError::Invalid(problems, total)) = result else {
+        panic!("every row is invalid")
+    };
+    assert_eq!(total, 150);
+    assert_eq!(problems.len(), load::MAX_PROBLEMS);
+    assert_eq!(problems.first().map(|p| p.line), Some(2));
+    assert_eq!(problems.last().map(|p| p.line), Some(101));
+}
+
+#[test]
+fn a_problem_names_its_column_field_and_value() {
+    let model = contract();
+    let result = load::load(
+        &fixture("not_numbers.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Fail,
+    );
+    let Err(LoadError::Invalid(problems, _)) = result else {
+        panic!("the file has invalid values")
+    };
+    let first = &problems[0];
+    assert_eq!(first.code, D009);
+    assert_eq!(first.line, 2);
+    assert_eq!(first.column.as_deref(), Some("revenue"));
+    assert_eq!(first.field, Some(4));
+    assert_eq!(first.character, Some(21));
+    assert_eq!(first.value.as_deref(), Some("abc"));
+}
+
+#[test]
+fn a_generated_file_loads_under_the_w1_contract() {
+    let model = model_of(Path::new("bench/w1.scorecard"));
+    let loaded = load::load(
+        &fixture("partners_200x3.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Fail,
+    )
+    .unwrap_or_else(|e| match e {
+        LoadError::Invalid(problems, _) => {
+            panic!("{}", load::render(&problems, "partners_200x3.csv"))
+        }
+        LoadError::Io(e) => panic!("{e}"),
+    });
+    assert_eq!(loaded.read, 596);
+    assert_eq!(loaded.table.rows, 596);
+    assert!(loaded.rejected.is_empty());
+    assert_eq!(loaded.table.lines.first(), Some(&2));
+    assert_eq!(loaded.table.lines.last(), Some(&597));
+    let value = |name: &str, row: usize| {
+        let c = model.contract.find(name).unwrap().index();
+        cell(&model, &loaded.table, c, row)
+    };
+    // P000001,2025Q2,reseller,NA,3,1141733,19324.10,40716.07,5,2,2,0,9662.05,83,6,6,true,3,...
+    assert_eq!(value("partner_id", 0), "\"P000001\"");
+    assert_eq!(value("period", 0), "\"2025Q2\"");
+    assert_eq!(value("partner_type", 0), "reseller");
+    assert_eq!(value("annual_revenue", 0), "1141733");
+    assert_eq!(value("revenue", 0), "19324.1");
+    assert_eq!(value("avg_deal_size", 0), "9662.05");
+    assert_eq!(value("certified", 0), "true");
+    assert_eq!(value("integration_quality", 0), "missing");
+    assert_eq!(value("customer_retention", 0), "0.855");
+    assert_eq!(value("joined_period", 0), "\"2021Q2\"");
+    // P000200,2025Q4,msp,NA,12,2452749,148764.81,684824.68,...,0.936,87,10,4,7,26,4,2022Q3
+    let last = loaded.table.rows - 1;
+    assert_eq!(value("partner_id", last), "\"P000200\"");
+    assert_eq!(value("revenue", last), "148764.81");
+    assert_eq!(value("pipeline_value", last), "684824.68");
+    assert_eq!(value("nps", last), "87");
+    assert_eq!(value("partner_feedback", last), "4");
+}
+
+#[test]
+fn an_unreadable_file_is_an_io_error() {
+    let model = contract();
+    let result = load::load(
+        &fixture("no-such-file.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Fail,
+    );
+    assert!(matches!(result, Err(LoadError::Io(_))), "{result:?}");
+}
+
+#[test]
+fn render_writes_a_line_and_a_help_per_problem() {
+    let model = contract();
+    let result = load::load(
+        &fixture("out_of_range.csv"),
+        Csv,
+        &model,
+        &all_needed(&model),
+        OnInvalid::Fail,
+    );
+    let Err(LoadError::Invalid(problems, _)) = result else {
+        panic!("the file has values out of range")
+    };
+    let text = load::render(&problems, "partners.csv");
+    let first = text.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "partners.csv:2:21: error[D010]: column `revenue`: `-0.01` is outside the allowed range >= 0"
+    );
+    assert!(text.lines().nth(1).unwrap().starts_with("  help: "));
+}

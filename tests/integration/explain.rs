@@ -1,0 +1,362 @@
+//! `explain`: one partner's numbers traced back to the scorecard, as text and
+//! JSON, for a scorecard with given rows that exercises every part of it.
+
+use scorecard::explain::{self, ExplainError, Explanation};
+use scorecard::model::Model;
+use scorecard::plan::Plan;
+use scorecard::source::SourceMap;
+
+use crate::support::*;
+
+/// Segments from a column and from rules, a weighted score with a `for`
+/// block, an adjustment, smoothing and max_change over three periods, tiers,
+/// a flag and two rules; peers for the percentile.
+const SCORECARD: &str = r#"scorecard "explain-demo" version "1"
+
+input {
+  key partner_id
+  period quarter
+  partner_type: enum(reseller, technology)
+  region: enum(NA, EMEA)
+  revenue: number >= 0
+  deals_won: integer >= 0
+  deals_lost: integer >= 0
+  trainings_assigned: integer >= 0
+  trainings_completed: integer >= 0
+  integration_quality: number in 0..5, optional
+}
+
+segment type from partner_type
+
+segment maturity "How long the partner has been with us" {
+  onboarding when periods_observed < 2
+  growing    when periods_observed < 4
+  mature     otherwise
+}
+
+metric revenue_rank "Quarter revenue, ranked among partners of the same type" {
+  owner "finance"  source "billing"  layer results  kind lagging  unit "USD"
+  value revenue
+  points percentile within partner_type
+}
+
+metric win_rate "Share of closed deals won" {
+  owner "sales operations"  source "CRM"  layer results  kind lagging
+  value deals_won / (deals_won + deals_lost)
+  missing value 0        // no closed deals yet: count as 0
+  points scale 0 => 0, 0.6 => 100
+}
+
+metric training_rate "Share of assigned trainings completed" {
+  owner "enablement"  source "LMS export"  layer execution  kind leading
+  value trainings_completed / trainings_assigned
+  points {
+    >= 0.9 => 100
+    >= 0.7 => 70
+    >= 0.5 => 40
+    else   => 0
+  }
+  missing points 0
+}
+
+metric integration "Quality rating of the product integration" {
+  owner "alliances"  source "integration review"  layer execution  kind leading
+  value integration_quality
+  points scale 0 => 0, 5 => 100
+  missing points 0
+}
+
+score performance "Partner performance" {
+  weights { revenue_rank 40  win_rate 30  training_rate 30 }
+  for type technology {
+    weights { revenue_rank 25  win_rate 25  training_rate 20  integration 30 }
+  }
+  adjust "EMEA demand" by 1.1 when region == EMEA
+  smooth moving_average(3)
+  max_change 15 per period
+  floor 0
+  cap 100
+  min_periods 2
+}
+
+tiers performance {
+  excellent >= 80 {
+    benefit "co-marketing funds"
+    obligation "quarterly business review"
+  }
+  good >= 60 { benefit "training budget" }
+  needs_improvement otherwise
+}
+
+flag deal_drought "No deal won this quarter" {
+  kind anomaly
+  when deals_won == 0 and periods_observed > 1
+}
+
+rule coaching "Solid performance, trainings lagging" {
+  when performance >= 50 and training_rate < 0.7
+  action "targeted coaching"
+  action "accelerated training"
+  priority high
+}
+
+rule integration_review "Integration below par" {
+  when type == technology and integration_quality < 3
+  action "integration review"
+  action "targeted coaching"
+}
+
+test "three quarters of a technology partner, with peers" {
+  given { partner_id: "P1", quarter: "2025Q1", partner_type: technology, region: EMEA,
+          revenue: 120_000, deals_won: 2, deals_lost: 2, trainings_assigned: 10,
+          trainings_completed: 9, integration_quality: 4 }
+  given { partner_id: "P1", quarter: "2025Q2", partner_type: technology, region: EMEA,
+          revenue: 300_000, deals_won: 5, deals_lost: 1, trainings_assigned: 10,
+          trainings_completed: 10, integration_quality: 4.5 }
+  given { partner_id: "P1", quarter: "2025Q3", partner_type: technology, region: EMEA,
+          revenue: 90_000, deals_won: 0, deals_lost: 0, trainings_assigned: 10,
+          trainings_completed: 5, integration_quality: 2.5 }
+  given { partner_id: "P2", quarter: "2025Q1", partner_type: technology, region: EMEA,
+          revenue: 200_000, deals_won: 3, deals_lost: 1, trainings_assigned: 10,
+          trainings_completed: 10, integration_quality: 5 }
+  given { partner_id: "P2", quarter: "2025Q3", partner_type: technology, region: NA,
+          revenue: 60_000, deals_won: 1, deals_lost: 3, trainings_assigned: 4,
+          trainings_completed: 4, integration_quality: missing }
+  given { partner_id: "P3", quarter: "2025Q3", partner_type: technology, region: NA,
+          revenue: 150_000, deals_won: 3, deals_lost: 1, trainings_assigned: 0,
+          trainings_completed: 0, integration_quality: 3 }
+  given { partner_id: "R1", quarter: "2025Q3", partner_type: reseller, region: NA,
+          revenue: 200_000, deals_won: 4, deals_lost: 4, trainings_assigned: 5,
+          trainings_completed: 3, integration_quality: missing }
+  partner "P1"
+  expect type == technology
+}
+"#;
+
+/// Layer groups with insufficient data, a credit-style sum, a formula over
+/// another score, and a rule that reads a history function.
+const SHAPES: &str = r#"scorecard "explain-shapes" version "2"
+
+input {
+  key id
+  period q
+  x: number, optional
+  y: number, optional
+  z: number, optional
+}
+
+metric mx "Strategic fit" {
+  owner "strategy"  source "survey"  layer strategy
+  value x
+  missing points 0
+}
+
+metric my "Customer retention" {
+  owner "success"  source "CRM"  layer results
+  value y
+  missing points 0
+}
+
+metric mz "Deal size" {
+  owner "sales"  source "CRM"  layer results
+  value z
+  points {
+    [0, 10)  => 5
+    [10, 50) => 20
+    >= 50    => 40
+  }
+  missing points 0
+}
+
+score layered "Layered performance" {
+  weights {
+    layer strategy 40 { mx 100 }
+    layer results  60 { my 50  mz 50 }
+  }
+  insufficient data if more than 50% missing
+}
+
+score credit "Credit-style rating" {
+  base 600
+  sum { mx mz }
+}
+
+score overall "Overall" {
+  value 0.5 * layered + 0.5 * points(mz)
+}
+
+tiers overall {
+  high >= 50
+  low  otherwise
+}
+
+rule collect "Not enough data to score" {
+  when overall is missing or previous(x) > x
+  action "collect data"
+}
+
+test "one complete partner, one with gaps" {
+  given { id: "A", q: "1", x: 90, y: 30, z: 20 }
+  given { id: "A", q: "2", x: 80, y: missing, z: missing }
+  given { id: "B", q: "2", x: 70, y: 80, z: 60 }
+  partner "A"
+  expect layered is insufficient
+}
+"#;
+
+struct Loaded {
+    sources: SourceMap,
+    model: Model,
+    plan: Plan,
+    table: scorecard::data::table::Table,
+}
+
+fn load(text: &str) -> Loaded {
+    let (sources, checked) = check_str(text);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let model = checked.model.unwrap();
+    let rows = &model.tests.first().expect("a test with rows").rows;
+    let table = scorecard::data::given::table_from_rows(&model, rows);
+    let plan = scorecard::plan::compile(&model);
+    Loaded {
+        sources,
+        model,
+        plan,
+        table,
+    }
+}
+
+fn explain_in(
+    text: &str,
+    partner: &str,
+    period: Option<&str>,
+) -> Result<Explanation, ExplainError> {
+    let l = load(text);
+    explain::explain(&l.model, &l.plan, &l.table, &l.sources, partner, period)
+}
+
+fn run(partner: &str, period: Option<&str>) -> Result<Explanation, ExplainError> {
+    explain_in(SCORECARD, partner, period)
+}
+
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => "../snapshots/explain", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+#[test]
+fn latest_period_as_text() {
+    let e = run("P1", None).unwrap();
+    snapshot!("latest_period_text", explain::text(&e));
+}
+
+#[test]
+fn latest_period_as_json() {
+    let e = run("P1", None).unwrap();
+    snapshot!("latest_period_json", explain::json(&e).unwrap());
+}
+
+#[test]
+fn an_earlier_period_is_provisional() {
+    let e = run("P1", Some("2025Q1")).unwrap();
+    snapshot!("first_period_text", explain::text(&e));
+}
+
+#[test]
+fn a_strong_first_period_is_capped() {
+    let e = run("P2", Some("2025Q1")).unwrap();
+    snapshot!("capped_text", explain::text(&e));
+}
+
+#[test]
+fn a_peer_with_missing_data() {
+    let e = run("P3", None).unwrap();
+    snapshot!("peer_text", explain::text(&e));
+}
+
+#[test]
+fn insufficient_data_a_sum_and_a_formula() {
+    let e = explain_in(SHAPES, "A", None).unwrap();
+    snapshot!("shapes_insufficient_text", explain::text(&e));
+    let e = explain_in(SHAPES, "B", None).unwrap();
+    snapshot!("shapes_complete_text", explain::text(&e));
+}
+
+/// Replaying the guardrails gives the engine's numbers, for every row.
+#[test]
+fn the_replayed_steps_reach_the_engines_values() {
+    for text in [SCORECARD, SHAPES] {
+        let l = load(text);
+        let key = l.model.contract.key.unwrap().index();
+        let period = l.model.contract.period.unwrap().index();
+        let text_at = |c: usize, r: usize| match &l.table.columns[c] {
+            scorecard::data::table::Column::Text(t) => t.get(r).to_string(),
+            _ => unreachable!("key and period are text"),
+        };
+        for r in 0..l.table.rows {
+            let (p, q) = (text_at(key, r), text_at(period, r));
+            let e =
+                explain::explain(&l.model, &l.plan, &l.table, &l.sources, &p, Some(&q)).unwrap();
+            for s in &e.scores {
+                let adjusted = s.adjustments.last().map_or(s.total, |a| a.after);
+                assert_eq!(adjusted, s.adjusted, "{p} {q} {}", s.name);
+                if s.insufficient.is_none() {
+                    let last = s.guardrails.last().map_or(s.smoothed, |g| g.after);
+                    assert_eq!(last, s.reported, "{p} {q} {}", s.name);
+                }
+                let sum: f64 = s.terms.iter().filter_map(|t| t.contribution).sum();
+                if let (Some(total), "weights") = (s.total, s.definition) {
+                    assert!((sum - total).abs() < 1e-9, "{p} {q} {}", s.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_partner_suggests_the_closest_key() {
+    let err = run("P11", None).unwrap_err();
+    assert_eq!(
+        err,
+        ExplainError::UnknownPartner {
+            partner: "P11".into(),
+            suggestion: Some("P1".into()),
+            partners: 4,
+        }
+    );
+    assert_eq!(err.to_string(), "no partner `P11` in the data");
+    assert_eq!(err.help().as_deref(), Some("did you mean `P1`?"));
+    let far = run("reseller-x", None).unwrap_err();
+    assert_eq!(
+        far.help().as_deref(),
+        Some("check the partner id; the data has 4 partners")
+    );
+}
+
+#[test]
+fn unknown_period_lists_the_partners_periods() {
+    let err = run("P1", Some("2025Q4")).unwrap_err();
+    assert_eq!(
+        err,
+        ExplainError::UnknownPeriod {
+            partner: "P1".into(),
+            period: "2025Q4".into(),
+            periods: vec!["2025Q1".into(), "2025Q2".into(), "2025Q3".into()],
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "partner `P1` has no row for period `2025Q4`"
+    );
+    assert_eq!(
+        err.help().as_deref(),
+        Some("its periods are: `2025Q1`, `2025Q2`, `2025Q3`")
+    );
+}
