@@ -1,6 +1,5 @@
 //! `scorecard test`: test cases judged, failures explained, output snapshots.
 
-
 fn run(args: &[&str], ci: bool) -> (String, i32) {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"));
     cmd.args(args).env("NO_COLOR", "1");
