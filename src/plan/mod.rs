@@ -317,6 +317,14 @@ impl Compiler<'_> {
     }
 
     fn site(&mut self, kind: SiteKind, input: CExpr, metric_value: Option<MetricId>) -> CExpr {
+        // The same function of the same input is computed once.
+        if let Some(i) = self
+            .sites
+            .iter()
+            .position(|s| s.kind == kind && s.input == input && s.metric_value == metric_value)
+        {
+            return CExpr::Site(i);
+        }
         self.sites.push(Site {
             kind,
             input,
