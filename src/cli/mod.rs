@@ -22,6 +22,8 @@ pub enum Exit {
     Findings = 1,
     /// The command could not run: bad arguments, unreadable files.
     Usage = 2,
+    /// Stopped by SIGINT or SIGTERM before finishing; nothing was written.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {

@@ -79,6 +79,10 @@ pub struct ScoreArgs {
     /// Add each metric's value and points as columns.
     #[arg(long)]
     pub with_metrics: bool,
+    /// Write CSV text cells as they are, even those a spreadsheet would run as
+    /// a formula (by default a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`).
+    #[arg(long)]
+    pub no_escape_formulas: bool,
 }
 
 /// A checked scorecard, or the exit code after its diagnostics were printed.
@@ -250,7 +254,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
             write(render::csv::header(&plan).as_bytes(), &mut out);
             eval::evaluate(
                 &mut ctx,
-                |batch| render::csv::rows(batch, &selection),
+                |batch| render::csv::rows_with(batch, &selection, !args.no_escape_formulas),
                 |(text, n)| {
                     reported += n;
                     write(text.as_bytes(), &mut out);
@@ -294,6 +298,12 @@ pub fn run(args: &ScoreArgs) -> Exit {
             reported = rows.len();
             write(render::table::render(&plan, &rows).as_bytes(), &mut out);
         }
+    }
+    if crate::interrupt::requested() {
+        // Dropping the unfinished file removes it: the previous output stays.
+        drop(out);
+        eprintln!("interrupted: no output file was written");
+        return Exit::Interrupted;
     }
     if let Some(e) = failed {
         return super::fail(&format!("cannot write the results: {e}"));

@@ -439,6 +439,9 @@ where
     // Windows of batches run in parallel; results are consumed in order.
     let window = rayon::current_num_threads().max(1) * 4;
     for group in bounds.chunks(window) {
+        if crate::interrupt::requested() {
+            break;
+        }
         let sinks: Vec<S> = group
             .par_iter()
             .map(|&(start, end)| {

@@ -1,7 +1,7 @@
 //! CSV output: a header of the output columns, one line per reported row.
 
 use super::cell;
-use crate::eval::{Batch, Selection, selected};
+use crate::eval::{Batch, Col, Selection, selected};
 use crate::plan::Plan;
 
 /// The header line.
@@ -17,8 +17,25 @@ pub fn header(plan: &Plan) -> String {
     out
 }
 
-/// The lines of the batch's reported rows, and how many there are.
+/// The lines of the batch's reported rows, and how many there are; text that
+/// a spreadsheet would run as a formula is neutralized (see [`rows_with`]).
 pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (String, usize) {
+    rows_with(batch, selection, true)
+}
+
+/// Whether a spreadsheet would read this text as a formula: it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return.
+pub fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// [`rows`], choosing whether text cells that look like formulas get a
+/// leading `'` (numbers are never changed: `-0.13` stays a number).
+pub fn rows_with(
+    batch: &Batch<'_>,
+    selection: &Selection,
+    escape_formulas: bool,
+) -> (String, usize) {
     let mut count = 0;
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
     let mut value = String::new();
@@ -40,6 +57,13 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (String, usize) {
             }
             value.clear();
             cell(batch, column, col, i, &mut value);
+            let text_cell = matches!(
+                col,
+                Col::Label(_) | Col::Text(_) | Col::Actions | Col::FlagNames
+            );
+            if escape_formulas && text_cell && looks_like_formula(&value) {
+                value.insert(0, '\'');
+            }
             push_field(&mut out, &value);
         }
         out.push('\n');

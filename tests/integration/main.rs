@@ -17,6 +17,7 @@ mod explain;
 mod fmt;
 mod grammar;
 mod robustness;
+mod safety;
 mod score;
 mod semantics;
 mod support;
