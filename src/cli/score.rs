@@ -242,6 +242,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
     };
     let mut reported = 0usize;
     let mut failed: Option<std::io::Error> = None;
+    let mut progress = Progress::new(eval::batch_bounds(&ordered).len());
     let mut write = |bytes: &[u8], out: &mut Box<dyn Write>| {
         if failed.is_none() {
             if let Err(e) = out.write_all(bytes) {
@@ -257,6 +258,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 |batch| render::csv::rows_with(batch, &selection, !args.no_escape_formulas),
                 |(text, n)| {
                     reported += n;
+                    progress.step();
                     write(text.as_bytes(), &mut out);
                 },
             );
@@ -272,6 +274,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 |batch| render::json::rows(batch, &selection),
                 |(lines, n)| {
                     reported += n;
+                    progress.step();
                     for line in lines {
                         if json {
                             write(if first { b"\n    " } else { b",\n    " }, &mut out);
@@ -299,6 +302,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
             write(render::table::render(&plan, &rows).as_bytes(), &mut out);
         }
     }
+    progress.finish();
     if crate::interrupt::requested() {
         // Dropping the unfinished file removes it: the previous output stays.
         drop(out);
@@ -386,4 +390,52 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = AtomicFile::create(path)?;
     f.write_all(bytes)?;
     f.flush()
+}
+
+/// A progress bar on standard error, shown only on a terminal and only once a
+/// run has taken about a second.
+struct Progress {
+    total: usize,
+    done: usize,
+    started: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Progress {
+            total,
+            done: 0,
+            started: std::time::Instant::now(),
+            bar: None,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn step(&mut self) {
+        self.done += 1;
+        if self.bar.is_none()
+            && self.terminal
+            && self.started.elapsed() >= std::time::Duration::from_secs(1)
+        {
+            let bar =
+                indicatif::ProgressBar::new(self.total as u64).with_elapsed(self.started.elapsed());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("scoring {bar:40} {percent:>3}%  {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done as u64);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -360,3 +360,59 @@ fn unknown_period_lists_the_partners_periods() {
         Some("its periods are: `2025Q1`, `2025Q2`, `2025Q3`")
     );
 }
+
+#[test]
+fn the_examples_explain_a_sample_partner() {
+    for name in ["partner-onboarding", "partner-performance"] {
+        let card = format!("scorecards/{name}.scorecard");
+        let out = crate::support::scorecard(&[
+            "explain",
+            &card,
+            "--data",
+            "scorecards/data/partners.csv",
+            "--partner",
+            "P000007",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = crate::support::stdout(&out);
+        assert!(
+            text.starts_with("partner P000007, period 2025Q4\n"),
+            "{text}"
+        );
+        insta::with_settings!({snapshot_path => "../snapshots/explain", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("{name}_P000007"), text);
+        });
+        let json = crate::support::scorecard(&[
+            "explain",
+            &card,
+            "--data",
+            "scorecards/data/partners.csv",
+            "--partner",
+            "P000007",
+            "--period",
+            "2024Q3",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(v["period"], "2024Q3", "{v}");
+    }
+    let unknown = crate::support::scorecard(&[
+        "explain",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        "scorecards/data/partners.csv",
+        "--partner",
+        "P00007",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("P000007"),
+        "a did-you-mean names the partner"
+    );
+}
