@@ -221,6 +221,31 @@ pub enum BandCond {
     Labels(Vec<String>),
 }
 
+impl BandCond {
+    /// The condition as written: `>= 0.9`, `[0, 10)`, `"A", "B"`, `else`.
+    pub fn describe(&self) -> String {
+        let n = crate::check::resolve::format_number;
+        match self {
+            BandCond::Else => "else".into(),
+            BandCond::Missing => "missing".into(),
+            BandCond::Compare(op, x) => format!("{} {}", op.symbol(), n(*x)),
+            BandCond::Interval {
+                low,
+                low_closed,
+                high,
+                high_closed,
+            } => format!(
+                "{}{}, {}{}",
+                if *low_closed { '[' } else { '(' },
+                n(*low),
+                n(*high),
+                if *high_closed { ']' } else { ')' }
+            ),
+            BandCond::Labels(names) => names.join(", "),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct SegmentRubric {
     pub segment: SegmentId,

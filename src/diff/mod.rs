@@ -192,27 +192,7 @@ fn rubric_text(r: &Rubric) -> String {
         PointsRule::Bands(bands) => {
             let parts: Vec<String> = bands
                 .iter()
-                .map(|b| {
-                    let cond = match &b.condition {
-                        BandCond::Else => "else".to_string(),
-                        BandCond::Missing => "missing".to_string(),
-                        BandCond::Compare(op, x) => format!("{} {}", op.symbol(), fmt(*x)),
-                        BandCond::Interval {
-                            low,
-                            low_closed,
-                            high,
-                            high_closed,
-                        } => format!(
-                            "{}{}, {}{}",
-                            if *low_closed { "[" } else { "(" },
-                            fmt(*low),
-                            fmt(*high),
-                            if *high_closed { "]" } else { ")" }
-                        ),
-                        BandCond::Labels(l) => l.join(", "),
-                    };
-                    format!("{cond} => {}", fmt(b.points))
-                })
+                .map(|b| format!("{} => {}", b.condition.describe(), fmt(b.points)))
                 .collect();
             format!("{{ {} }}", parts.join("  "))
         }

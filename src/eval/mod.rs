@@ -460,56 +460,27 @@ where
 }
 
 fn concat(parts: &[&Col]) -> Col {
-    let first = parts.first();
-    match first {
-        Some(Col::Bool(_)) => Col::Bool(
-            parts
-                .iter()
-                .flat_map(|c| {
-                    if let Col::Bool(v) = c {
-                        v.clone()
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect(),
-        ),
-        Some(Col::Label(_)) => Col::Label(
-            parts
-                .iter()
-                .flat_map(|c| {
-                    if let Col::Label(v) = c {
-                        v.clone()
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect(),
-        ),
-        Some(Col::Text(_)) => Col::Text(
-            parts
-                .iter()
-                .flat_map(|c| {
-                    if let Col::Text(v) = c {
-                        v.clone()
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect(),
-        ),
-        _ => Col::Num(
-            parts
-                .iter()
-                .flat_map(|c| {
-                    if let Col::Num(v) = c {
-                        v.clone()
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect(),
-        ),
+    fn join<T: Clone>(parts: &[&Col], pick: impl Fn(&Col) -> Option<&Vec<T>>) -> Vec<T> {
+        parts
+            .iter()
+            .filter_map(|c| pick(c))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+    match parts.first() {
+        Some(Col::Bool(_)) => Col::Bool(join(parts, |c| {
+            if let Col::Bool(v) = c { Some(v) } else { None }
+        })),
+        Some(Col::Label(_)) => Col::Label(join(parts, |c| {
+            if let Col::Label(v) = c { Some(v) } else { None }
+        })),
+        Some(Col::Text(_)) => Col::Text(join(parts, |c| {
+            if let Col::Text(v) = c { Some(v) } else { None }
+        })),
+        _ => Col::Num(join(parts, |c| {
+            if let Col::Num(v) = c { Some(v) } else { None }
+        })),
     }
 }
 

@@ -878,27 +878,6 @@ fn symbol(op: CmpOp) -> &'static str {
     }
 }
 
-fn band_text(c: &BandCond) -> String {
-    match c {
-        BandCond::Else => "else".into(),
-        BandCond::Missing => "missing".into(),
-        BandCond::Compare(op, x) => format!("{} {}", op.symbol(), literal(*x)),
-        BandCond::Interval {
-            low,
-            low_closed,
-            high,
-            high_closed,
-        } => format!(
-            "{}{}, {}{}",
-            if *low_closed { '[' } else { '(' },
-            literal(*low),
-            literal(*high),
-            if *high_closed { ']' } else { ')' }
-        ),
-        BandCond::Labels(names) => names.join(", "),
-    }
-}
-
 fn band_matches(c: &BandCond, v: &Value) -> bool {
     let number = match v {
         Value::Integer(n) => Some(*n as f64),
@@ -954,7 +933,7 @@ fn rubric_words(at: &At<'_, '_>, m: MetricId, value: &Value) -> String {
             match bands.iter().find(|b| band_matches(&b.condition, value)) {
                 Some(b) => format!(
                     "band {} → {} pts",
-                    band_text(&b.condition),
+                    b.condition.describe(),
                     literal(b.points)
                 ),
                 None if *value == Value::Missing => missing_points("no band for a missing value"),
