@@ -122,6 +122,15 @@ fn snapshot_outcomes(
             Err(e) => Some(format!("cannot write `{shown}`: {e}")),
         };
         let outcome = match std::fs::read_to_string(&file) {
+            // Only a snapshot that does not exist is recorded; one that cannot be
+            // read is reported, never overwritten.
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Some(fail(
+                format!(
+                    "cannot read the snapshot `{shown}`: {}",
+                    crate::check::load::io_reason(&e)
+                ),
+                "the snapshot must be the UTF-8 text `scorecard test` wrote; delete it to record it again",
+            )),
             Err(_) if in_ci() => Some(fail(
                 format!("no snapshot `{shown}` to compare with"),
                 "record it with `scorecard test` outside CI and commit the file",

@@ -142,6 +142,19 @@ fn snapshots_are_recorded_compared_and_updated() {
         "a failing comparison writes nothing"
     );
 
+    // A damaged snapshot is reported, never overwritten.
+    let good = std::fs::read(&snap).unwrap();
+    std::fs::write(&snap, b"\xff\xfe not text").unwrap();
+    let (out, code) = run(&["test", card_arg], false);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cannot read the snapshot"), "{out}");
+    assert_eq!(std::fs::read(&snap).unwrap(), b"\xff\xfe not text");
+    std::fs::write(&snap, "garbage,that,is,text\n1,2\n").unwrap();
+    let (out, code) = run(&["test", card_arg], false);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("E003") && out.contains("differs"), "{out}");
+    std::fs::write(&snap, good).unwrap();
+
     // --update in CI writes nothing; outside CI it accepts the change.
     let (_, code) = run(&["test", card_arg, "--update"], true);
     assert_eq!(code, 1);
