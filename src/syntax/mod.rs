@@ -320,7 +320,21 @@ fn syntax_error(
     } else {
         format!("expected {expected_text}, found {found_text}")
     };
-    let help = suggestion(found, &positives, top_level).unwrap_or_else(|| {
+    // A look-alike letter from another alphabet: name the character itself.
+    let foreign = text
+        .get(at..)
+        .and_then(|rest| rest.chars().next())
+        .filter(|c| !c.is_ascii());
+    let help = suggestion(found, &positives, top_level)
+        .or_else(|| {
+            foreign.map(|c| {
+                format!(
+                    "names and keywords use ASCII letters, digits and `_`; `{c}` is the character U+{:04X}; retype it",
+                    c as u32
+                )
+            })
+        })
+        .unwrap_or_else(|| {
         if top_level {
             "a scorecard is a list of declarations such as `metric name { … }`; see docs/language.md".to_string()
         } else if found.is_empty() {

@@ -330,3 +330,150 @@ fn a_symlink_cannot_carry_an_import_out_of_the_tree() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Hostile scorecards, each with its rendered diagnostics snapshotted.
+#[test]
+fn hostile_scorecard_corpus() {
+    let long_name = format!("metric {} {{ value 1 }}", "n".repeat(300));
+    let cases: Vec<(&str, String)> = vec![
+        ("cut_metric", "metric m {".into()),
+        ("cut_value", "metric m { value }".into()),
+        (
+            "cut_points",
+            "metric m { value 1 points { >= 1 => } }".into(),
+        ),
+        ("cut_score", "score s { weights { m } }".into()),
+        ("cut_tiers", "tiers s { good >= }".into()),
+        ("cut_rule", "rule r { when }".into()),
+        ("cut_flag", "flag f { kind }".into()),
+        ("cut_input", "input { key }".into()),
+        ("cut_segment", "segment g { a when }".into()),
+        ("cut_output", "output { x = }".into()),
+        ("cut_test", "test \"t\" { given { a: } }".into()),
+        ("cut_import", "import".into()),
+        (
+            "deep_parens",
+            format!(
+                "metric m {{ value {}1{} }}",
+                "(".repeat(200),
+                ")".repeat(200)
+            ),
+        ),
+        (
+            "deep_blocks",
+            format!("{}{}", "{".repeat(100), "}".repeat(100)),
+        ),
+        ("long_name", long_name),
+        ("confusable_name", "metric r\u{430}te { value 1 }".into()),
+        (
+            "non_ascii_name",
+            "metric taux_de_réussite { value 1 }".into(),
+        ),
+        ("emoji_operator", "metric m { value 1 ✕ 2 }".into()),
+        (
+            "unterminated_string",
+            "metric m \"no end { value 1 }".into(),
+        ),
+        ("nul_byte", "metric m { value 1 }\0".into()),
+    ];
+    let mut report = String::new();
+    for (name, text) in &cases {
+        let (sources, checked) = check_str(text);
+        assert!(!checked.diagnostics.is_empty(), "{name}: no diagnostic");
+        for d in checked.diagnostics.iter() {
+            assert!(!d.help.is_empty(), "{name}: {} has no help", d.code);
+            assert!(d.span.end <= text.len(), "{name}: span outside the text");
+        }
+        // A NUL byte is shown as ␀ so the snapshot stays text.
+        report.push_str(&format!(
+            "=== {name}\n{}\n",
+            human(&sources, &checked).replace('\0', "␀")
+        ));
+    }
+    insta::with_settings!({snapshot_path => "../snapshots/safety", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("hostile_scorecards", report);
+    });
+}
+
+/// With `--on-invalid skip`, every data line is in the output or the rejects;
+/// with the default policy nothing is written at all.
+#[test]
+fn every_line_is_scored_or_rejected() {
+    let dir = temp_dir("nothing-lost");
+    let card = dir.join("t.scorecard");
+    std::fs::write(&card, TEXT_CARD).unwrap();
+    let data = dir.join("d.csv");
+    let mut csv = String::from("id,note,x\n");
+    let mut valid = 0;
+    for i in 0..200 {
+        match i % 7 {
+            0 => csv.push_str(&format!("p{i},bad,not a number\n")),
+            1 => csv.push_str(&format!("p{i},ragged\n")),
+            2 => csv.push_str(",no key,1\n"),
+            3 => csv.push_str(&format!("p{i},inf,inf\n")),
+            _ => {
+                csv.push_str(&format!("p{i},fine,{i}\n"));
+                valid += 1;
+            }
+        }
+    }
+    std::fs::write(&data, &csv).unwrap();
+    let out = dir.join("out.csv");
+    let rejects = dir.join("rejects.csv");
+    let run = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "score",
+            card.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--on-invalid",
+            "skip",
+        ])
+        .args([
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let scored = std::fs::read_to_string(&out).unwrap().lines().count() - 1;
+    let rejected_rows = csv::Reader::from_path(&rejects).unwrap().records().count();
+    assert_eq!(scored, valid);
+    assert_eq!(scored + rejected_rows, 200, "every line accounted for");
+    assert!(
+        stderr.contains(&format!(
+            "read 200 rows, scored {valid}, rejected {}",
+            200 - valid
+        )),
+        "{stderr}"
+    );
+    // The default policy: every problem listed, nothing written.
+    std::fs::remove_file(&out).unwrap();
+    let strict = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "score",
+            card.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(!out.exists(), "nothing is written when the data is invalid");
+    assert!(
+        String::from_utf8_lossy(&strict.stderr).contains(&format!("has {} problems", 200 - valid))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
