@@ -220,6 +220,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
+    timing("loaded");
     let format = args
         .format
         .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
@@ -303,6 +304,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
         }
     }
     progress.finish();
+    timing("scored");
     if crate::interrupt::requested() {
         // Dropping the unfinished file removes it: the previous output stays.
         drop(out);
@@ -438,4 +440,20 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// With `SCORECARD_TIMING` set: the peak memory so far, for the benchmark notes.
+fn timing(stage: &str) {
+    if std::env::var_os("SCORECARD_TIMING").is_none() {
+        return;
+    }
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+        })
+        .unwrap_or_default();
+    eprintln!("{stage}: peak resident memory {peak} KiB");
 }

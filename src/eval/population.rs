@@ -159,15 +159,31 @@ fn ordered_bits(x: f64) -> u64 {
 
 fn population(kind: Normalizer, groups: &[u64], values: &[f64]) -> Vec<f64> {
     let n = values.len();
-    // (group, value, row) of the rows with a value, sorted: peers together, by value.
-    let mut keys: Vec<(u64, u64, u32)> = values
+    // Peer groups as dense 32-bit numbers, so (group, value, row) packs into
+    // one u128 whose order is the order wanted: peers together, by value.
+    let mut dense: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let small = groups.iter().all(|g| *g <= u64::from(u32::MAX));
+    let mut packed: Vec<u128> = values
         .iter()
         .zip(groups)
         .enumerate()
         .filter(|(_, (v, _))| !v.is_nan())
-        .map(|(i, (v, g))| (*g, ordered_bits(*v), i as u32))
+        .map(|(i, (v, g))| {
+            let group = if small {
+                *g as u32
+            } else {
+                let next = dense.len() as u32;
+                *dense.entry(*g).or_insert(next)
+            };
+            (u128::from(group) << 96) | (u128::from(ordered_bits(*v)) << 32) | i as u128
+        })
         .collect();
-    radix_sort(&mut keys);
+    packed.par_sort_unstable();
+    let keys: Vec<(u64, u64, u32)> = packed
+        .iter()
+        .map(|k| ((k >> 96) as u64, (k >> 32) as u64, *k as u32))
+        .collect();
+    drop(packed);
     let idx: Vec<u32> = keys.iter().map(|k| k.2).collect();
     let value = |i: u32| values.get(i as usize).copied().unwrap_or(f64::NAN);
     let mut out = vec![f64::NAN; n];
@@ -187,43 +203,6 @@ fn population(kind: Normalizer, groups: &[u64], values: &[f64]) -> Vec<f64> {
         start = end.max(start + 1);
     }
     out
-}
-
-/// Sort by (group, value bits): least-significant-byte radix passes over the
-/// value bits, then the group bits, skipping bytes every key shares.
-fn radix_sort(keys: &mut Vec<(u64, u64, u32)>) {
-    let mut buffer: Vec<(u64, u64, u32)> = vec![(0, 0, 0); keys.len()];
-    let digit = |k: &(u64, u64, u32), pass: u32| -> usize {
-        let word = if pass < 8 { k.1 } else { k.0 };
-        ((word >> ((pass % 8) * 8)) & 0xff) as usize
-    };
-    for pass in 0..16u32 {
-        let mut counts = [0usize; 256];
-        for k in keys.iter() {
-            if let Some(c) = counts.get_mut(digit(k, pass)) {
-                *c += 1;
-            }
-        }
-        if counts.contains(&keys.len()) {
-            continue; // every key has the same byte here
-        }
-        let mut offsets = [0usize; 256];
-        let mut total = 0;
-        for (o, c) in offsets.iter_mut().zip(counts) {
-            *o = total;
-            total += c;
-        }
-        for k in keys.iter() {
-            let d = digit(k, pass);
-            if let Some(o) = offsets.get_mut(d) {
-                if let Some(slot) = buffer.get_mut(*o) {
-                    *slot = *k;
-                }
-                *o += 1;
-            }
-        }
-        std::mem::swap(keys, &mut buffer);
-    }
 }
 
 /// Mid-rank percentile: `(100 * less + 50 * equal) / n`, the numerator exact.
