@@ -74,7 +74,8 @@ fn all_syntax_errors(
         match ScorecardParser::parse(Rule::file, &work) {
             Ok(_) => break,
             Err(error) => {
-                let d = syntax_error(file, &work, &error, detailed_attempts(&work));
+                // Only the first error gets the slower, more precise detailed parse.
+                let d = syntax_error(file, &work, &error, None);
                 if d.span.start < end {
                     break; // no progress: stop rather than report the same place again
                 }
