@@ -1292,36 +1292,28 @@ fn guardrails(at: &At<'_, '_>, def: &ScoreDef, v: &ScoreValues) -> Vec<Guardrail
             changed: changed(before, r),
         });
     }
-    if let Some(f) = def.floor {
+    // Floor, then cap: each clamps the value from one side.
+    let bounds = [
+        (def.floor, Guardrail::Floor, "raised to the floor", "floor"),
+        (def.cap, Guardrail::Cap, "capped at", "cap"),
+    ];
+    for (bound, guardrail, moved, name) in bounds {
+        let Some(x) = bound else { continue };
         let before = r;
         if !r.is_nan() {
-            r = r.max(f);
+            r = if guardrail == Guardrail::Floor {
+                r.max(x)
+            } else {
+                r.min(x)
+            };
         }
         let detail = if changed(before, r) {
-            format!("raised to the floor {}", literal(f))
+            format!("{moved} {}", literal(x))
         } else {
-            format!("floor {}: not reached", literal(f))
+            format!("{name} {}: not reached", literal(x))
         };
         steps.push(GuardrailStep {
-            guardrail: Guardrail::Floor,
-            detail,
-            before: opt(before),
-            after: opt(r),
-            changed: changed(before, r),
-        });
-    }
-    if let Some(c) = def.cap {
-        let before = r;
-        if !r.is_nan() {
-            r = r.min(c);
-        }
-        let detail = if changed(before, r) {
-            format!("capped at {}", literal(c))
-        } else {
-            format!("cap {}: not reached", literal(c))
-        };
-        steps.push(GuardrailStep {
-            guardrail: Guardrail::Cap,
+            guardrail,
             detail,
             before: opt(before),
             after: opt(r),
