@@ -467,49 +467,34 @@ enum Op<'s> {
 
 impl<'s> Op<'s> {
     fn new(c: usize, spec: &'s Spec, target: Target) -> Self {
-        let out = |i| Some(i);
-        match (&spec.check, target) {
-            (Check::Number, Target::Number(i)) => Op::Number {
+        // Where the value goes: its column, nowhere (a skipped column, still
+        // checked), or — for a key or period of another type — kept as text.
+        let out = match (&spec.check, target) {
+            (_, Target::Skip) => None,
+            (Check::Number | Check::Integer, Target::Number(i))
+            | (Check::Bool, Target::Bool(i))
+            | (Check::Label(_), Target::Label(i))
+            | (Check::Text, Target::Text(i)) => Some(i),
+            _ => return Op::General { spec: c },
+        };
+        match &spec.check {
+            Check::Number => Op::Number {
                 spec: c,
                 bounds: spec.bounds,
-                out: out(i),
+                out,
             },
-            (Check::Number, Target::Skip) => Op::Number {
+            Check::Integer => Op::Integer {
                 spec: c,
                 bounds: spec.bounds,
-                out: None,
+                out,
             },
-            (Check::Integer, Target::Number(i)) => Op::Integer {
-                spec: c,
-                bounds: spec.bounds,
-                out: out(i),
-            },
-            (Check::Integer, Target::Skip) => Op::Integer {
-                spec: c,
-                bounds: spec.bounds,
-                out: None,
-            },
-            (Check::Bool, Target::Bool(i)) => Op::Bool {
-                spec: c,
-                out: out(i),
-            },
-            (Check::Bool, Target::Skip) => Op::Bool { spec: c, out: None },
-            (Check::Label(labels), Target::Label(i)) => Op::Label {
+            Check::Bool => Op::Bool { spec: c, out },
+            Check::Label(labels) => Op::Label {
                 spec: c,
                 labels,
-                out: out(i),
+                out,
             },
-            (Check::Label(labels), Target::Skip) => Op::Label {
-                spec: c,
-                labels,
-                out: None,
-            },
-            (Check::Text, Target::Text(i)) => Op::Text {
-                spec: c,
-                out: out(i),
-            },
-            (Check::Text, Target::Skip) => Op::Text { spec: c, out: None },
-            _ => Op::General { spec: c },
+            Check::Text => Op::Text { spec: c, out },
         }
     }
 
