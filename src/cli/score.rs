@@ -208,6 +208,7 @@ pub fn metric_columns(model: &Model) -> Vec<OutputColumn> {
 }
 
 pub fn run(args: &ScoreArgs) -> Exit {
+    timing("start");
     let (model, _sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,
@@ -221,6 +222,9 @@ pub fn run(args: &ScoreArgs) -> Exit {
         Err(e) => return e,
     };
     timing("loaded");
+    if std::env::var_os("SCORECARD_TIMING").is_some() {
+        eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);
+    }
     let format = args
         .format
         .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
@@ -230,6 +234,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
         });
     let selection = selection(args);
     let ordered = eval::order_rows(&model, &loaded.table);
+    timing("ordered");
     let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => match AtomicFile::create(path) {
@@ -444,16 +449,14 @@ impl Progress {
 
 /// With `SCORECARD_TIMING` set: the peak memory so far, for the benchmark notes.
 fn timing(stage: &str) {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
     if std::env::var_os("SCORECARD_TIMING").is_none() {
         return;
     }
-    let peak = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-        })
-        .unwrap_or_default();
-    eprintln!("{stage}: peak resident memory {peak} KiB");
+    eprintln!(
+        "{stage}: {:?} since start, {}",
+        start.elapsed(),
+        eval::resident()
+    );
 }

@@ -1,12 +1,14 @@
 //! Collecting rows as they are read: valid rows into the table's columns,
 //! invalid ones into problems.
 //!
-//! The number, bool and label columns of the whole file are allocated once
-//! ([`Columns`]), with room for one row per line, and cut into one slice per
-//! part of the file ([`Out`]), so that the threads reading the parts write
-//! their rows in place and nothing is copied afterwards (unless rows were
-//! left out, which leaves a gap to close). Text columns are built per part and
-//! joined.
+//! The number, integer, bool and label columns of the whole file are
+//! allocated once ([`Columns`]), with room for the rows the file's size
+//! suggests (room never written costs no memory, and more is made when a
+//! block needs it), and each block's rows are cut into one slice per part
+//! ([`Out`]), so that the threads reading the parts write their rows in place
+//! and nothing is copied afterwards (unless rows were left out, which leaves
+//! a gap to close). Text columns are built per part and joined. Integer
+//! columns start as `i8` and are widened between blocks (see `ints`).
 //!
 //! A reader checks one row's values with [`Rows::put`] (or notes its problems
 //! in [`Rows::issues`]), then calls [`Rows::finish`]. The line a part starts
@@ -14,6 +16,7 @@
 //! line number is final when it is written.
 
 use crate::data::convert::{Role, Spec, Store, Value};
+use crate::data::ints::{Filling, Slots, Wide};
 use crate::data::load::{DataProblem, MAX_PROBLEMS, OnInvalid, Rejected};
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, TextColumn};
 use crate::diag::Code;
@@ -22,6 +25,8 @@ use crate::diag::Code;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Target {
     Number(usize),
+    /// An integer column, kept as narrow as its values allow (see `ints`).
+    Int(usize),
     Bool(usize),
     Label(usize),
     Text(usize),
@@ -29,8 +34,8 @@ pub(super) enum Target {
 }
 
 /// The targets of the specs, and how many columns of each kind there are.
-pub(super) fn targets(specs: &[Spec]) -> (Vec<Target>, [usize; 4]) {
-    let mut counts = [0usize; 4];
+pub(super) fn targets(specs: &[Spec]) -> (Vec<Target>, [usize; 5]) {
+    let mut counts = [0usize; 5];
     let targets = specs
         .iter()
         .map(|spec| {
@@ -39,6 +44,7 @@ pub(super) fn targets(specs: &[Spec]) -> (Vec<Target>, [usize; 4]) {
                 Store::Bool => (1, Target::Bool),
                 Store::Label => (2, Target::Label),
                 Store::Text => (3, Target::Text),
+                Store::Int => (4, Target::Int),
                 Store::Skip => return Target::Skip,
             };
             let slot = counts.get_mut(kind);
@@ -52,12 +58,13 @@ pub(super) fn targets(specs: &[Spec]) -> (Vec<Target>, [usize; 4]) {
     (targets, counts)
 }
 
-/// The number, bool and label columns of the whole file.
+/// The number, integer, bool and label columns of the whole file.
 #[derive(Debug)]
 pub(super) struct Columns {
     /// The table line of each row.
     lines: Vec<u64>,
     numbers: Vec<Vec<f64>>,
+    ints: Vec<Filling>,
     bools: Vec<Vec<u8>>,
     labels: Vec<Vec<u32>>,
     texts: usize,
@@ -66,11 +73,12 @@ pub(super) struct Columns {
 impl Columns {
     /// Columns with room for `rows` rows. The memory is zeroed lazily by
     /// the system, so room that is never written costs nothing.
-    pub fn new(counts: [usize; 4], rows: usize) -> Self {
-        let [numbers, bools, labels, texts] = counts;
+    pub fn new(counts: [usize; 5], rows: usize) -> Self {
+        let [numbers, bools, labels, texts, ints] = counts;
         Columns {
             lines: vec![0; rows],
             numbers: (0..numbers).map(|_| vec![0.0; rows]).collect(),
+            ints: (0..ints).map(|_| Filling::new(rows)).collect(),
             bools: (0..bools).map(|_| vec![0; rows]).collect(),
             labels: (0..labels).map(|_| vec![0; rows]).collect(),
             texts,
@@ -89,6 +97,7 @@ impl Columns {
                 Out {
                     lines: &mut [],
                     numbers: Vec::new(),
+                    ints: Vec::new(),
                     bools: Vec::new(),
                     labels: Vec::new(),
                     texts: (0..self.texts)
@@ -98,23 +107,17 @@ impl Columns {
                 }
             })
             .collect();
-        fn cut<'a, T>(column: &'a mut [T], from: usize, sizes: &[usize]) -> Vec<&'a mut [T]> {
-            let mut rest = column.get_mut(from..).unwrap_or_default();
-            let mut parts = Vec::with_capacity(sizes.len());
-            for &size in sizes {
-                let taken = std::mem::take(&mut rest);
-                let (part, tail) = taken.split_at_mut(size.min(taken.len()));
-                parts.push(part);
-                rest = tail;
-            }
-            parts
-        }
         for (out, part) in outs.iter_mut().zip(cut(&mut self.lines, from, sizes)) {
             out.lines = part;
         }
         for column in &mut self.numbers {
             for (out, part) in outs.iter_mut().zip(cut(column, from, sizes)) {
                 out.numbers.push(part);
+            }
+        }
+        for column in &mut self.ints {
+            for (out, part) in outs.iter_mut().zip(column.cut(from, sizes)) {
+                out.ints.push(part);
             }
         }
         for column in &mut self.bools {
@@ -138,6 +141,11 @@ impl Columns {
         for c in &mut self.numbers {
             if c.len() < rows {
                 c.resize(rows, 0.0);
+            }
+        }
+        for c in &mut self.ints {
+            if c.len() < rows {
+                c.resize(rows);
             }
         }
         for c in &mut self.bools {
@@ -164,6 +172,9 @@ impl Columns {
         for c in self.numbers.iter_mut().filter(|c| fits(c.len())) {
             c.copy_within(from..from + count, to);
         }
+        for c in self.ints.iter_mut().filter(|c| fits(c.len())) {
+            c.copy_within(from, count, to);
+        }
         for c in self.bools.iter_mut().filter(|c| fits(c.len())) {
             c.copy_within(from..from + count, to);
         }
@@ -172,7 +183,20 @@ impl Columns {
         }
     }
 
-    /// The table's columns, in spec order: the first `rows` rows, and the text columns.
+    /// Write the integer values too wide for their columns (found in rows
+    /// from `base` on), widening each column once.
+    pub fn absorb(&mut self, wide: &[Wide], base: usize) {
+        if wide.is_empty() {
+            return;
+        }
+        for (k, column) in self.ints.iter_mut().enumerate() {
+            column.absorb(wide.iter().filter(move |w| w.column == k), base);
+        }
+    }
+
+    /// The table's columns, in spec order: the first `rows` rows, and the
+    /// text columns. An integer column too wide for an `i32` becomes a
+    /// number column.
     pub fn into_table(
         self,
         targets: &[Target],
@@ -182,6 +206,7 @@ impl Columns {
         let mut lines = self.lines;
         lines.truncate(rows);
         let mut numbers = self.numbers.into_iter();
+        let mut ints = self.ints.into_iter();
         let mut bools = self.bools.into_iter();
         let mut labels = self.labels.into_iter();
         let mut texts = texts.into_iter();
@@ -192,6 +217,13 @@ impl Columns {
                     Target::Number(_) => numbers.next().map(|mut v| {
                         v.truncate(rows);
                         Column::Number(v)
+                    }),
+                    Target::Int(_) => ints.next().map(|mut v| {
+                        v.truncate(rows);
+                        match v.into_ints() {
+                            Ok(ints) => Column::Int(ints),
+                            Err(numbers) => Column::Number(numbers),
+                        }
                     }),
                     Target::Bool(_) => bools.next().map(|mut v| {
                         v.truncate(rows);
@@ -211,11 +243,26 @@ impl Columns {
     }
 }
 
+/// The rows of `column` from `from` on, cut into consecutive parts of the
+/// given sizes (shorter at the end of the column).
+pub(super) fn cut<'a, T>(column: &'a mut [T], from: usize, sizes: &[usize]) -> Vec<&'a mut [T]> {
+    let mut rest = column.get_mut(from..).unwrap_or_default();
+    let mut parts = Vec::with_capacity(sizes.len());
+    for &size in sizes {
+        let taken = std::mem::take(&mut rest);
+        let (part, tail) = taken.split_at_mut(size.min(taken.len()));
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+}
+
 /// One part's share of the columns: a slice of each, and its own text columns.
 #[derive(Debug)]
 pub(super) struct Out<'a> {
     lines: &'a mut [u64],
     numbers: Vec<&'a mut [f64]>,
+    ints: Vec<Slots<'a>>,
     bools: Vec<&'a mut [u8]>,
     labels: Vec<&'a mut [u32]>,
     pub texts: Vec<TextColumn>,
@@ -312,6 +359,8 @@ pub(super) struct Rows<'s, 'a> {
     out: Out<'a>,
     /// Rows stored in `out`.
     pub stored: usize,
+    /// Integer values too wide for their column, by stored row.
+    wide: Vec<Wide>,
     /// A valid row found no room (only when lines end with a lone CR).
     pub overflow: bool,
     /// The text values of the row being read, by text column.
@@ -360,6 +409,7 @@ impl<'s, 'a> Rows<'s, 'a> {
             texts: vec![TextRef::default(); out.texts.len()],
             out,
             stored: 0,
+            wide: Vec::new(),
             overflow: false,
             issues: Vec::new(),
             read: 0,
@@ -390,6 +440,14 @@ impl<'s, 'a> Rows<'s, 'a> {
                     };
                 }
             }
+            Some(Target::Int(i)) => match value {
+                Value::Number(n) => self.set_int(*i, n),
+                _ => {
+                    if let Some(slots) = self.out.ints.get_mut(*i) {
+                        slots.set_missing(row);
+                    }
+                }
+            },
             Some(Target::Bool(i)) => {
                 if let Some(x) = self.out.bools.get_mut(*i).and_then(|v| v.get_mut(row)) {
                     *x = match value {
@@ -432,6 +490,22 @@ impl<'s, 'a> Rows<'s, 'a> {
             .and_then(|v| v.get_mut(self.stored))
         {
             *v = x;
+        }
+    }
+
+    /// Store an integer (a whole number within 2^53) of the row being read
+    /// in integer column `i`; one too wide for the column is kept aside.
+    #[inline(always)]
+    pub fn set_int(&mut self, i: usize, x: f64) {
+        let row = self.stored;
+        if let Some(slots) = self.out.ints.get_mut(i) {
+            if !slots.set(row, x) {
+                self.wide.push(Wide {
+                    column: i,
+                    row,
+                    value: x,
+                });
+            }
         }
     }
 
@@ -504,6 +578,14 @@ impl<'s, 'a> Rows<'s, 'a> {
         row_text: impl FnOnce() -> String,
     ) {
         self.read += 1;
+        if self.issues.is_empty() && self.stored < self.out.capacity {
+            // Kept: its wide values stay.
+        } else {
+            // Not kept: the next row takes its place, and its wide values go.
+            while self.wide.last().is_some_and(|w| w.row == self.stored) {
+                self.wide.pop();
+            }
+        }
         let text = |i: Option<usize>| {
             i.and_then(|i| self.texts.get(i))
                 .map_or("", |t| t.get(source, scratch))
@@ -555,6 +637,7 @@ impl<'s, 'a> Rows<'s, 'a> {
     pub fn into_found(self) -> Found {
         Found {
             stored: self.stored,
+            wide: self.wide,
             overflow: self.overflow,
             texts: self.out.texts,
             read: self.read,
@@ -576,6 +659,8 @@ impl<'s, 'a> Rows<'s, 'a> {
 #[derive(Debug)]
 pub(super) struct Found {
     pub stored: usize,
+    /// Integer values too wide for their column, by row of the found rows.
+    pub wide: Vec<Wide>,
     pub overflow: bool,
     pub texts: Vec<TextColumn>,
     pub read: usize,
@@ -594,6 +679,11 @@ pub(super) struct Found {
 impl Found {
     /// Append what the part that follows this one found.
     pub fn append(&mut self, other: Found) {
+        let base = self.stored;
+        self.wide.extend(other.wide.into_iter().map(|w| Wide {
+            row: w.row + base,
+            ..w
+        }));
         self.stored += other.stored;
         self.overflow |= other.overflow;
         for (mine, theirs) in self.texts.iter_mut().zip(&other.texts) {

@@ -131,6 +131,7 @@ pub(super) enum Store {
     Text,
     /// Checked, not kept.
     Skip,
+    Int,
 }
 
 impl Spec {
@@ -142,7 +143,8 @@ impl Spec {
             return Store::Skip;
         }
         match self.check {
-            Check::Number | Check::Integer => Store::Number,
+            Check::Number => Store::Number,
+            Check::Integer => Store::Int,
             Check::Bool => Store::Bool,
             Check::Label(_) => Store::Label,
             Check::Text => Store::Text,

@@ -241,8 +241,29 @@ pub(super) struct Layout {
     pub data_line: u64,
 }
 
+/// Whether `bytes`, the start of a file, holds its whole header record and
+/// something after it (so that a line end split across a read is not
+/// mistaken for a CR alone).
+pub(super) fn header_complete(bytes: &[u8]) -> bool {
+    let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let mut splitter = Splitter::new(bytes, start);
+    match splitter.next_record() {
+        Some(record) => {
+            !record.unterminated && splitter.pos > record.end && splitter.pos < bytes.len()
+        }
+        None => false,
+    }
+}
+
 /// Read the header row and match it with the contract; problems here are the file's.
-pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<DataProblem>> {
+///
+/// `bytes` is the start of the file (`whole`: all of it); a header record
+/// still open at its end is longer than any record may be.
+pub(super) fn read_header(
+    bytes: &[u8],
+    specs: &[Spec],
+    whole: bool,
+) -> Result<Layout, Vec<DataProblem>> {
     let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     let body = bytes.get(start..).unwrap_or_default();
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -268,6 +289,13 @@ pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<Da
     };
     if record.bare_cr {
         return problem(Code::D005, BARE_CR.0, BARE_CR.1);
+    }
+    if record.unterminated && !whole && record.end - record.start > MAX_LINE_BYTES {
+        return problem(
+            Code::D006,
+            &too_long(record.end - record.start),
+            TOO_LONG_HELP,
+        );
     }
     if record.unterminated {
         return problem(
@@ -471,7 +499,8 @@ impl<'s> Op<'s> {
         // checked), or — for a key or period of another type — kept as text.
         let out = match (&spec.check, target) {
             (_, Target::Skip) => None,
-            (Check::Number | Check::Integer, Target::Number(i))
+            (Check::Number, Target::Number(i))
+            | (Check::Integer, Target::Int(i))
             | (Check::Bool, Target::Bool(i))
             | (Check::Label(_), Target::Label(i))
             | (Check::Text, Target::Text(i)) => Some(i),
@@ -560,7 +589,7 @@ impl Fields<'_, '_> {
                 Op::Integer { bounds, out, .. } => match integer_at(source, start, end) {
                     Ok(x) if bounds.contains(x) => {
                         if let Some(i) = out {
-                            rows.set_number(i, x);
+                            rows.set_int(i, x);
                         }
                         Ok(())
                     }

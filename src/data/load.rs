@@ -28,11 +28,13 @@
 //! in the table plus the rows rejected. Problems are in line order; at most
 //! [`MAX_PROBLEMS`] are kept, and all are counted.
 //!
-//! Large files are read in parts on several threads, split at line ends that
+//! CSV and NDJSON files are read in blocks of 16 MiB (never whole,
+//! so memory holds the table and one block), each block ending at a line
+//! end. A block is read in parts on several threads, split at line ends that
 //! are not inside quoted fields. Each part is checked against the part before
-//! it (a part that ends inside a quoted field makes the rest of the file be
-//! read again in one piece), so the result never depends on the number of
-//! threads.
+//! it: a part that ends inside a quoted field drops the parts after it, and
+//! the next block starts at its cut record and is read in one piece. So the
+//! result never depends on the number of threads or the size of blocks.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -183,6 +185,9 @@ impl std::error::Error for LoadError {}
 /// (columns not needed are still checked, and are `Column::Skipped`); the key
 /// and period are always kept, as text whatever their declared type. Columns
 /// past the end of `needed` are kept.
+///
+/// A CSV or NDJSON file is read in blocks, so that the file is never in
+/// memory whole; standard input and JSON arrays are read whole first.
 pub fn load(
     path: &Path,
     format: DataFormat,
@@ -190,66 +195,35 @@ pub fn load(
     needed: &[bool],
     policy: OnInvalid,
 ) -> Result<Loaded, LoadError> {
-    let bytes = if path == Path::new("-") {
+    if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()
             .lock()
             .read_to_end(&mut bytes)
             .map_err(LoadError::Io)?;
-        bytes
-    } else {
-        read_file(path).map_err(LoadError::Io)?
-    };
-    load_bytes(&bytes, format, model, needed, policy)
-}
-
-/// Files at least this large are read by several threads at once.
-const PARALLEL_READ_BYTES: u64 = 8 << 20;
-
-/// Read a whole file; a large regular file is read in parts by several
-/// threads, which halves the time the system takes to copy it in.
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS);
-    if !meta.is_file() || meta.len() < PARALLEL_READ_BYTES || threads < 2 || !cfg!(unix) {
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
-        return Ok(bytes);
+        return load_bytes(&bytes, format, model, needed, policy);
     }
-    let len = usize::try_from(meta.len()).map_err(std::io::Error::other)?;
-    let mut bytes = vec![0u8; len];
-    read_parts_at(&file, &mut bytes, threads)?;
-    // Whatever was appended since the size was taken.
-    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(meta.len()))?;
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
-#[cfg(unix)]
-fn read_parts_at(file: &std::fs::File, bytes: &mut [u8], threads: usize) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let size = bytes.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = bytes
-            .chunks_mut(size)
-            .enumerate()
-            .map(|(i, chunk)| scope.spawn(move || file.read_exact_at(chunk, (i * size) as u64)))
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join().map_err(|_| {
-                std::io::Error::other("a thread reading the file stopped unexpectedly")
-            })?
-        })
-    })
-}
-
-#[cfg(not(unix))]
-fn read_parts_at(file: &std::fs::File, bytes: &mut [u8], _threads: usize) -> std::io::Result<()> {
-    let mut file = file;
-    file.read_exact(bytes)
+    if format == DataFormat::Json {
+        let bytes = std::fs::read(path).map_err(LoadError::Io)?;
+        return load_bytes(&bytes, format, model, needed, policy);
+    }
+    let mut file = std::fs::File::open(path).map_err(LoadError::Io)?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|m| usize::try_from(m.len()).ok());
+    let source = Source::File(path, format, std::cell::OnceCell::new());
+    load_stream(
+        &mut file,
+        size,
+        format,
+        model,
+        needed,
+        policy,
+        Parts::for_machine(),
+        &source,
+    )
 }
 
 /// [`load`] for data already in memory.
@@ -260,24 +234,34 @@ pub fn load_bytes(
     needed: &[bool],
     policy: OnInvalid,
 ) -> Result<Loaded, LoadError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts = Parts {
-        threads: threads.min(MAX_THREADS),
-        min_bytes: MIN_PART_BYTES,
-    };
-    load_in_parts(bytes, format, model, needed, policy, parts)
+    load_in_parts(bytes, format, model, needed, policy, Parts::for_machine())
 }
 
 /// No more threads than this read one file.
 const MAX_THREADS: usize = 8;
-/// A file is split only into parts at least this large.
+/// A block is split only into parts at least this large.
 const MIN_PART_BYTES: usize = 1 << 20;
+/// The bytes read at a time (more when one record is longer).
+const BLOCK_BYTES: usize = 16 << 20;
 
-/// How a file may be split for reading.
+/// How a file is read: in blocks of about `block_bytes`, each split into at
+/// most `threads` parts of at least `min_bytes`.
 #[derive(Clone, Copy, Debug)]
 struct Parts {
     threads: usize,
     min_bytes: usize,
+    block_bytes: usize,
+}
+
+impl Parts {
+    fn for_machine() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Parts {
+            threads: threads.min(MAX_THREADS),
+            min_bytes: MIN_PART_BYTES,
+            block_bytes: BLOCK_BYTES,
+        }
+    }
 }
 
 fn load_in_parts(
@@ -288,46 +272,20 @@ fn load_in_parts(
     policy: OnInvalid,
     parts: Parts,
 ) -> Result<Loaded, LoadError> {
-    let specs = convert::specs(model, needed);
-    let (targets, counts) = collect::targets(&specs);
-    let reader = Reader {
-        specs: &specs,
-        targets: &targets,
-        counts,
-        policy,
-        parts,
-    };
     match format {
-        DataFormat::Csv => {
-            let layout = csv_fast::read_header(bytes, &specs).map_err(invalid)?;
-            let (found, columns) = reader.read_split(
-                bytes,
-                layout.data_start,
-                layout.data_line,
-                true,
-                |part, last, line, rows| csv_fast::read_part(part, last, line, &layout, rows),
-            )?;
-            finish(found, columns, &reader, &Source::Csv(bytes))
+        DataFormat::Csv | DataFormat::Ndjson => {
+            let source = match format {
+                DataFormat::Csv => Source::Csv(bytes),
+                _ => Source::Ndjson(bytes),
+            };
+            let mut input = bytes;
+            let size = Some(bytes.len());
+            load_stream(
+                &mut input, size, format, model, needed, policy, parts, &source,
+            )
         }
-        DataFormat::Ndjson => {
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(invalid(vec![DataProblem::new(
-                    Code::D003,
-                    1,
-                    "the file is empty",
-                    "an NDJSON data file holds one JSON object per line, one per row",
-                )]));
-            }
-            let keys = json::Keys::new(&specs);
-            let (mut found, columns) =
-                reader.read_split(bytes, 0, 1, false, |part, _, line, rows| {
-                    json::read_ndjson_part(part, line, &keys, rows);
-                    PartEnd { cut: None }
-                })?;
-            json::missing_keys(&mut found, &specs);
-            finish(found, columns, &reader, &Source::Ndjson(bytes))
-        }
-        DataFormat::Json => {
+        DataFormat::Json => with_reader(model, needed, policy, parts, |reader| {
+            let specs = reader.specs;
             let text = std::str::from_utf8(bytes).map_err(|_| {
                 let mut problems = Vec::new();
                 let mut count = 0;
@@ -340,22 +298,42 @@ fn load_in_parts(
                 LoadError::Invalid(problems, count)
             })?;
             let elements = json::scan_array(text).map_err(|p| invalid(vec![p]))?;
-            let keys = json::Keys::new(&specs);
+            let keys = json::Keys::new(specs);
             let size = elements.spans.len();
-            let mut columns = Columns::new(counts, size);
+            let mut columns = Columns::new(reader.counts, size);
             let mut found = {
                 let out = columns.split(0, &[size]).into_iter().next();
                 let Some(out) = out else {
                     return Err(invalid(Vec::new()));
                 };
-                let mut rows = Rows::new(&specs, &targets, policy, out);
+                let mut rows = Rows::new(specs, reader.targets, reader.policy, out);
                 json::read_elements(text, &elements, &keys, &mut rows);
                 rows.into_found()
             };
-            json::missing_keys(&mut found, &specs);
-            finish(found, columns, &reader, &Source::Json(bytes, elements))
-        }
+            columns.absorb(&std::mem::take(&mut found.wide), 0);
+            json::missing_keys(&mut found, specs);
+            finish(found, columns, reader, &Source::Json(bytes, elements))
+        }),
     }
+}
+
+/// Run `read` with the reader of the model's contract.
+fn with_reader<R>(
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+    parts: Parts,
+    read: impl FnOnce(&Reader<'_>) -> R,
+) -> R {
+    let specs = convert::specs(model, needed);
+    let (targets, counts) = collect::targets(&specs);
+    read(&Reader {
+        specs: &specs,
+        targets: &targets,
+        counts,
+        policy,
+        parts,
+    })
 }
 
 fn invalid(problems: Vec<DataProblem>) -> LoadError {
@@ -367,31 +345,274 @@ fn invalid(problems: Vec<DataProblem>) -> LoadError {
 struct Reader<'s> {
     specs: &'s [Spec],
     targets: &'s [Target],
-    counts: [usize; 4],
+    counts: [usize; 5],
     policy: OnInvalid,
     parts: Parts,
 }
 
+/// Read CSV or NDJSON from `input` (of `size` bytes, when known) block by block.
+#[allow(clippy::too_many_arguments)]
+fn load_stream(
+    input: &mut dyn Read,
+    size: Option<usize>,
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+    parts: Parts,
+    source: &Source<'_>,
+) -> Result<Loaded, LoadError> {
+    with_reader(model, needed, policy, parts, |reader| {
+        stream_with(reader, input, size, format, source)
+    })
+}
+
+fn stream_with(
+    reader: &Reader<'_>,
+    input: &mut dyn Read,
+    size: Option<usize>,
+    format: DataFormat,
+    source: &Source<'_>,
+) -> Result<Loaded, LoadError> {
+    let (specs, parts) = (reader.specs, reader.parts);
+    let mut blocks = Blocks::new(input, parts.block_bytes);
+    blocks.fill().map_err(LoadError::Io)?;
+    match format {
+        DataFormat::Csv => {
+            // The whole header record, unless it is longer than a record may be.
+            while !blocks.eof
+                && !csv_fast::header_complete(blocks.head())
+                && blocks.head().len() <= 2 * MAX_LINE_BYTES
+            {
+                blocks.want = blocks.want.saturating_mul(2);
+                blocks.fill().map_err(LoadError::Io)?;
+            }
+            let layout =
+                csv_fast::read_header(blocks.head(), specs, blocks.eof).map_err(invalid)?;
+            blocks.pos = layout.data_start;
+            blocks.want = parts.block_bytes.max(1);
+            let rows = estimate_rows(size, &blocks);
+            let (found, columns) = reader.read_blocks(
+                &mut blocks,
+                layout.data_line,
+                rows,
+                true,
+                |part, last, line, rows| csv_fast::read_part(part, last, line, &layout, rows),
+            )?;
+            finish(found, columns, reader, source)
+        }
+        _ => {
+            let rows = estimate_rows(size, &blocks);
+            let keys = json::Keys::new(specs);
+            let (mut found, columns) =
+                reader.read_blocks(&mut blocks, 1, rows, false, |part, _, line, rows| {
+                    json::read_ndjson_part(part, line, &keys, rows);
+                    PartEnd { cut: None }
+                })?;
+            if !blocks.content {
+                return Err(invalid(vec![DataProblem::new(
+                    Code::D003,
+                    1,
+                    "the file is empty",
+                    "an NDJSON data file holds one JSON object per line, one per row",
+                )]));
+            }
+            json::missing_keys(&mut found, specs);
+            finish(found, columns, reader, source)
+        }
+    }
+}
+
+/// Room for the rows of a file of `size` bytes, guessed from the lines of
+/// its first block (room never written takes no memory; more is made when
+/// the guess is short).
+fn estimate_rows(size: Option<usize>, blocks: &Blocks<'_>) -> usize {
+    let head = blocks.head();
+    let lines = count_newlines(head) + 1;
+    if blocks.eof {
+        return lines;
+    }
+    match size {
+        Some(size) => (size as f64 / head.len().max(1) as f64 * lines as f64 * 1.1) as usize + 1024,
+        None => lines * 4,
+    }
+}
+
+/// A data file read block by block: `buf[pos..]` is read and not yet taken.
+struct Blocks<'r> {
+    input: &'r mut dyn Read,
+    buf: Vec<u8>,
+    pos: usize,
+    /// How many bytes a block should have.
+    want: usize,
+    /// The input has no more bytes.
+    eof: bool,
+    /// Some byte read so far is not ASCII white space.
+    content: bool,
+}
+
+impl<'r> Blocks<'r> {
+    fn new(input: &'r mut dyn Read, want: usize) -> Self {
+        Blocks {
+            input,
+            buf: Vec::new(),
+            pos: 0,
+            want: want.max(1),
+            eof: false,
+            content: false,
+        }
+    }
+
+    /// Everything read so far (the first block, before any is taken).
+    fn head(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Drop the bytes taken, then read until a block's worth is waiting or
+    /// the input ends.
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let start = self.buf.len();
+        while !self.eof && self.buf.len() < self.want {
+            let need = self.want - self.buf.len();
+            self.buf.reserve(need.min(BLOCK_BYTES));
+            let input: &mut dyn Read = &mut *self.input;
+            let got = input.take(need as u64).read_to_end(&mut self.buf)?;
+            if got == 0 {
+                self.eof = true;
+            }
+        }
+        if !self.content {
+            self.content = !self
+                .buf
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .all(u8::is_ascii_whitespace);
+        }
+        Ok(())
+    }
+}
+
 impl Reader<'_> {
-    /// Read `bytes[start..]` (which starts on line `first_line`) in parts, on
-    /// threads, into columns allocated once.
+    /// Read the rest of `blocks` (which starts on line `first_line`) block
+    /// by block into columns with room for `rows` rows to begin with.
     ///
-    /// `read(part, last, line, rows)` reads one part that starts on `line`. A
-    /// part that reports a cut (a record running past its end) was not split
-    /// at a record boundary after all: the rest of the file is then read again
-    /// in one piece from the cut, and the later parts' results are dropped.
-    fn read_split<F>(
+    /// Each block ends after an LF (or at the end of the input) and is read
+    /// in parts, on threads, by `read(part, last, line, rows)`. A part that
+    /// reports a cut (a record running past its end) was not split at a
+    /// record boundary after all: the later parts' results are dropped, and
+    /// the next block starts at the cut and is read in one piece.
+    fn read_blocks<F>(
         &self,
-        bytes: &[u8],
-        start: usize,
+        blocks: &mut Blocks<'_>,
         first_line: u64,
+        rows: usize,
         quotes: bool,
         read: F,
     ) -> Result<(Found, Columns), LoadError>
     where
         F: Fn(&[u8], bool, u64, &mut Rows<'_, '_>) -> PartEnd + Sync,
     {
-        let bounds = split_points(bytes, start, self.parts, quotes);
+        let mut columns = Columns::new(self.counts, rows);
+        let mut all: Option<Found> = None;
+        let mut free = 0;
+        let mut line = first_line;
+        let mut whole = false;
+        loop {
+            blocks.fill().map_err(LoadError::Io)?;
+            let last = blocks.eof;
+            let waiting = blocks.buf.get(blocks.pos..).unwrap_or_default();
+            let end = if last {
+                waiting.len()
+            } else {
+                match waiting.iter().rposition(|b| *b == b'\n') {
+                    Some(lf) => lf + 1,
+                    None => {
+                        // Not one line end in a block: read more at a time.
+                        blocks.want = blocks.want.saturating_mul(2);
+                        continue;
+                    }
+                }
+            };
+            let block = waiting.get(..end).unwrap_or_default();
+            let parts = if whole {
+                Parts {
+                    threads: 1,
+                    ..self.parts
+                }
+            } else {
+                self.parts
+            };
+            let base = free;
+            let (mut found, stop) = self.read_block(
+                block,
+                line,
+                last,
+                quotes,
+                parts,
+                &mut columns,
+                &mut free,
+                &read,
+            )?;
+            columns.absorb(&std::mem::take(&mut found.wide), base);
+            all = Some(match all.take() {
+                Some(mut all) => {
+                    all.append(found);
+                    all
+                }
+                None => found,
+            });
+            match stop {
+                Stop::End(lines) => {
+                    blocks.pos += end;
+                    line += lines as u64;
+                    whole = false;
+                    if last {
+                        break;
+                    }
+                }
+                Stop::Cut(at, at_line) => {
+                    if last && parts.threads == 1 {
+                        // Only parts that are not the last are cut.
+                        break;
+                    }
+                    blocks.pos += at;
+                    line = at_line;
+                    whole = true;
+                    if end - at > blocks.want / 2 {
+                        blocks.want = blocks.want.saturating_mul(2);
+                    }
+                }
+            }
+        }
+        match all {
+            Some(found) => Ok((found, columns)),
+            None => Err(invalid(Vec::new())),
+        }
+    }
+
+    /// Read one block (which starts on `first_line`) into `columns` from row
+    /// `free` on, in parts on threads; `free` moves past the rows stored.
+    #[allow(clippy::too_many_arguments)]
+    fn read_block<F>(
+        &self,
+        bytes: &[u8],
+        first_line: u64,
+        last: bool,
+        quotes: bool,
+        parts: Parts,
+        columns: &mut Columns,
+        free: &mut usize,
+        read: &F,
+    ) -> Result<(Found, Stop), LoadError>
+    where
+        F: Fn(&[u8], bool, u64, &mut Rows<'_, '_>) -> PartEnd + Sync,
+    {
+        let bounds = split_points(bytes, 0, parts, quotes);
         let ranges: Vec<(usize, usize)> = bounds
             .windows(2)
             .filter_map(|w| match w {
@@ -419,17 +640,16 @@ impl Reader<'_> {
                 Some(this)
             })
             .collect();
-        let mut columns = Columns::new(self.counts, sizes.iter().sum());
+        columns.ensure(*free + sizes.iter().sum::<usize>());
         let count = ranges.len();
-        let read = &read;
         let results = {
-            let outs = columns.split(0, &sizes);
+            let outs = columns.split(*free, &sizes);
             std::thread::scope(|scope| {
                 let mut work = ranges.iter().zip(&first_lines).zip(outs).enumerate().map(
                     |(i, ((&(a, b), &line), out))| {
                         move || {
                             let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
-                            let end = read(slice(a, b), i + 1 == count, line, &mut rows);
+                            let end = read(slice(a, b), last && i + 1 == count, line, &mut rows);
                             (rows.into_found(), end)
                         }
                     },
@@ -454,13 +674,13 @@ impl Reader<'_> {
             })?
         };
         let mut joined: Option<Found> = None;
-        // The next free row, and the first row of the current part.
-        let (mut free, mut first) = (0, 0);
+        // The first row of the current part.
+        let mut first = *free;
         for ((found, end), (&(a, _), &size)) in results.into_iter().zip(ranges.iter().zip(&sizes)) {
-            columns.move_rows(first, free, found.stored);
-            free += found.stored;
+            columns.move_rows(first, *free, found.stored);
+            *free += found.stored;
             first += size;
-            let mut all = match joined.take() {
+            let all = match joined.take() {
                 Some(mut all) => {
                     all.append(found);
                     all
@@ -468,25 +688,22 @@ impl Reader<'_> {
                 None => found,
             };
             if let Some((cut, line)) = end.cut {
-                let rest = slice(a + cut, bytes.len());
-                let size = count_newlines(rest) + 1;
-                columns.ensure(free + size);
-                let out = columns.split(free, &[size]).into_iter().next();
-                if let Some(out) = out {
-                    let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
-                    read(rest, true, line, &mut rows);
-                    all.append(rows.into_found());
-                }
-                joined = Some(all);
-                break;
+                return Ok((all, Stop::Cut(a + cut, line)));
             }
             joined = Some(all);
         }
         match joined {
-            Some(found) => Ok((found, columns)),
+            Some(found) => Ok((found, Stop::End(newlines.iter().sum()))),
             None => Err(invalid(Vec::new())),
         }
     }
+}
+
+/// How reading a block ended: every part was read (with this many LFs), or
+/// a part was cut at this offset of the block, on this line.
+enum Stop {
+    End(usize),
+    Cut(usize, u64),
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {
@@ -551,6 +768,9 @@ enum Source<'b> {
     Csv(&'b [u8]),
     Ndjson(&'b [u8]),
     Json(&'b [u8], json::Elements),
+    /// A CSV or NDJSON file read in blocks: read again, whole, the first
+    /// time a row's text is asked for (only rows rejected as duplicates are).
+    File(&'b Path, DataFormat, std::cell::OnceCell<Vec<u8>>),
 }
 
 impl Source<'_> {
@@ -569,6 +789,13 @@ impl Source<'_> {
     /// The text of a table row.
     fn text(&self, row: u64) -> String {
         match self {
+            Source::File(path, format, bytes) => {
+                let bytes = bytes.get_or_init(|| std::fs::read(path).unwrap_or_default());
+                match format {
+                    DataFormat::Csv => Source::Csv(bytes).text(row),
+                    _ => Source::Ndjson(bytes).text(row),
+                }
+            }
             Source::Csv(bytes) => csv_fast::record_at_line(bytes, row),
             Source::Ndjson(bytes) => {
                 let line = bytes
@@ -784,6 +1011,7 @@ fn remove_rows(table: &mut Table, drop: &[usize]) {
     for column in &mut table.columns {
         match column {
             Column::Number(v) => retain(v, &keep),
+            Column::Int(v) => v.retain(&keep),
             Column::Bool(v) => retain(v, &keep),
             Column::Label(v) => retain(v, &keep),
             Column::Text(t) => {
@@ -935,15 +1163,107 @@ mod tests {
                 let whole = Parts {
                     threads: 1,
                     min_bytes: usize::MAX,
+                    block_bytes: usize::MAX,
                 };
                 let expected = outcome(bytes, *format, policy, whole);
                 assert!(expected.len() > 1000, "{expected}");
-                for threads in [2, 3, 4, 7, 8] {
-                    for min_bytes in [1, 100, 1000] {
-                        let parts = Parts { threads, min_bytes };
-                        let got = outcome(bytes, *format, policy, parts);
-                        assert_eq!(got, expected, "{format:?} {policy:?} {parts:?}");
+                for block_bytes in [1, 7, 64, 1000, 5000, usize::MAX] {
+                    for threads in [1, 2, 3, 4, 7, 8] {
+                        for min_bytes in [1, 100, 1000] {
+                            let parts = Parts {
+                                threads,
+                                min_bytes,
+                                block_bytes,
+                            };
+                            let got = outcome(bytes, *format, policy, parts);
+                            assert_eq!(got, expected, "{format:?} {policy:?} {parts:?}");
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integer_columns_widen_the_same_however_the_file_is_read() {
+        let contract = "input {\n  key partner_id\n  reps: integer, optional\n}\n";
+        let model = crate::check::check_text("t.scorecard", contract, &mut SourceMap::new())
+            .model
+            .unwrap_or_default();
+        let values = [
+            "3",
+            "",
+            "-128",
+            "127",
+            "300",
+            "-40000",
+            "70000",
+            "9007199254740992",
+            "-0",
+        ];
+        for wide_from in 0..values.len() {
+            let mut text = String::from("partner_id,reps\n");
+            for i in 0..60 {
+                // Small values first, wider ones from row `wide_from * 6` on.
+                let v = values.get(if i < wide_from * 6 {
+                    i % 2
+                } else {
+                    i % values.len()
+                });
+                text.push_str(&format!("P{i:03},{}\n", v.copied().unwrap_or("")));
+            }
+            let load = |parts| {
+                let result = load_in_parts(
+                    text.as_bytes(),
+                    DataFormat::Csv,
+                    &model,
+                    &[],
+                    OnInvalid::Fail,
+                    parts,
+                );
+                result.map(|l| {
+                    let reps = l
+                        .table
+                        .columns
+                        .iter()
+                        .find(|c| matches!(c, Column::Int(_) | Column::Number(_)))
+                        .cloned();
+                    let numbers: Vec<u64> = match reps {
+                        Some(Column::Int(v)) => v.numbers().iter().map(|x| x.to_bits()).collect(),
+                        Some(Column::Number(v)) => v.iter().map(|x| x.to_bits()).collect(),
+                        _ => Vec::new(),
+                    };
+                    numbers
+                })
+            };
+            let whole = load(Parts {
+                threads: 1,
+                min_bytes: usize::MAX,
+                block_bytes: usize::MAX,
+            });
+            let expected: Vec<u64> = (0..60)
+                .map(|i| {
+                    let v = values.get(if i < wide_from * 6 {
+                        i % 2
+                    } else {
+                        i % values.len()
+                    });
+                    match v.copied().unwrap_or("") {
+                        "" => f64::NAN.to_bits(),
+                        "-0" => 0f64.to_bits(),
+                        t => t.parse::<f64>().unwrap_or(f64::NAN).to_bits(),
+                    }
+                })
+                .collect();
+            assert_eq!(whole.as_ref().ok(), Some(&expected), "{wide_from}");
+            for block_bytes in [1, 20, 100, 333] {
+                for threads in [1, 2, 3] {
+                    let parts = Parts {
+                        threads,
+                        min_bytes: 1,
+                        block_bytes,
+                    };
+                    assert_eq!(load(parts).ok(), Some(expected.clone()), "{parts:?}");
                 }
             }
         }
@@ -955,6 +1275,7 @@ mod tests {
         let parts = Parts {
             threads: 4,
             min_bytes: 1,
+            block_bytes: 500,
         };
         let result = load_in_parts(
             &bytes,
@@ -979,6 +1300,7 @@ mod tests {
         let parts = Parts {
             threads: 8,
             min_bytes: 1,
+            block_bytes: usize::MAX,
         };
         let points = split_points(bytes, 2, parts, true);
         for p in points.iter().skip(1).take(points.len().saturating_sub(2)) {

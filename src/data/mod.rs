@@ -5,6 +5,7 @@ mod convert;
 mod csv_fast;
 pub mod given;
 pub mod header;
+mod ints;
 mod json;
 pub mod load;
 pub mod table;

@@ -17,7 +17,7 @@ mod population;
 
 use rayon::prelude::*;
 
-use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, Table};
+use crate::data::table::{Column, IntWidth, Ints, MISSING_BOOL, MISSING_LABEL, Table};
 use crate::model::*;
 use crate::plan::{CDefinition, CExpr, CPoints, CRubric, CmpKind, Item, Plan, SiteKind};
 use crate::syntax::ast::CmpOp;
@@ -40,6 +40,17 @@ pub enum Col {
 }
 
 impl Col {
+    /// The number of values held (none for the computed kinds).
+    fn len(&self) -> usize {
+        match self {
+            Col::Num(v) => v.len(),
+            Col::Bool(v) => v.len(),
+            Col::Label(v) => v.len(),
+            Col::Text(v) => v.len(),
+            Col::Actions | Col::FlagNames => 0,
+        }
+    }
+
     fn num(self, n: usize) -> Vec<f64> {
         match self {
             Col::Num(v) => v,
@@ -107,10 +118,10 @@ pub struct Ordered {
     pub order: Vec<u32>,
     /// 1-based position of the row among its partner's rows.
     pub position: Vec<u32>,
-    /// Number of rows the row's partner has.
-    pub partner_rows: Vec<u32>,
+    /// Whether the row is its partner's latest.
+    pub latest: Vec<bool>,
     /// Periods since the partner's first row.
-    pub tenure: Vec<f64>,
+    pub tenure: Vec<i32>,
     /// A dense id of each row's period (0 when there is no period column),
     /// and how many distinct periods there are.
     pub period_ids: Vec<u32>,
@@ -162,8 +173,8 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
         });
     }
     let mut position = vec![0u32; n];
-    let mut partner_rows = vec![0u32; n];
-    let mut tenure = vec![0f64; n];
+    let mut latest = vec![false; n];
+    let mut tenure = vec![0i32; n];
     let mut start = 0usize;
     while start < n {
         let first = order.get(start).copied().unwrap_or(0);
@@ -176,13 +187,14 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
             if let Some(p) = position.get_mut(i) {
                 *p = (k + 1) as u32;
             }
-            if let Some(p) = partner_rows.get_mut(i) {
-                *p = (end - start) as u32;
+            if let Some(l) = latest.get_mut(i) {
+                *l = i + 1 == end;
             }
             let row = order.get(i).copied().unwrap_or(0);
+            // Period indexes have four-digit years, so differences are small.
             let t = match (base, period_index(period(row))) {
-                (Some(b), Some(p)) => (p - b) as f64,
-                _ => k as f64,
+                (Some(b), Some(p)) => i32::try_from(p - b).unwrap_or(i32::MAX),
+                _ => i32::try_from(k).unwrap_or(i32::MAX),
             };
             if let Some(slot) = tenure.get_mut(i) {
                 *slot = t;
@@ -204,7 +216,7 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
     Ordered {
         order,
         position,
-        partner_rows,
+        latest,
         tenure,
         period_ids,
         periods: (seen.len() as u32).max(1),
@@ -346,6 +358,24 @@ fn item_order(ctx: &Context<'_>) -> Vec<Item> {
     out
 }
 
+/// The resident memory now and at its peak, for `SCORECARD_TIMING`.
+pub fn resident() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|k| k.parse::<u64>().ok())
+            .map_or(0, |k| k / 1024)
+    };
+    format!(
+        "resident {} MiB (peak {} MiB)",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
+}
+
 /// Evaluate every pass; the last one delivers each batch to a sink made by
 /// `make` and hands the sinks to `consume` in row order.
 pub fn evaluate<S, M, C>(ctx: &mut Context<'_>, make: M, mut consume: C)
@@ -370,23 +400,59 @@ where
             .copied()
             .filter(|i| needed.contains(i))
             .collect();
+        // Each site's input for every row: numbers are written by the
+        // batches straight into one column per site; other kinds come back
+        // per batch and are joined.
+        let n = ctx.ordered.order.len();
+        let mut numbers: Vec<Vec<f64>> = sites.iter().map(|_| vec![f64::NAN; n]).collect();
         let shared: &Context<'_> = ctx;
-        let inputs: Vec<Vec<Col>> = bounds
+        let slots: Vec<Vec<&mut [f64]>> = {
+            let mut per_batch: Vec<Vec<&mut [f64]>> = bounds
+                .iter()
+                .map(|_| Vec::with_capacity(sites.len()))
+                .collect();
+            for column in &mut numbers {
+                let mut rest: &mut [f64] = column;
+                for (slots, &(start, end)) in per_batch.iter_mut().zip(&bounds) {
+                    let taken = std::mem::take(&mut rest);
+                    let (part, tail) = taken.split_at_mut((end - start).min(taken.len()));
+                    slots.push(part);
+                    rest = tail;
+                }
+            }
+            per_batch
+        };
+        let others: Vec<Vec<Option<Col>>> = bounds
             .par_iter()
-            .map(|&(start, end)| {
+            .zip(slots)
+            .map(|(&(start, end), mut slots)| {
                 let mut batch = Batch::new(shared, start, end);
                 batch.compute(&items, false);
                 sites
                     .iter()
-                    .map(|i| match shared.plan.sites.get(*i) {
-                        Some(site) => batch.eval(&site.input, None),
-                        None => Col::Num(vec![f64::NAN; end - start]),
+                    .zip(slots.iter_mut())
+                    .map(|(i, slot)| {
+                        let col = shared
+                            .plan
+                            .sites
+                            .get(*i)
+                            .map(|site| batch.eval(&site.input, None));
+                        match col {
+                            Some(Col::Num(v)) => {
+                                for (s, x) in slot.iter_mut().zip(v) {
+                                    *s = x;
+                                }
+                                None
+                            }
+                            None => None,
+                            other => other,
+                        }
                     })
                     .collect()
             })
             .collect();
         if timing {
-            eprintln!("pass {pass} inputs: {:?}", clock.elapsed());
+            eprintln!("pass {pass} inputs: {:?}, {}", clock.elapsed(), resident());
         }
         // Sites of one level are independent of each other; peer groups are
         // computed once for all the sites that group alike.
@@ -405,33 +471,53 @@ where
             .par_iter()
             .map(|w| population::group_ids(shared, w))
             .collect();
-        let results: Vec<(usize, Col)> = sites
-            .par_iter()
-            .enumerate()
-            .filter_map(|(k, site_index)| {
-                let parts: Vec<&Col> = inputs.iter().filter_map(|v| v.get(k)).collect();
-                let site = shared.plan.sites.get(*site_index)?;
-                let ids = match &site.kind {
-                    SiteKind::Population { within, .. } => groupings
-                        .iter()
-                        .position(|w| *w == within.as_slice())
-                        .and_then(|g| groups.get(g))
-                        .map(Vec::as_slice),
-                    SiteKind::History(_) => None,
-                };
-                Some((
-                    *site_index,
-                    population::compute(shared, &site.kind, concat(&parts), ids),
-                ))
-            })
-            .collect();
+        // The sites are computed one after another, each sort using every
+        // thread, so that one site's work is in memory at a time.
+        let mut per_site: Vec<Vec<Col>> = sites.iter().map(|_| Vec::new()).collect();
+        for batch in others {
+            for (parts, col) in per_site
+                .iter_mut()
+                .zip(batch)
+                .filter_map(|(p, c)| Some((p, c?)))
+            {
+                parts.push(col);
+            }
+        }
+        let mut results: Vec<(usize, Col)> = Vec::with_capacity(sites.len());
+        for ((site_index, parts), numbers) in sites.iter().zip(per_site).zip(numbers) {
+            let Some(site) = shared.plan.sites.get(*site_index) else {
+                continue;
+            };
+            let ids = match &site.kind {
+                SiteKind::Population { within, .. } => groupings
+                    .iter()
+                    .position(|w| *w == within.as_slice())
+                    .and_then(|g| groups.get(g))
+                    .map(Vec::as_slice),
+                SiteKind::History(_) => None,
+            };
+            // A site's input is numbers unless a batch gave another kind.
+            let input = if parts.is_empty() {
+                Col::Num(numbers)
+            } else {
+                drop(numbers);
+                concat(parts)
+            };
+            if timing {
+                eprintln!("  site {site_index} input: {}", resident());
+            }
+            results.push((
+                *site_index,
+                population::compute(shared, &site.kind, input, ids),
+            ));
+        }
         for (site_index, result) in results {
             if let Some(slot) = ctx.sites.get_mut(site_index) {
                 *slot = Some(result);
             }
         }
         if timing {
-            eprintln!("pass {pass} sites: {:?}", clock.elapsed());
+            eprintln!("pass {pass} sites: {:?}, {}", clock.elapsed(), resident());
         }
     }
     let shared: &Context<'_> = ctx;
@@ -455,18 +541,20 @@ where
         }
     }
     if timing {
-        eprintln!("final pass: {:?}", clock.elapsed());
+        eprintln!("final pass: {:?}, {}", clock.elapsed(), resident());
     }
 }
 
-fn concat(parts: &[&Col]) -> Col {
-    fn join<T: Clone>(parts: &[&Col], pick: impl Fn(&Col) -> Option<&Vec<T>>) -> Vec<T> {
-        parts
-            .iter()
-            .filter_map(|c| pick(c))
-            .flatten()
-            .cloned()
-            .collect()
+/// The batches' parts of a column joined, each part freed once copied.
+fn concat(parts: Vec<Col>) -> Col {
+    fn join<T>(parts: Vec<Col>, pick: impl Fn(Col) -> Option<Vec<T>>) -> Vec<T> {
+        let mut out = Vec::with_capacity(parts.iter().map(Col::len).sum());
+        for part in parts {
+            if let Some(values) = pick(part) {
+                out.extend(values);
+            }
+        }
+        out
     }
     match parts.first() {
         Some(Col::Bool(_)) => Col::Bool(join(parts, |c| {
@@ -520,8 +608,12 @@ impl<'a> Batch<'a> {
 
     /// Whether the batch's `i`-th row is its partner's latest.
     pub fn is_latest(&self, i: usize) -> bool {
-        let at = self.start + i;
-        self.ctx.ordered.position.get(at) == self.ctx.ordered.partner_rows.get(at)
+        self.ctx
+            .ordered
+            .latest
+            .get(self.start + i)
+            .copied()
+            .unwrap_or(false)
     }
 
     fn compute(&mut self, items: &[Item], outputs: bool) {
@@ -1041,6 +1133,18 @@ impl<'a> Batch<'a> {
                     .map(|r| v.get(*r as usize).copied().unwrap_or(f64::NAN))
                     .collect(),
             ),
+            Some(Column::Int(v)) => {
+                fn gather<T: IntWidth>(v: &[T], rows: &[u32]) -> Vec<f64> {
+                    rows.iter()
+                        .map(|r| v.get(*r as usize).map_or(f64::NAN, |x| Ints::number(*x)))
+                        .collect()
+                }
+                Col::Num(match v {
+                    Ints::I8(v) => gather(v, rows),
+                    Ints::I16(v) => gather(v, rows),
+                    Ints::I32(v) => gather(v, rows),
+                })
+            }
             Some(Column::Bool(v)) => Col::Bool(
                 rows.iter()
                     .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_BOOL))
@@ -1153,8 +1257,7 @@ impl<'a> Batch<'a> {
                             .ordered
                             .tenure
                             .get(self.start + i)
-                            .copied()
-                            .unwrap_or(f64::NAN)
+                            .map_or(f64::NAN, |t| f64::from(*t))
                     })
                     .collect(),
             ),

@@ -27,7 +27,7 @@ pub fn compute(ctx: &Context<'_>, kind: &SiteKind, input: Col, groups: Option<&[
                     &owned
                 }
             };
-            Col::Num(population(*kind, groups, &values))
+            Col::Num(population(*kind, groups, values))
         }
     }
 }
@@ -64,20 +64,21 @@ pub fn group_ids(ctx: &Context<'_>, within: &[GroupKey]) -> Vec<u64> {
     ids
 }
 
+/// A dense code per ordered row: the order in which its key was first seen.
+fn intern<K: std::hash::Hash + Eq>(order: &[u32], key: impl Fn(usize) -> K) -> Vec<u64> {
+    let mut seen: std::collections::HashMap<K, u64> = std::collections::HashMap::new();
+    order
+        .iter()
+        .map(|r| {
+            let next = seen.len() as u64;
+            *seen.entry(key(*r as usize)).or_insert(next)
+        })
+        .collect()
+}
+
 fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
     let order = &ctx.ordered.order;
     let table = ctx.table;
-    let intern_text = |t: &crate::data::table::TextColumn| -> Vec<u64> {
-        let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-        order
-            .iter()
-            .map(|r| {
-                let text = t.get(*r as usize);
-                let next = seen.len() as u64;
-                *seen.entry(text).or_insert(next)
-            })
-            .collect()
-    };
     let column = match key {
         None => ctx.model.contract.period,
         Some(GroupKey::Column(c)) => Some(c),
@@ -87,7 +88,7 @@ fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
         return segment_codes(ctx, s);
     }
     match column.and_then(|c| table.columns.get(c.index())) {
-        Some(Column::Text(t)) => intern_text(t),
+        Some(Column::Text(t)) => intern(order, |r| t.get(r)),
         Some(Column::Label(v)) => order
             .iter()
             .map(|r| {
@@ -95,21 +96,15 @@ fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
                     .min(u64::from(u32::MAX))
             })
             .collect(),
+        Some(Column::Int(v)) => intern(order, |r| v.key(r)),
         Some(Column::Bool(v)) => order
             .iter()
             .map(|r| u64::from(v.get(*r as usize).copied().unwrap_or(2)))
             .collect(),
-        Some(Column::Number(v)) => {
-            let mut seen: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
-            order
-                .iter()
-                .map(|r| {
-                    let bits = (v.get(*r as usize).copied().unwrap_or(f64::NAN) + 0.0).to_bits();
-                    let next = seen.len() as u64;
-                    *seen.entry(bits).or_insert(next)
-                })
-                .collect()
-        }
+        // Values equal as binary64 (-0 and 0) are one key.
+        Some(Column::Number(v)) => intern(order, |r| {
+            (v.get(r).copied().unwrap_or(f64::NAN) + 0.0).to_bits()
+        }),
         _ => vec![0; order.len()],
     }
 }
@@ -157,108 +152,193 @@ fn ordered_bits(x: f64) -> u64 {
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
 
-fn population(kind: Normalizer, groups: &[u64], values: &[f64]) -> Vec<f64> {
+/// One member of a peer group: its value's order-preserving bits (its
+/// result's bits once computed), and its row.
+type Member = (u64, u32);
+
+/// The row of a member.
+fn row(m: &Member) -> usize {
+    m.1 as usize
+}
+
+/// Each value's normalization within its peer group, computed in place:
+/// a group's rows are overwritten only once the group is done, and no
+/// other group reads them.
+fn population(kind: Normalizer, groups: &[u64], mut values: Vec<f64>) -> Vec<f64> {
     let n = values.len();
-    // Peer groups as dense 32-bit numbers, so (group, value, row) packs into
-    // one u128 whose order is the order wanted: peers together, by value.
-    let mut dense: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    let small = groups.iter().all(|g| *g <= u64::from(u32::MAX));
-    let mut packed: Vec<u128> = values
+    // Peer groups as dense numbers, then the rows of each group together (in
+    // row order): a counting sort, 4 bytes a row.
+    let dense = dense_groups(groups, &values);
+    let count = dense
         .iter()
-        .zip(groups)
-        .enumerate()
-        .filter(|(_, (v, _))| !v.is_nan())
-        .map(|(i, (v, g))| {
-            let group = if small {
-                *g as u32
-            } else {
-                let next = dense.len() as u32;
-                *dense.entry(*g).or_insert(next)
-            };
-            (u128::from(group) << 96) | (u128::from(ordered_bits(*v)) << 32) | i as u128
+        .filter(|g| **g != NO_GROUP)
+        .max()
+        .map_or(0, |g| *g as usize + 1);
+    let mut starts = vec![0usize; count + 1];
+    for g in dense.iter().filter(|g| **g != NO_GROUP) {
+        if let Some(s) = starts.get_mut(*g as usize + 1) {
+            *s += 1;
+        }
+    }
+    for i in 1..starts.len() {
+        let before = starts.get(i - 1).copied().unwrap_or(0);
+        if let Some(s) = starts.get_mut(i) {
+            *s += before;
+        }
+    }
+    let mut next = starts.clone();
+    let mut rows = vec![0u32; starts.last().copied().unwrap_or(0)];
+    for (r, g) in dense.iter().enumerate() {
+        if let Some(at) = next.get_mut(*g as usize) {
+            if let Some(slot) = rows.get_mut(*at) {
+                *slot = r as u32;
+            }
+            *at += 1;
+        }
+    }
+    drop(dense);
+    drop(next);
+    // Groups are sorted by (value, row) and computed in parallel, in waves
+    // of about an eighth of the rows, whose results are then written out.
+    let groups: Vec<(usize, usize)> = starts
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b] if b > a => Some((*a, *b)),
+            _ => None,
         })
         .collect();
-    packed.par_sort_unstable();
-    let keys: Vec<(u64, u64, u32)> = packed
-        .iter()
-        .map(|k| ((k >> 96) as u64, (k >> 32) as u64, *k as u32))
-        .collect();
-    drop(packed);
-    let idx: Vec<u32> = keys.iter().map(|k| k.2).collect();
-    let value = |i: u32| values.get(i as usize).copied().unwrap_or(f64::NAN);
-    let mut out = vec![f64::NAN; n];
-    let mut start = 0;
-    while start < keys.len() {
-        let g = keys.get(start).map_or(0, |k| k.0);
-        let mut end = start;
-        while keys.get(end).is_some_and(|k| k.0 == g) {
-            end += 1;
+    let wave_rows = (n / 8).max(1 << 16);
+    let mut from = 0;
+    while from < groups.len() {
+        let mut to = from + 1;
+        let mut size = groups.get(from).map_or(0, |(a, b)| b - a);
+        while let Some((a, b)) = groups.get(to) {
+            if size + (b - a) > wave_rows {
+                break;
+            }
+            size += b - a;
+            to += 1;
         }
-        let members = idx.get(start..end).unwrap_or(&[]);
-        match kind {
-            Normalizer::Percentile => percentile(members, &value, &mut out),
-            Normalizer::MinMax => minmax(members, &value, &mut out),
-            Normalizer::ZScore => zscore(members, &value, &mut out),
+        let shared: &[f64] = &values;
+        let done: Vec<Vec<Member>> = groups
+            .get(from..to)
+            .unwrap_or_default()
+            .par_iter()
+            .map(|&(a, b)| {
+                let mut members: Vec<Member> = rows
+                    .get(a..b)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|r| {
+                        (
+                            ordered_bits(shared.get(*r as usize).copied().unwrap_or(0.0)),
+                            *r,
+                        )
+                    })
+                    .collect();
+                if members.len() > 1 << 16 {
+                    members.par_sort_unstable();
+                } else {
+                    members.sort_unstable();
+                }
+                match kind {
+                    Normalizer::Percentile => percentile(&mut members, shared),
+                    Normalizer::MinMax => minmax(&mut members, shared),
+                    Normalizer::ZScore => zscore(&mut members, shared),
+                }
+                members
+            })
+            .collect();
+        for m in done.iter().flatten() {
+            if let Some(slot) = values.get_mut(row(m)) {
+                *slot = f64::from_bits(m.0);
+            }
         }
-        start = end.max(start + 1);
+        from = to;
     }
-    out
+    // Rows with a missing value are in no group, and stay missing.
+    values
+}
+
+/// The dense group of a row whose value is missing.
+const NO_GROUP: u32 = u32::MAX;
+
+/// A dense peer-group number per row ([`NO_GROUP`] for a missing value).
+fn dense_groups(groups: &[u64], values: &[f64]) -> Vec<u32> {
+    let max = groups.iter().copied().max().unwrap_or(0);
+    // Ids already small are kept (an unused id is an empty group).
+    let small = max < u64::from(NO_GROUP) && (max as usize) <= 2 * groups.len();
+    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    groups
+        .iter()
+        .zip(values)
+        .map(|(g, v)| {
+            if v.is_nan() {
+                NO_GROUP
+            } else if small {
+                *g as u32
+            } else {
+                let next = seen.len() as u32;
+                *seen.entry(*g).or_insert(next)
+            }
+        })
+        .collect()
+}
+
+/// The value of a member.
+fn value_of(values: &[f64], m: &Member) -> f64 {
+    values.get(row(m)).copied().unwrap_or(f64::NAN)
 }
 
 /// Mid-rank percentile: `(100 * less + 50 * equal) / n`, the numerator exact.
-fn percentile(members: &[u32], value: &dyn Fn(u32) -> f64, out: &mut [f64]) {
+fn percentile(members: &mut [Member], values: &[f64]) {
     let n = members.len() as u64;
     let mut k = 0;
     while k < members.len() {
-        let v = members.get(k).map_or(f64::NAN, |i| value(*i));
+        let v = members.get(k).map_or(f64::NAN, |m| value_of(values, m));
         let mut e = k;
         // Equal as binary64 values (so -0 and 0 are one value).
-        while members.get(e).is_some_and(|i| value(*i) == v) {
+        while members.get(e).is_some_and(|m| value_of(values, m) == v) {
             e += 1;
         }
         let (less, equal) = (k as u64, (e - k) as u64);
         let pct = (100 * less + 50 * equal) as f64 / n as f64;
-        for i in members.get(k..e).unwrap_or(&[]) {
-            if let Some(slot) = out.get_mut(*i as usize) {
-                *slot = pct;
-            }
+        for m in members.get_mut(k..e).unwrap_or_default() {
+            m.0 = pct.to_bits();
         }
         k = e.max(k + 1);
     }
 }
 
-fn minmax(members: &[u32], value: &dyn Fn(u32) -> f64, out: &mut [f64]) {
-    let lo = members.first().map_or(f64::NAN, |i| value(*i));
-    let hi = members.last().map_or(f64::NAN, |i| value(*i));
-    for i in members {
+fn minmax(members: &mut [Member], values: &[f64]) {
+    let lo = members.first().map_or(f64::NAN, |m| value_of(values, m));
+    let hi = members.last().map_or(f64::NAN, |m| value_of(values, m));
+    for m in members.iter_mut() {
         let v = if hi == lo {
             50.0
         } else {
-            super::ops::finite(100.0 * (value(*i) - lo) / (hi - lo))
+            super::ops::finite(100.0 * (value_of(values, m) - lo) / (hi - lo))
         };
-        if let Some(slot) = out.get_mut(*i as usize) {
-            *slot = v;
-        }
+        m.0 = v.to_bits();
     }
 }
 
-fn zscore(members: &[u32], value: &dyn Fn(u32) -> f64, out: &mut [f64]) {
+fn zscore(members: &mut [Member], values: &[f64]) {
     let n = members.len() as f64;
-    let mean = members.iter().fold(0.0, |acc, i| acc + value(*i)) / n;
+    let value = |m: &Member| value_of(values, m);
+    let mean = members.iter().fold(0.0, |acc, m| acc + value(m)) / n;
     let var = members
         .iter()
-        .fold(0.0, |acc, i| acc + (value(*i) - mean) * (value(*i) - mean))
+        .fold(0.0, |acc, m| acc + (value(m) - mean) * (value(m) - mean))
         / n;
     let sd = var.sqrt();
-    for i in members {
+    for m in members.iter_mut() {
         let v = if sd == 0.0 {
             0.0
         } else {
-            super::ops::finite((value(*i) - mean) / sd)
+            super::ops::finite((value(m) - mean) / sd)
         };
-        if let Some(slot) = out.get_mut(*i as usize) {
-            *slot = v;
-        }
+        m.0 = v.to_bits();
     }
 }
 
@@ -266,6 +346,21 @@ fn history(ctx: &Context<'_>, h: HistoryFn, input: Col) -> Col {
     let position = &ctx.ordered.position;
     let pos = |i: usize| position.get(i).copied().unwrap_or(1) as usize;
     if h == HistoryFn::Previous {
+        if let Col::Num(mut v) = input {
+            // In place, from the end: row i takes row i - 1's value before
+            // row i - 1 is overwritten.
+            for i in (0..v.len()).rev() {
+                let before = if pos(i) > 1 && i > 0 {
+                    v.get(i - 1).copied().unwrap_or(f64::NAN)
+                } else {
+                    f64::NAN
+                };
+                if let Some(slot) = v.get_mut(i) {
+                    *slot = before;
+                }
+            }
+            return Col::Num(v);
+        }
         let n = position.len();
         let picks: Vec<usize> = (0..n)
             .map(|i| if pos(i) > 1 { i - 1 } else { usize::MAX })

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use scorecard::data::header::DataFormat;
 use scorecard::data::load::{self, LoadError, Loaded, OnInvalid};
-use scorecard::data::table::{Column, MISSING_BOOL, MISSING_LABEL, Table};
+use scorecard::data::table::{Column, Ints, MISSING_BOOL, MISSING_LABEL, Table};
 use scorecard::diag::Code;
 use scorecard::model::{Model, Type};
 
@@ -51,6 +51,8 @@ fn cell(model: &Model, table: &Table, column: usize, row: usize) -> String {
                 format!("{x}")
             }
         }
+        Column::Int(v) if v.get(row).is_nan() => "missing".into(),
+        Column::Int(v) => format!("{}", v.get(row)),
         Column::Bool(v) => match v[row] {
             0 => "false".into(),
             1 => "true".into(),
@@ -611,11 +613,13 @@ fn values_are_stored_as_the_contract_says() {
         panic!("revenue is a number column")
     };
     assert_eq!(revenue, &vec![1250.5, 0.0, 98000.25]);
-    let Column::Number(nps) = &table.columns[column("nps")] else {
-        panic!("nps is a number column")
+    // An integer column is kept as narrow as its values allow.
+    let Column::Int(nps) = &table.columns[column("nps")] else {
+        panic!("nps is an integer column")
     };
-    assert_eq!(nps[0], 42.0);
-    assert!(nps[1].is_nan());
+    assert!(matches!(nps, Ints::I8(_)), "{nps:?}");
+    assert_eq!(nps.get(0), 42.0);
+    assert!(nps.get(1).is_nan());
     let Column::Bool(certified) = &table.columns[column("certified")] else {
         panic!("certified is a bool column")
     };
