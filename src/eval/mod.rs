@@ -93,6 +93,29 @@ impl Col {
         }
     }
 
+    /// Values `start..start + len` (missing past the end).
+    fn range(&self, start: usize, len: usize) -> Col {
+        fn part<T: Clone>(v: &[T], start: usize, len: usize, missing: T) -> Vec<T> {
+            let mut out: Vec<T> = v
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take(len)
+                .cloned()
+                .collect();
+            out.resize(len, missing);
+            out
+        }
+        match self {
+            Col::Num(v) => Col::Num(part(v, start, len, f64::NAN)),
+            Col::Bool(v) => Col::Bool(part(v, start, len, MISSING_BOOL)),
+            Col::Label(v) => Col::Label(part(v, start, len, MISSING_LABEL)),
+            Col::Text(v) => Col::Text(part(v, start, len, String::new())),
+            Col::Actions => Col::Actions,
+            Col::FlagNames => Col::FlagNames,
+        }
+    }
+
     fn take(&self, picks: &[usize]) -> Col {
         fn pick<T: Clone>(v: &[T], picks: &[usize], missing: T) -> Vec<T> {
             picks
@@ -172,6 +195,52 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
                 .then(a.cmp(b))
         });
     }
+    // Period ids by first appearance in row order: a few distinct periods
+    // are found by comparing with each, many through a map.
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let period_ids: Vec<u32> = match periods {
+        Some(_) => order
+            .iter()
+            .map(|r| {
+                let text = period(*r);
+                if let Some(i) = distinct.iter().position(|d| *d == text) {
+                    return i as u32;
+                }
+                if distinct.len() < 16 {
+                    distinct.push(text);
+                    return (distinct.len() - 1) as u32;
+                }
+                if seen.is_empty() {
+                    seen.extend(distinct.iter().enumerate().map(|(i, d)| (*d, i as u32)));
+                }
+                let next = seen.len() as u32;
+                *seen.entry(text).or_insert(next)
+            })
+            .collect(),
+        None => vec![0; n],
+    };
+    let count = seen.len().max(distinct.len());
+    // Each distinct period's index, parsed once.
+    let mut labels: Vec<&str> = vec![""; count];
+    for (text, id) in distinct
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i as u32))
+        .chain(seen.iter().map(|(d, i)| (*d, *i)))
+    {
+        if let Some(slot) = labels.get_mut(id as usize) {
+            *slot = text;
+        }
+    }
+    let indexes: Vec<Option<i64>> = labels.iter().map(|l| period_index(l)).collect();
+    let index_at = |i: usize| {
+        period_ids
+            .get(i)
+            .and_then(|id| indexes.get(*id as usize))
+            .copied()
+            .flatten()
+    };
     let mut position = vec![0u32; n];
     let mut latest = vec![false; n];
     let mut tenure = vec![0i32; n];
@@ -182,7 +251,7 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
         while end < n && order.get(end).is_some_and(|r| key(*r) == key(first)) {
             end += 1;
         }
-        let base = period_index(period(first));
+        let base = index_at(start);
         for (k, i) in (start..end).enumerate() {
             if let Some(p) = position.get_mut(i) {
                 *p = (k + 1) as u32;
@@ -190,9 +259,8 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
             if let Some(l) = latest.get_mut(i) {
                 *l = i + 1 == end;
             }
-            let row = order.get(i).copied().unwrap_or(0);
             // Period indexes have four-digit years, so differences are small.
-            let t = match (base, period_index(period(row))) {
+            let t = match (base, index_at(i)) {
                 (Some(b), Some(p)) => i32::try_from(p - b).unwrap_or(i32::MAX),
                 _ => i32::try_from(k).unwrap_or(i32::MAX),
             };
@@ -202,24 +270,13 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
         }
         start = end;
     }
-    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-    let period_ids: Vec<u32> = match periods {
-        Some(_) => order
-            .iter()
-            .map(|r| {
-                let next = seen.len() as u32;
-                *seen.entry(period(*r)).or_insert(next)
-            })
-            .collect(),
-        None => vec![0; n],
-    };
     Ordered {
         order,
         position,
         latest,
         tenure,
         period_ids,
-        periods: (seen.len() as u32).max(1),
+        periods: (count as u32).max(1),
     }
 }
 
@@ -504,7 +561,11 @@ where
                 concat(parts)
             };
             if timing {
-                eprintln!("  site {site_index} input: {}", resident());
+                eprintln!(
+                    "  site {site_index} input: {:?}, {}",
+                    clock.elapsed(),
+                    resident()
+                );
             }
             results.push((
                 *site_index,
@@ -522,23 +583,36 @@ where
     }
     let shared: &Context<'_> = ctx;
     let all: Vec<Item> = order;
-    // Windows of batches run in parallel; results are consumed in order.
+    // Windows of batches run in parallel and are consumed in order; while
+    // this thread consumes one window, the pool computes the next.
     let window = rayon::current_num_threads().max(1) * 4;
-    for group in bounds.chunks(window) {
-        if crate::interrupt::requested() {
-            break;
-        }
-        let sinks: Vec<S> = group
+    let compute = |group: &[(usize, usize)]| -> Vec<S> {
+        group
             .par_iter()
             .map(|&(start, end)| {
                 let mut batch = Batch::new(shared, start, end);
                 batch.compute(&all, true);
                 make(&batch)
             })
-            .collect();
-        for sink in sinks {
-            consume(sink);
+            .collect()
+    };
+    let mut done: Vec<S> = Vec::new();
+    for group in bounds.chunks(window) {
+        if crate::interrupt::requested() {
+            done.clear();
+            break;
         }
+        let mut next: Vec<S> = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| next = compute(group));
+            for sink in done.drain(..) {
+                consume(sink);
+            }
+        });
+        done = next;
+    }
+    for sink in done {
+        consume(sink);
     }
     if timing {
         eprintln!("final pass: {:?}, {}", clock.elapsed(), resident());
@@ -1117,10 +1191,7 @@ impl<'a> Batch<'a> {
 
     fn site(&self, i: usize) -> Col {
         match self.ctx.sites.get(i).and_then(|s| s.as_ref()) {
-            Some(col) => {
-                let picks: Vec<usize> = (self.start..self.start + self.len).collect();
-                col.take(&picks)
-            }
+            Some(col) => col.range(self.start, self.len),
             None => Col::Num(vec![f64::NAN; self.len]),
         }
     }

@@ -242,7 +242,7 @@ fn population(kind: Normalizer, groups: &[u64], mut values: Vec<f64>) -> Vec<f64
                     members.sort_unstable();
                 }
                 match kind {
-                    Normalizer::Percentile => percentile(&mut members, shared),
+                    Normalizer::Percentile => percentile(&mut members),
                     Normalizer::MinMax => minmax(&mut members, shared),
                     Normalizer::ZScore => zscore(&mut members, shared),
                 }
@@ -291,14 +291,16 @@ fn value_of(values: &[f64], m: &Member) -> f64 {
 }
 
 /// Mid-rank percentile: `(100 * less + 50 * equal) / n`, the numerator exact.
-fn percentile(members: &mut [Member], values: &[f64]) {
+///
+/// Values equal as binary64 have equal order-preserving bits, so runs of
+/// equal values are found on the sorted bits alone.
+fn percentile(members: &mut [Member]) {
     let n = members.len() as u64;
     let mut k = 0;
     while k < members.len() {
-        let v = members.get(k).map_or(f64::NAN, |m| value_of(values, m));
+        let v = members.get(k).map_or(0, |m| m.0);
         let mut e = k;
-        // Equal as binary64 values (so -0 and 0 are one value).
-        while members.get(e).is_some_and(|m| value_of(values, m) == v) {
+        while members.get(e).is_some_and(|m| m.0 == v) {
             e += 1;
         }
         let (less, equal) = (k as u64, (e - k) as u64);

@@ -2,7 +2,7 @@
 
 use super::cell;
 use crate::eval::{Batch, Col, Selection, selected};
-use crate::plan::Plan;
+use crate::plan::{OutputColumn, Plan};
 
 /// The header line.
 pub fn header(plan: &Plan) -> String {
@@ -39,28 +39,38 @@ pub fn rows_with(
     let mut count = 0;
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
     let mut value = String::new();
+    let columns: Vec<(&OutputColumn, &Col, bool, bool)> = batch
+        .ctx
+        .plan
+        .outputs
+        .iter()
+        .zip(&batch.outputs)
+        .map(|(column, col)| {
+            let text_cell = matches!(
+                col,
+                Col::Label(_) | Col::Text(_) | Col::Actions | Col::FlagNames
+            );
+            // Numbers and bools need no quoting, nor does a plain missing text.
+            let plain = |t: &String| !t.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+            let direct = !text_cell && column.if_missing.as_ref().is_none_or(plain);
+            (column, col, text_cell, direct)
+        })
+        .collect();
     for i in 0..batch.len {
         if !selected(batch, i, selection) {
             continue;
         }
         count += 1;
-        for (k, (column, col)) in batch
-            .ctx
-            .plan
-            .outputs
-            .iter()
-            .zip(&batch.outputs)
-            .enumerate()
-        {
+        for (k, &(column, col, text_cell, direct)) in columns.iter().enumerate() {
             if k > 0 {
                 out.push(',');
             }
+            if direct {
+                cell(batch, column, col, i, &mut out);
+                continue;
+            }
             value.clear();
             cell(batch, column, col, i, &mut value);
-            let text_cell = matches!(
-                col,
-                Col::Label(_) | Col::Text(_) | Col::Actions | Col::FlagNames
-            );
             if escape_formulas && text_cell && looks_like_formula(&value) {
                 value.insert(0, '\'');
             }

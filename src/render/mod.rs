@@ -9,57 +9,41 @@ use crate::eval::{Batch, Col, actions_of, flags_of};
 use crate::model::Type;
 use crate::plan::OutputColumn;
 
+/// 10^d, exact in binary64, for the decimals an output may have (0 to 9).
+const POWERS: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
 /// Append `x` with `decimals` decimals, rounded half away from zero as
 /// computed in binary64: `k = floor(|x| * 10^d + 0.5)`, written `k / 10^d`.
 pub fn push_decimal(out: &mut String, x: f64, decimals: u32) {
-    let scale = 10f64.powi(decimals as i32);
-    let k = (x.abs() * scale + 0.5).floor();
-    if k.is_nan() || k >= 1e18 {
-        // Beyond exact integers: the shortest correct form, rounded by the formatter.
+    let scale = POWERS
+        .get(decimals as usize)
+        .copied()
+        .unwrap_or(f64::INFINITY);
+    let y = x.abs() * scale + 0.5;
+    if y.is_nan() || y >= 1e18 {
+        // Beyond exact integers (or NaN): the formatter's correctly rounded form.
         out.push_str(&format!("{x:.prec$}", prec = decimals as usize));
         return;
     }
-    let k = k as u64;
+    // `y` is positive, so truncating is the floor.
+    let k = y as u64;
     if x < 0.0 && k > 0 {
         out.push('-');
     }
     let unit = 10u64.pow(decimals);
-    push_u64(out, k / unit);
+    let mut digits = itoa::Buffer::new();
+    out.push_str(digits.format(k / unit));
     if decimals > 0 {
         out.push('.');
-        // The fraction, zero-padded to `decimals` digits.
-        let mut frac = k % unit;
-        let mut digits = [b'0'; 10];
-        for slot in digits.iter_mut().take(decimals as usize).rev() {
-            *slot = b'0' + (frac % 10) as u8;
-            frac /= 10;
-        }
-        if let Some(text) = digits
-            .get(..decimals as usize)
-            .and_then(|d| std::str::from_utf8(d).ok())
-        {
-            out.push_str(text);
-        }
+        // The fraction, zero-padded to `decimals` digits: `unit + frac`
+        // has one digit more, a leading 1, which is left out.
+        let padded = digits.format(unit + k % unit);
+        out.push_str(padded.get(1..).unwrap_or_default());
     }
 }
 
 fn push_u64(out: &mut String, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        if let Some(b) = buf.get_mut(i) {
-            *b = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    if let Some(digits) = buf.get(i..).and_then(|d| std::str::from_utf8(d).ok()) {
-        out.push_str(digits);
-    }
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// The text of output value `i` of column `c` (without CSV quoting).

@@ -564,6 +564,31 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// A file is read in blocks from disk, bytes in memory from a buffer, and
+/// a rejected duplicate's text is found by reading the file again: the
+/// answers are the same.
+#[test]
+fn a_file_on_disk_loads_as_its_bytes_do() {
+    let model = contract();
+    let dir = crate::support::temp_dir("disk");
+    for case in CASES {
+        let (file_name, bytes) = match &case.input {
+            File(name) => (*name, std::fs::read(fixture(name)).unwrap()),
+            Bytes(name, make) => (*name, make()),
+        };
+        let path = dir.join(file_name);
+        std::fs::write(&path, &bytes).unwrap();
+        let from_disk = load::load(&path, case.format, &model, &all_needed(&model), case.policy);
+        let in_memory = load_bytes(&bytes, case.format, &model, case.policy);
+        assert_eq!(
+            outcome(file_name, from_disk, &model).text,
+            outcome(file_name, in_memory, &model).text,
+            "{}",
+            case.name
+        );
+    }
+}
+
 #[test]
 fn hostile_inputs_answer_with_their_problems() {
     let model = contract();

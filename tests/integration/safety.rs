@@ -5,12 +5,6 @@ use std::process::{Command, Stdio};
 
 use crate::support::*;
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("scorecard-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The 2,000 x 8 fixture repeated with fresh partner ids: `copies` times the rows.
 fn big_input(dir: &std::path::Path, copies: usize) -> std::path::PathBuf {
     let text = std::fs::read_to_string("tests/fixtures/bench/partners_2000x8.csv").unwrap();
