@@ -670,6 +670,11 @@ impl<'a> Batch<'a> {
         }
     }
 
+    /// Each output column with its values for the batch.
+    pub fn output_columns(&self) -> impl Iterator<Item = (&crate::plan::OutputColumn, &Col)> {
+        self.ctx.plan.outputs.iter().zip(&self.outputs)
+    }
+
     /// 1-based position of the batch's `i`-th row in its partner's history.
     pub fn position(&self, i: usize) -> u32 {
         self.ctx

@@ -40,11 +40,7 @@ pub fn rows_with(
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
     let mut value = String::new();
     let columns: Vec<(&OutputColumn, &Col, bool, bool)> = batch
-        .ctx
-        .plan
-        .outputs
-        .iter()
-        .zip(&batch.outputs)
+        .output_columns()
         .map(|(column, col)| {
             let text_cell = matches!(
                 col,

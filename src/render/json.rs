@@ -37,14 +37,7 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (Vec<String>, usize) {
             continue;
         }
         let mut line = String::from("{");
-        for (k, (column, col)) in batch
-            .ctx
-            .plan
-            .outputs
-            .iter()
-            .zip(&batch.outputs)
-            .enumerate()
-        {
+        for (k, (column, col)) in batch.output_columns().enumerate() {
             if k > 0 {
                 line.push(',');
             }

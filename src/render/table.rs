@@ -14,11 +14,7 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> Vec<Vec<String>> {
             continue;
         }
         let row = batch
-            .ctx
-            .plan
-            .outputs
-            .iter()
-            .zip(&batch.outputs)
+            .output_columns()
             .map(|(column, col)| {
                 let mut text = String::new();
                 cell(batch, column, col, i, &mut text);
