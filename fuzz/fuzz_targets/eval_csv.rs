@@ -1,13 +1,15 @@
 //! A fixed, valid scorecard (the reference workload W1, its import inlined)
 //! over any bytes as CSV: loading reports problems or gives a table, and
-//! evaluation scores it, never a panic, a hang or a stack overflow.
+//! evaluation scores it, never a panic, a hang or a stack overflow. Reading
+//! the bytes in small blocks and parts (sizes taken from the input) gives
+//! exactly what reading them whole gives.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use scorecard::data::header::DataFormat;
-use scorecard::data::load::{OnInvalid, load_bytes};
+use scorecard::data::load::{LoadError, Loaded, OnInvalid, load_bytes, load_bytes_in_blocks};
 use scorecard::model::Model;
 use scorecard::plan::Plan;
 use scorecard::source::SourceMap;
@@ -47,24 +49,38 @@ fn w1() -> &'static (Model, Plan) {
     })
 }
 
+/// What a load gave, to compare two ways of reading.
+fn outcome(result: &Result<Loaded, LoadError>) -> String {
+    match result {
+        Ok(l) => format!("{:?} {} {:?}", l.table, l.read, l.rejected),
+        Err(LoadError::Invalid(problems, total)) => format!("{problems:?} {total}"),
+        Err(LoadError::Io(e)) => format!("io {e}"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     common::one_thread();
     let (model, plan) = w1();
-    // Strict loading reports every problem; it must not panic either.
-    let _ = load_bytes(
-        data,
-        DataFormat::Csv,
-        model,
-        &plan.needed_columns,
-        OnInvalid::Fail,
-    );
-    if let Ok(loaded) = load_bytes(
-        data,
-        DataFormat::Csv,
-        model,
-        &plan.needed_columns,
-        OnInvalid::Skip,
-    ) {
-        let _ = common::score(model, plan, &loaded.table);
+    // Block and part sizes from the last two bytes, then the data.
+    let (data, sizes) = data.split_at(data.len().saturating_sub(2));
+    let block = 1 + usize::from(sizes.first().copied().unwrap_or(0)) * 4;
+    let threads = 1 + usize::from(sizes.get(1).copied().unwrap_or(0) % 4);
+    for policy in [OnInvalid::Fail, OnInvalid::Skip] {
+        let whole = load_bytes(data, DataFormat::Csv, model, &plan.needed_columns, policy);
+        let blocks = load_bytes_in_blocks(
+            data,
+            DataFormat::Csv,
+            model,
+            &plan.needed_columns,
+            policy,
+            threads,
+            block,
+        );
+        assert_eq!(outcome(&whole), outcome(&blocks), "blocks of {block}, {threads} parts");
+        if policy == OnInvalid::Skip {
+            if let Ok(loaded) = whole {
+                let _ = common::score(model, plan, &loaded.table);
+            }
+        }
     }
 });

@@ -634,7 +634,11 @@ impl<'s, 'a> Rows<'s, 'a> {
     }
 
     /// What the part found, without the borrowed columns.
-    pub fn into_found(self) -> Found {
+    pub fn into_found(mut self) -> Found {
+        // A record cut at the end of the part was read in part and never
+        // finished: its wide values belong to no row.
+        let stored = self.stored;
+        self.wide.retain(|w| w.row < stored);
         Found {
             stored: self.stored,
             wide: self.wide,

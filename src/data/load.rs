@@ -237,6 +237,26 @@ pub fn load_bytes(
     load_in_parts(bytes, format, model, needed, policy, Parts::for_machine())
 }
 
+/// [`load_bytes`] reading in blocks of `block_bytes` (at least 1), each
+/// split into at most `threads` parts: the result is the same whatever the
+/// sizes, which the fuzzing target `eval_csv` checks with small ones.
+pub fn load_bytes_in_blocks(
+    bytes: &[u8],
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+    threads: usize,
+    block_bytes: usize,
+) -> Result<Loaded, LoadError> {
+    let parts = Parts {
+        threads: threads.clamp(1, MAX_THREADS),
+        min_bytes: 1,
+        block_bytes: block_bytes.max(1),
+    };
+    load_in_parts(bytes, format, model, needed, policy, parts)
+}
+
 /// No more threads than this read one file.
 const MAX_THREADS: usize = 8;
 /// A block is split only into parts at least this large.
@@ -583,7 +603,10 @@ impl Reader<'_> {
                     blocks.pos += at;
                     line = at_line;
                     whole = true;
-                    if end - at > blocks.want / 2 {
+                    // When what is left is most of a block, the next block
+                    // might end at the same line end: read more at a time,
+                    // so that every block reaches further than the last.
+                    if blocks.buf.len() - blocks.pos.min(blocks.buf.len()) > blocks.want / 2 {
                         blocks.want = blocks.want.saturating_mul(2);
                     }
                 }
@@ -1265,6 +1288,34 @@ mod tests {
                     };
                     assert_eq!(load(parts).ok(), Some(expected.clone()), "{parts:?}");
                 }
+            }
+        }
+    }
+
+    /// A quoted field holding a line break, then more than a block without
+    /// one: the block that ends inside the quotes is cut, and the next must
+    /// reach past it.
+    #[test]
+    fn a_record_longer_than_a_block_after_a_quoted_line_break_is_read() {
+        let mut text = String::from("partner_id,quarter,revenue,note\nP1,2025Q4,1,\"a\n");
+        text.push_str(&"b".repeat(500));
+        text.push_str("\"\nP2,2025Q4,2,c\n");
+        let whole = Parts {
+            threads: 1,
+            min_bytes: usize::MAX,
+            block_bytes: usize::MAX,
+        };
+        let expected = outcome(text.as_bytes(), DataFormat::Csv, OnInvalid::Fail, whole);
+        assert!(expected.contains("P2"), "{expected}");
+        for block_bytes in [16, 64, 100] {
+            for threads in [1, 2] {
+                let parts = Parts {
+                    threads,
+                    min_bytes: 1,
+                    block_bytes,
+                };
+                let got = outcome(text.as_bytes(), DataFormat::Csv, OnInvalid::Fail, parts);
+                assert_eq!(got, expected, "{parts:?}");
             }
         }
     }

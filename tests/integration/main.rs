@@ -15,6 +15,7 @@ mod engine;
 mod examples;
 mod explain;
 mod fmt;
+mod fuzz_regressions;
 mod grammar;
 mod robustness;
 mod safety;
