@@ -241,6 +241,13 @@ pub(super) struct Layout {
     pub data_line: u64,
 }
 
+/// Whether `bytes`, the start of a file, is white space but for a byte
+/// order mark.
+pub(super) fn blank(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Whether `bytes`, the start of a file, holds its whole header record and
 /// something after it (so that a line end split across a read is not
 /// mistaken for a CR alone).
@@ -257,16 +264,11 @@ pub(super) fn header_complete(bytes: &[u8]) -> bool {
 
 /// Read the header row and match it with the contract; problems here are the file's.
 ///
-/// `bytes` is the start of the file (`whole`: all of it); a header record
-/// still open at its end is longer than any record may be.
-pub(super) fn read_header(
-    bytes: &[u8],
-    specs: &[Spec],
-    whole: bool,
-) -> Result<Layout, Vec<DataProblem>> {
+/// `bytes` is the start of the file, holding the whole header record unless
+/// that is longer than a record may be.
+pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<DataProblem>> {
     let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
-    let body = bytes.get(start..).unwrap_or_default();
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if blank(bytes) {
         return Err(vec![DataProblem::new(
             Code::D003,
             1,
@@ -290,7 +292,9 @@ pub(super) fn read_header(
     if record.bare_cr {
         return problem(Code::D005, BARE_CR.0, BARE_CR.1);
     }
-    if record.unterminated && !whole && record.end - record.start > MAX_LINE_BYTES {
+    // A quoted field still open after more than a record's length: too long,
+    // whether or not the file ends before it is closed.
+    if record.unterminated && record.end - record.start > MAX_LINE_BYTES {
         return problem(
             Code::D006,
             &too_long(record.end - record.start),

@@ -399,16 +399,18 @@ fn stream_with(
     blocks.fill().map_err(LoadError::Io)?;
     match format {
         DataFormat::Csv => {
-            // The whole header record, unless it is longer than a record may be.
+            // The whole header record, unless it is longer than a record may
+            // be; and past white space, to tell an empty file from one whose
+            // first line is blank.
             while !blocks.eof
-                && !csv_fast::header_complete(blocks.head())
-                && blocks.head().len() <= 2 * MAX_LINE_BYTES
+                && ((!csv_fast::header_complete(blocks.head())
+                    && blocks.head().len() <= 2 * MAX_LINE_BYTES)
+                    || csv_fast::blank(blocks.head()))
             {
                 blocks.want = blocks.want.saturating_mul(2);
                 blocks.fill().map_err(LoadError::Io)?;
             }
-            let layout =
-                csv_fast::read_header(blocks.head(), specs, blocks.eof).map_err(invalid)?;
+            let layout = csv_fast::read_header(blocks.head(), specs).map_err(invalid)?;
             blocks.pos = layout.data_start;
             blocks.want = parts.block_bytes.max(1);
             let rows = estimate_rows(size, &blocks);
