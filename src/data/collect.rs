@@ -16,6 +16,7 @@
 //! line number is final when it is written.
 
 use crate::data::convert::{Role, Spec, Store, Value};
+use crate::data::csv_fast::BARE_CR;
 use crate::data::ints::{Filling, Slots, Wide};
 use crate::data::load::{DataProblem, MAX_PROBLEMS, OnInvalid, Rejected};
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, TextColumn};
@@ -359,6 +360,8 @@ pub(super) struct Rows<'s, 'a> {
     out: Out<'a>,
     /// Rows stored in `out`.
     pub stored: usize,
+    /// The first and last lines reported as holding a CR alone.
+    bare_cr_lines: Option<(u64, u64)>,
     /// Integer values too wide for their column, by stored row.
     wide: Vec<Wide>,
     /// A valid row found no room (only when lines end with a lone CR).
@@ -409,6 +412,7 @@ impl<'s, 'a> Rows<'s, 'a> {
             texts: vec![TextRef::default(); out.texts.len()],
             out,
             stored: 0,
+            bare_cr_lines: None,
             wide: Vec::new(),
             overflow: false,
             issues: Vec::new(),
@@ -547,6 +551,17 @@ impl<'s, 'a> Rows<'s, 'a> {
         }
     }
 
+    /// Note that a line has a CR alone (once per line): a problem of the file.
+    #[cold]
+    pub fn bare_cr(&mut self, problem: DataProblem) {
+        let line = problem.line;
+        self.bare_cr_lines = Some(match self.bare_cr_lines {
+            Some((first, _)) => (first, line),
+            None => (line, line),
+        });
+        self.file_problem(problem);
+    }
+
     /// Forget the text values of the row being read (whose values were not read).
     pub fn clear_values(&mut self) {
         self.texts.fill(TextRef::default());
@@ -641,6 +656,7 @@ impl<'s, 'a> Rows<'s, 'a> {
         self.wide.retain(|w| w.row < stored);
         Found {
             stored: self.stored,
+            bare_cr_lines: self.bare_cr_lines,
             wide: self.wide,
             overflow: self.overflow,
             texts: self.out.texts,
@@ -663,6 +679,8 @@ impl<'s, 'a> Rows<'s, 'a> {
 #[derive(Debug)]
 pub(super) struct Found {
     pub stored: usize,
+    /// The first and last lines reported as holding a CR alone.
+    pub bare_cr_lines: Option<(u64, u64)>,
     /// Integer values too wide for their column, by row of the found rows.
     pub wide: Vec<Wide>,
     pub overflow: bool,
@@ -682,7 +700,25 @@ pub(super) struct Found {
 
 impl Found {
     /// Append what the part that follows this one found.
-    pub fn append(&mut self, other: Found) {
+    pub fn append(&mut self, mut other: Found) {
+        // A record cut at the end of a part is read again from its start,
+        // which may be on a line already reported for a CR alone (records
+        // after a CR alone start on the same line): that line is reported once.
+        if let (Some((_, last)), Some((first, _))) = (self.bare_cr_lines, other.bare_cr_lines) {
+            if last == first {
+                let again = other.file_problems.iter().position(|p| {
+                    p.code == Code::D005 && p.line == first && p.message == BARE_CR.0
+                });
+                if let Some(i) = again {
+                    other.file_problems.remove(i);
+                }
+                other.file_problem_count = other.file_problem_count.saturating_sub(1);
+            }
+        }
+        self.bare_cr_lines = match (self.bare_cr_lines, other.bare_cr_lines) {
+            (Some((first, _)), Some((_, last))) => Some((first, last)),
+            (mine, theirs) => mine.or(theirs),
+        };
         let base = self.stored;
         self.wide.extend(other.wide.into_iter().map(|w| Wide {
             row: w.row + base,

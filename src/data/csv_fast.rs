@@ -939,7 +939,7 @@ pub(super) fn read_part(
         }
         if bare_cr && record_line != bare_cr_line {
             bare_cr_line = record_line;
-            rows.file_problem(DataProblem::new(
+            rows.bare_cr(DataProblem::new(
                 Code::D005,
                 record_line,
                 BARE_CR.0,
