@@ -358,37 +358,12 @@ pub(super) struct Rows<'s, 'a> {
     key: Option<usize>,
     period: Option<usize>,
     out: Out<'a>,
-    /// Rows stored in `out`.
-    pub stored: usize,
-    /// The first and last lines reported as holding a CR alone.
-    bare_cr_lines: Option<(u64, u64)>,
-    /// Integer values too wide for their column, by stored row.
-    wide: Vec<Wide>,
-    /// A valid row found no room (only when lines end with a lone CR).
-    pub overflow: bool,
     /// The text values of the row being read, by text column.
     texts: Vec<TextRef>,
     /// The problems of the row being read.
     pub issues: Vec<DataProblem>,
-    /// Data rows read (stored or not).
-    pub read: usize,
-    /// Problems of rows (under `Fail`: the first `MAX_PROBLEMS`).
-    pub problems: Vec<DataProblem>,
-    pub problem_count: usize,
-    /// Rows left out (under `Skip`).
-    pub rejected: Vec<Rejected>,
-    /// Problems of the file as a whole (the first `MAX_PROBLEMS`).
-    pub file_problems: Vec<DataProblem>,
-    pub file_problem_count: usize,
-    /// Lines that are not UTF-8 (D004), kept apart: when there are any, they
-    /// are all that is reported.
-    pub utf8_problems: Vec<DataProblem>,
-    pub utf8_problem_count: usize,
-    pub keys: KeyLog,
-    /// Per spec: whether any row had the column at all (JSON objects).
-    pub seen: Vec<bool>,
-    /// The keys of the first JSON object, for "did you mean".
-    pub first_keys: Option<Vec<String>>,
+    /// What the part has found so far (its text columns are in `out`).
+    pub found: Found,
 }
 
 impl<'s, 'a> Rows<'s, 'a> {
@@ -411,22 +386,25 @@ impl<'s, 'a> Rows<'s, 'a> {
             period: text_of(Role::Period),
             texts: vec![TextRef::default(); out.texts.len()],
             out,
-            stored: 0,
-            bare_cr_lines: None,
-            wide: Vec::new(),
-            overflow: false,
             issues: Vec::new(),
-            read: 0,
-            problems: Vec::new(),
-            problem_count: 0,
-            rejected: Vec::new(),
-            file_problems: Vec::new(),
-            file_problem_count: 0,
-            utf8_problems: Vec::new(),
-            utf8_problem_count: 0,
-            keys: KeyLog::new(),
-            seen: vec![false; specs.len()],
-            first_keys: None,
+            found: Found {
+                stored: 0,
+                bare_cr_lines: None,
+                wide: Vec::new(),
+                overflow: false,
+                texts: Vec::new(),
+                read: 0,
+                problems: Vec::new(),
+                problem_count: 0,
+                rejected: Vec::new(),
+                file_problems: Vec::new(),
+                file_problem_count: 0,
+                utf8_problems: Vec::new(),
+                utf8_problem_count: 0,
+                keys: KeyLog::new(),
+                seen: vec![false; specs.len()],
+                first_keys: None,
+            },
         }
     }
 
@@ -434,7 +412,7 @@ impl<'s, 'a> Rows<'s, 'a> {
     /// values are at `start..end` of the source (or of the scratch text).
     #[inline]
     pub fn put(&mut self, c: usize, value: Value, start: usize, end: usize, scratch: bool) {
-        let row = self.stored;
+        let row = self.found.stored;
         match self.targets.get(c) {
             Some(Target::Number(i)) => {
                 if let Some(x) = self.out.numbers.get_mut(*i).and_then(|v| v.get_mut(row)) {
@@ -491,7 +469,7 @@ impl<'s, 'a> Rows<'s, 'a> {
             .out
             .numbers
             .get_mut(i)
-            .and_then(|v| v.get_mut(self.stored))
+            .and_then(|v| v.get_mut(self.found.stored))
         {
             *v = x;
         }
@@ -501,10 +479,10 @@ impl<'s, 'a> Rows<'s, 'a> {
     /// in integer column `i`; one too wide for the column is kept aside.
     #[inline(always)]
     pub fn set_int(&mut self, i: usize, x: f64) {
-        let row = self.stored;
+        let row = self.found.stored;
         if let Some(slots) = self.out.ints.get_mut(i) {
             if !slots.set(row, x) {
-                self.wide.push(Wide {
+                self.found.wide.push(Wide {
                     column: i,
                     row,
                     value: x,
@@ -520,7 +498,7 @@ impl<'s, 'a> Rows<'s, 'a> {
             .out
             .bools
             .get_mut(i)
-            .and_then(|v| v.get_mut(self.stored))
+            .and_then(|v| v.get_mut(self.found.stored))
         {
             *v = b;
         }
@@ -533,7 +511,7 @@ impl<'s, 'a> Rows<'s, 'a> {
             .out
             .labels
             .get_mut(i)
-            .and_then(|v| v.get_mut(self.stored))
+            .and_then(|v| v.get_mut(self.found.stored))
         {
             *v = l;
         }
@@ -555,7 +533,7 @@ impl<'s, 'a> Rows<'s, 'a> {
     #[cold]
     pub fn bare_cr(&mut self, problem: DataProblem) {
         let line = problem.line;
-        self.bare_cr_lines = Some(match self.bare_cr_lines {
+        self.found.bare_cr_lines = Some(match self.found.bare_cr_lines {
             Some((first, _)) => (first, line),
             None => (line, line),
         });
@@ -571,9 +549,15 @@ impl<'s, 'a> Rows<'s, 'a> {
     #[cold]
     pub fn file_problem(&mut self, problem: DataProblem) {
         let (list, count) = if problem.code == Code::D004 {
-            (&mut self.utf8_problems, &mut self.utf8_problem_count)
+            (
+                &mut self.found.utf8_problems,
+                &mut self.found.utf8_problem_count,
+            )
         } else {
-            (&mut self.file_problems, &mut self.file_problem_count)
+            (
+                &mut self.found.file_problems,
+                &mut self.found.file_problem_count,
+            )
         };
         *count += 1;
         if list.len() < MAX_PROBLEMS {
@@ -592,13 +576,18 @@ impl<'s, 'a> Rows<'s, 'a> {
         scratch: &str,
         row_text: impl FnOnce() -> String,
     ) {
-        self.read += 1;
-        if self.issues.is_empty() && self.stored < self.out.capacity {
+        self.found.read += 1;
+        if self.issues.is_empty() && self.found.stored < self.out.capacity {
             // Kept: its wide values stay.
         } else {
             // Not kept: the next row takes its place, and its wide values go.
-            while self.wide.last().is_some_and(|w| w.row == self.stored) {
-                self.wide.pop();
+            while self
+                .found
+                .wide
+                .last()
+                .is_some_and(|w| w.row == self.found.stored)
+            {
+                self.found.wide.pop();
             }
         }
         let text = |i: Option<usize>| {
@@ -609,37 +598,38 @@ impl<'s, 'a> Rows<'s, 'a> {
         let period = text(self.period);
         let keyed = !key.is_empty() && (self.period.is_none() || !period.is_empty());
         if keyed {
-            self.keys.observe(key, period);
+            self.found.keys.observe(key, period);
         }
         if self.issues.is_empty() {
-            if self.stored >= self.out.capacity {
-                self.overflow = true;
+            if self.found.stored >= self.out.capacity {
+                self.found.overflow = true;
                 return;
             }
             for (column, t) in self.out.texts.iter_mut().zip(&self.texts) {
                 column.push(t.get(source, scratch));
             }
-            if let Some(l) = self.out.lines.get_mut(self.stored) {
+            if let Some(l) = self.out.lines.get_mut(self.found.stored) {
                 *l = at.row;
             }
-            self.stored += 1;
+            self.found.stored += 1;
             return;
         }
         if keyed {
-            self.keys
+            self.found
+                .keys
                 .unstored
                 .push((at.row, key.to_string(), period.to_string()));
         }
-        self.problem_count += self.issues.len();
+        self.found.problem_count += self.issues.len();
         match self.policy {
             OnInvalid::Fail => {
-                let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
-                self.problems.extend(self.issues.drain(..).take(room));
+                let room = MAX_PROBLEMS.saturating_sub(self.found.problems.len());
+                self.found.problems.extend(self.issues.drain(..).take(room));
                 self.issues.clear();
             }
             OnInvalid::Skip => {
                 let problems = std::mem::take(&mut self.issues);
-                self.rejected.push(Rejected {
+                self.found.rejected.push(Rejected {
                     line: at.line,
                     row_text: row_text(),
                     problems,
@@ -648,53 +638,48 @@ impl<'s, 'a> Rows<'s, 'a> {
         }
     }
 
-    /// What the part found, without the borrowed columns.
-    pub fn into_found(mut self) -> Found {
+    /// What the part found, with its text columns.
+    pub fn into_found(self) -> Found {
+        let mut found = self.found;
         // A record cut at the end of the part was read in part and never
         // finished: its wide values belong to no row.
-        let stored = self.stored;
-        self.wide.retain(|w| w.row < stored);
-        Found {
-            stored: self.stored,
-            bare_cr_lines: self.bare_cr_lines,
-            wide: self.wide,
-            overflow: self.overflow,
-            texts: self.out.texts,
-            read: self.read,
-            problems: self.problems,
-            problem_count: self.problem_count,
-            rejected: self.rejected,
-            file_problems: self.file_problems,
-            file_problem_count: self.file_problem_count,
-            utf8_problems: self.utf8_problems,
-            utf8_problem_count: self.utf8_problem_count,
-            keys: self.keys,
-            seen: self.seen,
-            first_keys: self.first_keys,
-        }
+        let stored = found.stored;
+        found.wide.retain(|w| w.row < stored);
+        found.texts = self.out.texts;
+        found
     }
 }
 
 /// What reading a part (or the whole file) found.
 #[derive(Debug)]
 pub(super) struct Found {
+    /// Rows stored in the columns.
     pub stored: usize,
     /// The first and last lines reported as holding a CR alone.
     pub bare_cr_lines: Option<(u64, u64)>,
     /// Integer values too wide for their column, by row of the found rows.
     pub wide: Vec<Wide>,
+    /// A valid row found no room (only when lines end with a lone CR).
     pub overflow: bool,
     pub texts: Vec<TextColumn>,
+    /// Data rows read (stored or not).
     pub read: usize,
+    /// Problems of rows (under `Fail`: the first `MAX_PROBLEMS`).
     pub problems: Vec<DataProblem>,
     pub problem_count: usize,
+    /// Rows left out (under `Skip`).
     pub rejected: Vec<Rejected>,
+    /// Problems of the file as a whole (the first `MAX_PROBLEMS`).
     pub file_problems: Vec<DataProblem>,
     pub file_problem_count: usize,
+    /// Lines that are not UTF-8 (D004), kept apart: when there are any, they
+    /// are all that is reported.
     pub utf8_problems: Vec<DataProblem>,
     pub utf8_problem_count: usize,
     pub keys: KeyLog,
+    /// Per spec: whether any row had the column at all (JSON objects).
     pub seen: Vec<bool>,
+    /// The keys of the first JSON object, for "did you mean".
     pub first_keys: Option<Vec<String>>,
 }
 

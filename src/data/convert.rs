@@ -252,14 +252,8 @@ pub(super) fn check(spec: &Spec, source: &[u8], start: usize, end: usize) -> Res
         };
     }
     match &spec.check {
-        Check::Number => match number_at(source, start, end) {
-            Ok(x) => ranged(spec, x),
-            Err(e) => Err(Fault::Number(e)),
-        },
-        Check::Integer => match integer_at(source, start, end) {
-            Ok(x) => ranged(spec, x),
-            Err(e) => Err(Fault::Number(e)),
-        },
+        Check::Number => within(number_at(source, start, end), spec.bounds).map(Value::Number),
+        Check::Integer => within(integer_at(source, start, end), spec.bounds).map(Value::Number),
         Check::Bool => {
             if text.eq_ignore_ascii_case(b"true") {
                 Ok(Value::Small(1))
@@ -358,12 +352,13 @@ pub(super) fn check_json_bool(spec: &Spec, value: bool) -> Result<Value, Fault> 
     }
 }
 
+/// A parsed number, refused when it is outside the column's bounds.
 #[inline(always)]
-fn ranged(spec: &Spec, x: f64) -> Result<Value, Fault> {
-    if spec.bounds.contains(x) {
-        Ok(Value::Number(x))
-    } else {
-        Err(Fault::Range)
+pub(super) fn within(parsed: Result<f64, NumberError>, bounds: Bounds) -> Result<f64, Fault> {
+    match parsed {
+        Ok(x) if bounds.contains(x) => Ok(x),
+        Ok(_) => Err(Fault::Range),
+        Err(e) => Err(Fault::Number(e)),
     }
 }
 

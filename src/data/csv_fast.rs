@@ -16,7 +16,7 @@
 use crate::data::collect::{At, Rows, Target, not_utf8};
 use crate::data::convert::{
     Bounds, Check, Fault, Labels, Role, Spec, Value, check, integer_at, issue, number_at,
-    trim_bounds,
+    trim_bounds, within,
 };
 use crate::data::load::{DataProblem, MAX_LINE_BYTES};
 use crate::diag::Code;
@@ -580,26 +580,18 @@ impl Fields<'_, '_> {
         } else {
             match op {
                 Op::Skip => Ok(()),
-                Op::Number { bounds, out, .. } => match number_at(source, start, end) {
-                    Ok(x) if bounds.contains(x) => {
+                Op::Number { bounds, out, .. } => within(number_at(source, start, end), bounds)
+                    .map(|x| {
                         if let Some(i) = out {
                             rows.set_number(i, x);
                         }
-                        Ok(())
-                    }
-                    Ok(_) => Err(Fault::Range),
-                    Err(e) => Err(Fault::Number(e)),
-                },
-                Op::Integer { bounds, out, .. } => match integer_at(source, start, end) {
-                    Ok(x) if bounds.contains(x) => {
+                    }),
+                Op::Integer { bounds, out, .. } => within(integer_at(source, start, end), bounds)
+                    .map(|x| {
                         if let Some(i) = out {
                             rows.set_int(i, x);
                         }
-                        Ok(())
-                    }
-                    Ok(_) => Err(Fault::Range),
-                    Err(e) => Err(Fault::Number(e)),
-                },
+                    }),
                 Op::Label { labels, out, .. } => {
                     match labels.find(source.get(start..end).unwrap_or_default()) {
                         Some(l) => {

@@ -210,7 +210,7 @@ fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scra
     for (c, (spec, raw)) in specs.iter().zip(values).enumerate() {
         let raw = raw.map(|r| r.get().trim());
         if raw.is_some() {
-            if let Some(seen) = rows.seen.get_mut(c) {
+            if let Some(seen) = rows.found.seen.get_mut(c) {
                 *seen = true;
             }
         }
@@ -286,7 +286,7 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
             rows.finish(at, "", "", || line.to_string());
             continue;
         }
-        match read_object(body, keys, &mut values, &mut rows.first_keys) {
+        match read_object(body, keys, &mut values, &mut rows.found.first_keys) {
             Ok(()) => convert_values(rows, &values, number, &mut scratch),
             Err(e) => {
                 rows.clear_values();
@@ -478,7 +478,7 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
             rows.finish(at, "", "", || element.to_string());
             continue;
         }
-        match read_object(element, keys, &mut values, &mut rows.first_keys) {
+        match read_object(element, keys, &mut values, &mut rows.found.first_keys) {
             Ok(()) => convert_values(rows, &values, line, &mut scratch),
             Err(ObjectError::Syntax(e)) => {
                 // Invalid JSON makes the file unreadable, whatever the policy.

@@ -46,7 +46,7 @@ use crate::data::convert::{self, Issue, Role, Spec};
 use crate::data::csv_fast::{self, PartEnd};
 use crate::data::header::DataFormat;
 use crate::data::json;
-use crate::data::table::{Column, Table, TextColumn};
+use crate::data::table::{Column, Table, TextColumn, retain};
 use crate::diag::Code;
 use crate::model::Model;
 
@@ -1028,10 +1028,6 @@ fn remove_rows(table: &mut Table, drop: &[usize]) {
         if let Some(k) = keep.get_mut(r) {
             *k = false;
         }
-    }
-    fn retain<T: Copy>(values: &mut Vec<T>, keep: &[bool]) {
-        let mut flags = keep.iter();
-        values.retain(|_| flags.next().copied().unwrap_or(true));
     }
     for column in &mut table.columns {
         match column {

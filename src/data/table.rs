@@ -173,16 +173,18 @@ impl Ints {
 
     /// Keep the rows whose flag in `keep` is true (rows past its end are kept).
     pub fn retain(&mut self, keep: &[bool]) {
-        fn retain<T>(values: &mut Vec<T>, keep: &[bool]) {
-            let mut flags = keep.iter();
-            values.retain(|_| flags.next().copied().unwrap_or(true));
-        }
         match self {
             Ints::I8(v) => retain(v, keep),
             Ints::I16(v) => retain(v, keep),
             Ints::I32(v) => retain(v, keep),
         }
     }
+}
+
+/// Keep the values whose flag in `keep` is true (values past its end are kept).
+pub fn retain<T>(values: &mut Vec<T>, keep: &[bool]) {
+    let mut flags = keep.iter();
+    values.retain(|_| flags.next().copied().unwrap_or(true));
 }
 
 /// Partner rows, in the order of the data file.
