@@ -175,6 +175,21 @@ fn head_end(name: &Ident, description: Option<&Str>) -> usize {
     description.map_or(name.span.end, |d| d.span.end)
 }
 
+/// A top-level declaration `keyword name "description" { … }` laid out as a
+/// [`block`] whose `{` is looked for after the name and description.
+fn declaration(
+    p: &mut Printer<'_>,
+    keyword: &str,
+    name: &Ident,
+    description: Option<&Str>,
+    span: Span,
+    empty: bool,
+    body: impl FnOnce(&mut Printer<'_>),
+) {
+    let head = named(keyword, name, description);
+    block(p, 0, span, head_end(name, description), &head, empty, body);
+}
+
 /// A block with `head {`, its contents laid out by `body`, and `}`; `{}` when it
 /// has neither contents nor comments.
 fn block(
@@ -378,11 +393,17 @@ fn column_type(p: &Printer<'_>, c: &ColumnDecl) -> String {
 // ─── metrics ─────────────────────────────────────────────────────────────────
 
 fn metric(p: &mut Printer<'_>, m: &Metric) {
-    let head = named("metric", &m.name, m.description.as_ref());
-    let from = head_end(&m.name, m.description.as_ref());
-    block(p, 0, m.span, from, &head, m.clauses.is_empty(), |p| {
-        metric_clauses(p, INDENT, &m.clauses);
-    });
+    declaration(
+        p,
+        "metric",
+        &m.name,
+        m.description.as_ref(),
+        m.span,
+        m.clauses.is_empty(),
+        |p| {
+            metric_clauses(p, INDENT, &m.clauses);
+        },
+    );
 }
 
 fn metric_clauses(p: &mut Printer<'_>, indent: usize, items: &[MetricClause]) {
@@ -500,9 +521,9 @@ fn band_condition(p: &Printer<'_>, b: &Band) -> String {
 // ─── segments ────────────────────────────────────────────────────────────────
 
 fn segment(p: &mut Printer<'_>, s: &Segment) {
-    let head = named("segment", &s.name, s.description.as_ref());
     match &s.body {
         SegmentBody::From(column) => {
+            let head = named("segment", &s.name, s.description.as_ref());
             let text = format!("{head} from {}", column.name);
             p.line(0, s.span.start, s.span.end, text);
         }
@@ -512,21 +533,28 @@ fn segment(p: &mut Printer<'_>, s: &Segment) {
                 .map(|r| width(&r.label.name))
                 .max()
                 .unwrap_or(0);
-            let from = head_end(&s.name, s.description.as_ref());
-            block(p, 0, s.span, from, &head, rules.is_empty(), |p| {
-                for r in rules {
-                    let label = pad(&r.label.name, label_width);
-                    match &r.condition {
-                        Some(e) => {
-                            expr_clause(p, INDENT, r.span, &format!("{label} when "), e, "");
-                        }
-                        None => {
-                            let text = format!("{label} otherwise");
-                            p.line(INDENT, r.span.start, r.span.end, text);
+            declaration(
+                p,
+                "segment",
+                &s.name,
+                s.description.as_ref(),
+                s.span,
+                rules.is_empty(),
+                |p| {
+                    for r in rules {
+                        let label = pad(&r.label.name, label_width);
+                        match &r.condition {
+                            Some(e) => {
+                                expr_clause(p, INDENT, r.span, &format!("{label} when "), e, "");
+                            }
+                            None => {
+                                let text = format!("{label} otherwise");
+                                p.line(INDENT, r.span.start, r.span.end, text);
+                            }
                         }
                     }
-                }
-            });
+                },
+            );
         }
     }
 }
@@ -534,11 +562,17 @@ fn segment(p: &mut Printer<'_>, s: &Segment) {
 // ─── scores ──────────────────────────────────────────────────────────────────
 
 fn score(p: &mut Printer<'_>, s: &Score) {
-    let head = named("score", &s.name, s.description.as_ref());
-    let from = head_end(&s.name, s.description.as_ref());
-    block(p, 0, s.span, from, &head, s.clauses.is_empty(), |p| {
-        score_clauses(p, INDENT, &s.clauses);
-    });
+    declaration(
+        p,
+        "score",
+        &s.name,
+        s.description.as_ref(),
+        s.span,
+        s.clauses.is_empty(),
+        |p| {
+            score_clauses(p, INDENT, &s.clauses);
+        },
+    );
 }
 
 fn score_clauses(p: &mut Printer<'_>, indent: usize, items: &[ScoreClause]) {
@@ -798,51 +832,63 @@ fn flag(p: &mut Printer<'_>, f: &Flag) {
         .collect();
     items.sort_by_key(|(start, _)| *start);
     let items: Vec<FlagClause<'_>> = items.into_iter().map(|(_, c)| c).collect();
-    let head = named("flag", &f.name, f.description.as_ref());
-    let from = head_end(&f.name, f.description.as_ref());
-    block(p, 0, f.span, from, &head, items.is_empty(), |p| {
-        clauses(
-            p,
-            INDENT,
-            &items,
-            |c| match c {
-                FlagClause::Meta(m) => Some(*m),
-                FlagClause::When(_) => None,
-            },
-            |p, indent, c| {
-                if let FlagClause::When(e) = c {
-                    expr_clause(p, indent, e.span, "when ", e, "");
-                }
-            },
-        );
-    });
+    declaration(
+        p,
+        "flag",
+        &f.name,
+        f.description.as_ref(),
+        f.span,
+        items.is_empty(),
+        |p| {
+            clauses(
+                p,
+                INDENT,
+                &items,
+                |c| match c {
+                    FlagClause::Meta(m) => Some(*m),
+                    FlagClause::When(_) => None,
+                },
+                |p, indent, c| {
+                    if let FlagClause::When(e) = c {
+                        expr_clause(p, indent, e.span, "when ", e, "");
+                    }
+                },
+            );
+        },
+    );
 }
 
 fn rule(p: &mut Printer<'_>, r: &Rule) {
-    let head = named("rule", &r.name, r.reason.as_ref());
-    let from = head_end(&r.name, r.reason.as_ref());
-    block(p, 0, r.span, from, &head, r.clauses.is_empty(), |p| {
-        for c in &r.clauses {
-            match c {
-                RuleClause::When(e, span) => expr_clause(p, INDENT, *span, "when ", e, ""),
-                RuleClause::Action(s, span) => {
-                    p.line(
-                        INDENT,
-                        span.start,
-                        span.end,
-                        format!("action {}", string(&s.value)),
-                    );
-                }
-                RuleClause::Priority(value, span) => {
-                    let value = match value {
-                        PriorityValue::Number(n) => n.text.clone(),
-                        PriorityValue::Name(id) => id.name.clone(),
-                    };
-                    p.line(INDENT, span.start, span.end, format!("priority {value}"));
+    declaration(
+        p,
+        "rule",
+        &r.name,
+        r.reason.as_ref(),
+        r.span,
+        r.clauses.is_empty(),
+        |p| {
+            for c in &r.clauses {
+                match c {
+                    RuleClause::When(e, span) => expr_clause(p, INDENT, *span, "when ", e, ""),
+                    RuleClause::Action(s, span) => {
+                        p.line(
+                            INDENT,
+                            span.start,
+                            span.end,
+                            format!("action {}", string(&s.value)),
+                        );
+                    }
+                    RuleClause::Priority(value, span) => {
+                        let value = match value {
+                            PriorityValue::Number(n) => n.text.clone(),
+                            PriorityValue::Name(id) => id.name.clone(),
+                        };
+                        p.line(INDENT, span.start, span.end, format!("priority {value}"));
+                    }
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 // ─── output ───────────────────────────────────────────────────────────────────
