@@ -63,6 +63,12 @@ const FUNCTIONS: &[&str] = &[
     "pct_change",
     "moving_average",
     "trend",
+    "running_sum",
+    "running_count",
+    "running_min",
+    "running_max",
+    "periods_since",
+    "streak",
     "percentile",
     "zscore",
     "minmax",
@@ -3035,7 +3041,17 @@ impl<'p> Resolver<'p> {
         let checked: Vec<Expr> = args.iter().map(|a| self.expr(a, ctx)).collect();
         let history = matches!(
             name,
-            "previous" | "change" | "pct_change" | "moving_average" | "trend"
+            "previous"
+                | "change"
+                | "pct_change"
+                | "moving_average"
+                | "trend"
+                | "running_sum"
+                | "running_count"
+                | "running_min"
+                | "running_max"
+                | "periods_since"
+                | "streak"
         );
         if history && !self.has_period {
             self.no_period(ctx.file, function.span, &format!("`{name}`"));
@@ -3067,6 +3083,41 @@ impl<'p> Resolver<'p> {
                     HistoryFn::MovingAverage(n)
                 };
                 mk(ExprKind::History(f, Box::new(first)), Type::Number)
+            }
+            "running_sum" => {
+                self.expect_numeric(&first, "`running_sum`");
+                mk(
+                    ExprKind::History(HistoryFn::RunningSum, Box::new(first)),
+                    Type::Number,
+                )
+            }
+            "running_min" | "running_max" => {
+                self.expect_numeric(&first, &format!("`{name}`"));
+                let f = if name == "running_min" {
+                    HistoryFn::RunningMin
+                } else {
+                    HistoryFn::RunningMax
+                };
+                // The least or greatest of whole numbers is a whole number.
+                let ty = if first.ty == Type::Integer {
+                    Type::Integer
+                } else {
+                    Type::Number
+                };
+                mk(ExprKind::History(f, Box::new(first)), ty)
+            }
+            "running_count" => mk(
+                ExprKind::History(HistoryFn::RunningCount, Box::new(first)),
+                Type::Integer,
+            ),
+            "periods_since" | "streak" => {
+                self.expect_type(&first, Type::Bool, &format!("`{name}`"));
+                let f = if name == "streak" {
+                    HistoryFn::Streak
+                } else {
+                    HistoryFn::PeriodsSince
+                };
+                mk(ExprKind::History(f, Box::new(first)), Type::Integer)
             }
             "percentile" | "zscore" | "minmax" => {
                 self.expect_numeric(&first, &format!("`{name}`"));
@@ -3177,6 +3228,12 @@ fn signature(name: &str) -> String {
         "previous" => "previous(x)",
         "change" => "change(x)",
         "pct_change" => "pct_change(x)",
+        "running_sum" => "running_sum(x)",
+        "running_count" => "running_count(x)",
+        "running_min" => "running_min(x)",
+        "running_max" => "running_max(x)",
+        "periods_since" => "periods_since(condition)",
+        "streak" => "streak(condition)",
         _ => "f(x)",
     };
     format!("call it as `{s}`")

@@ -1,7 +1,7 @@
 //! What the checker concludes about specific scorecards: resolution, types,
 //! ordering and lints, beyond the one fixture each code has.
 
-use scorecard::model::{Definition, ExprKind, Node, PointsRule};
+use scorecard::model::{Definition, ExprKind, Node, PointsRule, Type};
 
 use crate::support::*;
 
@@ -115,6 +115,42 @@ fn history_needs_a_period_column() {
     let text = "scorecard \"t\" version \"1\"\ninput { key k revenue: number }\nmetric m { owner \"o\" source \"s\" value previous(revenue) }\nscore s { weights { m 100 } min_periods 2 }\n";
     let (_, checked) = check_str(text);
     assert_eq!(codes(&checked), vec!["S006", "S006"]);
+}
+
+#[test]
+fn running_aggregates_are_typed_and_need_history() {
+    let (codes, checked) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\noutput {{ a = running_sum(revenue) b = running_count(partner_type) c = running_min(reps) d = running_max(revenue) e = periods_since(nps > 0) f = streak(revenue > 0) }}\n"
+    ));
+    assert_eq!(codes, Vec::<&str>::new());
+    let types: Vec<_> = checked
+        .model
+        .unwrap()
+        .output
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| c.expr.ty)
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            Type::Number,
+            Type::Integer,
+            Type::Integer,
+            Type::Number,
+            Type::Integer,
+            Type::Integer
+        ]
+    );
+    // A streak is of a condition; a sum is of numbers.
+    let (codes, _) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\nflag f {{ when streak(revenue) > 2 or running_sum(revenue > 0) > 1 }}\n"
+    ));
+    assert_eq!(codes, vec!["T001", "T001"]);
+    let text = "scorecard \"t\" version \"1\"\ninput { key k revenue: number }\nmetric m { owner \"o\" source \"s\" value running_sum(revenue) }\nscore s { weights { m 100 } }\n";
+    let (_, checked) = check_str(text);
+    assert_eq!(crate::support::codes(&checked), vec!["S006"]);
 }
 
 #[test]
