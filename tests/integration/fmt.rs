@@ -479,6 +479,95 @@ fn metadata_joins_on_one_line_when_it_fits() {
     );
 }
 
+const ONE_LINE_LISTS: &str = r#"metric m {
+  value revenue
+  points { >= 100 => 100  >= 10 => 50  else => 0 }
+  for seg a { points { >= 1 => 100  else => 0 }  missing points 0 }
+}
+metric n {
+  value revenue
+  points {
+    >= 100 => 100
+    else => 0
+  }
+}
+score s {
+  weights { m 60  n 40 }
+  for seg a { weights { m 100 } }
+  for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }
+}
+score t {
+  weights {
+    layer strategy 40 {
+      m 100
+    }
+    layer results 60 { n 100 }
+  }
+}
+score u {
+  weights { a_metric_with_a_long_name 20  another_metric_with_a_long_name 30  a_third_metric_with_a_long_name 50 }
+}
+"#;
+
+#[test]
+fn lists_written_on_one_line_stay_on_one_line_when_they_fit() {
+    let once = assert_formats_well("one-line lists", ONE_LINE_LISTS);
+    for kept in [
+        "  points { >= 100 => 100  >= 10 => 50  else => 0 }\n",
+        "  for seg a { points { >= 1 => 100  else => 0 }  missing points 0 }\n",
+        "  weights { m 60  n 40 }\n",
+        "  for seg a { weights { m 100 } }\n",
+        "  for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }\n",
+        "    layer results  60 { n 100 }\n",
+    ] {
+        assert!(once.contains(kept), "not kept on one line: {kept}\n{once}");
+    }
+    // Written one item per line, or too long for one line: one item per line.
+    assert!(
+        once.contains("  points {\n    >= 100 => 100\n    else   => 0\n  }\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("    layer strategy 40 {\n      m 100\n    }\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("  weights {\n    a_metric_with_a_long_name       20\n"),
+        "{once}"
+    );
+    for line in once.lines() {
+        assert!(line.chars().count() <= 100, "too long: {line}");
+    }
+    snapshot!("one_line_lists", once);
+}
+
+const LONG_BANDS: &str = r#"metric purpose_points "Points for the purpose of the credit" {
+  value purpose
+  points {
+    "radio/television", "furniture/equipment", business, education, repairs, "domestic appliances", retraining, vacation => 35
+    car, "car (used)" => 20
+    // the rest
+    else => 0
+  }
+}
+"#;
+
+#[test]
+fn a_long_categorical_band_wraps_within_100_columns() {
+    let once = assert_formats_well("long bands", LONG_BANDS);
+    for line in once.lines() {
+        assert!(line.chars().count() <= 100, "too long: {line}");
+    }
+    // The short bands are aligned among themselves, not with the long one.
+    assert!(
+        once.contains(
+            "    car, \"car (used)\" => 20\n    // the rest\n    else              => 0\n"
+        ),
+        "{once}"
+    );
+    snapshot!("long_categorical_band", once);
+}
+
 #[test]
 fn an_empty_file_stays_empty() {
     assert_eq!(fmt(""), "");
