@@ -93,6 +93,19 @@ pub struct Resolver<'p> {
     symbols: IndexMap<String, (Symbol, Loc)>,
     /// The declared type of each enum column, segment and tier set, by name.
     has_period: bool,
+    /// Each file's `defaults` block, resolved.
+    defaults: Vec<(FileId, FileDefaults<'p>)>,
+}
+
+/// What a file's `defaults` block sets for the metrics and test rows of that
+/// file that do not set it themselves.
+#[derive(Default)]
+struct FileDefaults<'p> {
+    meta: Meta,
+    missing_value: Option<f64>,
+    missing_points: Option<f64>,
+    /// `given { … }`: values for test rows, checked with the tests.
+    given: &'p [ast::Field],
 }
 
 fn loc(file: FileId, span: Span) -> Loc {
@@ -115,6 +128,7 @@ impl<'p> Resolver<'p> {
             model: Model::default(),
             symbols: IndexMap::new(),
             has_period: false,
+            defaults: Vec::new(),
         }
     }
 
@@ -146,6 +160,7 @@ impl<'p> Resolver<'p> {
         self.declare_contract();
         self.declare_names();
         self.resolve_segments();
+        self.resolve_defaults();
         self.resolve_metrics();
         self.resolve_scores();
         self.resolve_flags_and_rules();
@@ -812,6 +827,91 @@ impl<'p> Resolver<'p> {
         Some((segment, out))
     }
 
+    // ─── defaults ────────────────────────────────────────────────────────────
+
+    /// Each file's `defaults` block (`S028` for a second one in a file,
+    /// `S029` for a setting that cannot be shared).
+    fn resolve_defaults(&mut self) {
+        for (file, _, decl) in self.decls() {
+            let Decl::Defaults(d) = decl else { continue };
+            if self.defaults.iter().any(|(f, _)| *f == file) {
+                let first = self
+                    .decls()
+                    .into_iter()
+                    .find_map(|(f, _, x)| match x {
+                        Decl::Defaults(x) if f == file => Some(x.span),
+                        _ => None,
+                    })
+                    .unwrap_or(d.span);
+                let head = Span::new(d.span.start, d.span.start + "defaults".len());
+                self.push(
+                    Diagnostic::new(
+                        Code::S028,
+                        file,
+                        head,
+                        "a second `defaults` block in this file",
+                    )
+                    .label("second block")
+                    .note(
+                        Span::new(first.start, first.start + "defaults".len()),
+                        "first block",
+                    )
+                    .help("keep one `defaults` block per file and move these settings into it"),
+                );
+                continue;
+            }
+            let mut out = FileDefaults::default();
+            let mut seen: Vec<(&'static str, Span)> = Vec::new();
+            for clause in &d.clauses {
+                match clause {
+                    ast::DefaultsClause::Meta(m) => {
+                        if matches!(m.key, ast::MetaKey::Description | ast::MetaKey::Rationale) {
+                            let key = m.key.keyword();
+                            self.push(
+                                Diagnostic::new(
+                                    Code::S029,
+                                    file,
+                                    m.span,
+                                    format!("`{key}` cannot be a default"),
+                                )
+                                .label(format!("each metric has its own `{key}`"))
+                                .help(format!(
+                                    "write `{key}` in the metrics it describes; `defaults` holds owner, source, layer, kind, unit, `missing value`, `missing points` and `given`"
+                                )),
+                            );
+                            continue;
+                        }
+                        self.once(&mut seen, file, m.key.keyword(), m.span);
+                        self.meta(file, &mut out.meta, m);
+                    }
+                    ast::DefaultsClause::Missing(mc) => {
+                        if mc.target == ast::MissingTarget::Value {
+                            self.once(&mut seen, file, "missing value", mc.span);
+                            out.missing_value = Some(mc.number.value);
+                        } else {
+                            self.once(&mut seen, file, "missing points", mc.span);
+                            out.missing_points = Some(mc.number.value);
+                        }
+                    }
+                    ast::DefaultsClause::Given(fields, span) => {
+                        self.once(&mut seen, file, "given", *span);
+                        if out.given.is_empty() {
+                            out.given = fields;
+                        }
+                    }
+                }
+            }
+            self.defaults.push((file, out));
+        }
+    }
+
+    fn file_defaults(&self, file: FileId) -> Option<&FileDefaults<'p>> {
+        self.defaults
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, d)| d)
+    }
+
     // ─── metrics ─────────────────────────────────────────────────────────────
 
     fn resolve_metrics(&mut self) {
@@ -900,7 +1000,26 @@ impl<'p> Resolver<'p> {
                     .help("metrics are numbers, labels or true/false"),
                 );
             }
-            let rubric = self.rubric(file, id, &rubric_clauses, loc(file, m.name.span));
+            let mut rubric = self.rubric(file, id, &rubric_clauses, loc(file, m.name.span));
+            if let Some(d) = self.file_defaults(file) {
+                let own = &mut meta;
+                own.owner = own.owner.take().or_else(|| d.meta.owner.clone());
+                own.source = own.source.take().or_else(|| d.meta.source.clone());
+                own.layer = own.layer.or(d.meta.layer);
+                own.kind = own.kind.or(d.meta.kind);
+                own.unit = own.unit.take().or_else(|| d.meta.unit.clone());
+                // A number cannot stand in for a missing label or truth value.
+                if value.ty.is_numeric() {
+                    missing_value = missing_value.or(d.missing_value);
+                }
+                for r in std::iter::once(&mut rubric).chain(
+                    segment_rubrics
+                        .iter_mut()
+                        .map(|s: &mut SegmentRubric| &mut s.rubric),
+                ) {
+                    r.missing_points = r.missing_points.or(d.missing_points);
+                }
+            }
             if let Some(def) = self.model.metrics.get_mut(id.index()) {
                 def.meta = meta;
                 def.value = value;
@@ -2060,6 +2179,14 @@ impl<'p> Resolver<'p> {
 
     fn resolve_tests(&mut self) {
         let root = self.program.root;
+        // The root file's `defaults { given { … } }`, checked once.
+        let shared: Vec<(ColumnId, TestValue)> = match root {
+            Some(r) => {
+                let fields = self.file_defaults(r).map_or(&[][..], |d| d.given);
+                self.test_fields(r, fields)
+            }
+            None => Vec::new(),
+        };
         for (file, _, decl) in self.decls() {
             let Decl::Test(t) = decl else { continue };
             if Some(file) != root {
@@ -2078,12 +2205,30 @@ impl<'p> Resolver<'p> {
                 period: None,
                 expects: Vec::new(),
             };
+            // Values for the rows that do not give them: the test's own
+            // `defaults`, then the file's.
+            let mut fill: Vec<(ColumnId, TestValue)> = Vec::new();
+            let mut seen: Vec<(&'static str, Span)> = Vec::new();
+            for clause in &t.clauses {
+                if let ast::TestClause::Defaults(fields, span) = clause {
+                    self.once(&mut seen, file, "defaults", *span);
+                    if fill.is_empty() {
+                        fill = self.test_fields(file, fields);
+                    }
+                }
+            }
+            for (c, v) in &shared {
+                if !fill.iter().any(|(x, _)| x == c) {
+                    fill.push((*c, v.clone()));
+                }
+            }
             for clause in &t.clauses {
                 match clause {
                     ast::TestClause::GivenRow(fields, span) => {
-                        let row = self.test_row(file, fields, *span);
+                        let row = self.test_row(file, fields, *span, &fill);
                         def.rows.push(row);
                     }
+                    ast::TestClause::Defaults(..) => {}
                     ast::TestClause::GivenFile(path, _) => {
                         def.files.push((path.value.clone(), loc(file, path.span)))
                     }
@@ -2153,7 +2298,60 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn test_row(&mut self, file: FileId, fields: &[ast::Field], span: Span) -> TestRow {
+    /// A `given` row: its own values, then those of `fill` for the columns it
+    /// does not give.
+    fn test_row(
+        &mut self,
+        file: FileId,
+        fields: &[ast::Field],
+        span: Span,
+        fill: &[(ColumnId, TestValue)],
+    ) -> TestRow {
+        let mut values = self.test_fields(file, fields);
+        for (c, v) in fill {
+            if !values.iter().any(|(x, _)| x == c) {
+                values.push((*c, v.clone()));
+            }
+        }
+        let missing: Vec<String> = self
+            .model
+            .contract
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !c.optional && !values.iter().any(|(v, _)| v.index() == *i))
+            .map(|(_, c)| c.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing.iter().take(6).map(|m| format!("`{m}`")).collect();
+            let more = if missing.len() > 6 {
+                format!(" and {} more", missing.len() - 6)
+            } else {
+                String::new()
+            };
+            self.push(
+                Diagnostic::new(
+                    Code::S012,
+                    file,
+                    span,
+                    format!(
+                        "this row lacks required columns: {}{more}",
+                        shown.join(", ")
+                    ),
+                )
+                .label("incomplete row")
+                .help("give every column the input block does not mark `optional`"),
+            );
+        }
+        TestRow {
+            values,
+            loc: loc(file, span),
+        }
+    }
+
+    /// The `column: value` fields of a row or of `defaults`, checked against
+    /// the contract.
+    fn test_fields(&mut self, file: FileId, fields: &[ast::Field]) -> Vec<(ColumnId, TestValue)> {
         let mut values: Vec<(ColumnId, TestValue)> = Vec::new();
         for field in fields {
             let Some(column) = self.model.contract.find(&field.name.name) else {
@@ -2204,40 +2402,7 @@ impl<'p> Resolver<'p> {
                 None => continue,
             }
         }
-        let missing: Vec<String> = self
-            .model
-            .contract
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| !c.optional && !values.iter().any(|(v, _)| v.index() == *i))
-            .map(|(_, c)| c.name.clone())
-            .collect();
-        if !missing.is_empty() {
-            let shown: Vec<String> = missing.iter().take(6).map(|m| format!("`{m}`")).collect();
-            let more = if missing.len() > 6 {
-                format!(" and {} more", missing.len() - 6)
-            } else {
-                String::new()
-            };
-            self.push(
-                Diagnostic::new(
-                    Code::S012,
-                    file,
-                    span,
-                    format!(
-                        "this row lacks required columns: {}{more}",
-                        shown.join(", ")
-                    ),
-                )
-                .label("incomplete row")
-                .help("give every column the input block does not mark `optional`"),
-            );
-        }
-        TestRow {
-            values,
-            loc: loc(file, span),
-        }
+        values
     }
 
     fn test_value(&mut self, file: FileId, literal: &ast::Literal, ty: Type) -> Option<TestValue> {

@@ -143,7 +143,38 @@ fn decl(p: &mut Printer<'_>, d: &Decl) {
                 format!("snapshot {}{period}", string(&s.data.value)),
             );
         }
+        Decl::Defaults(d) => defaults(p, d),
     }
+}
+
+/// `defaults { … }`: metadata as in a metric, then one clause per line.
+fn defaults(p: &mut Printer<'_>, d: &Defaults) {
+    block(
+        p,
+        0,
+        d.span,
+        d.span.start,
+        "defaults",
+        d.clauses.is_empty(),
+        |p| {
+            clauses(
+                p,
+                INDENT,
+                &d.clauses,
+                |c| match c {
+                    DefaultsClause::Meta(m) => Some(m),
+                    _ => None,
+                },
+                |p, indent, c| match c {
+                    DefaultsClause::Meta(_) => {}
+                    DefaultsClause::Missing(m) => {
+                        p.line(indent, m.span.start, m.span.end, missing_text(m))
+                    }
+                    DefaultsClause::Given(fields, span) => given_row(p, "given", fields, *span),
+                },
+            );
+        },
+    );
 }
 
 // ─── helpers ─────────────────────────────────────────────────────────────────
@@ -1180,7 +1211,8 @@ fn test(p: &mut Printer<'_>, t: &Test) {
         |p| {
             for c in &t.clauses {
                 match c {
-                    TestClause::GivenRow(fields, span) => given_row(p, fields, *span),
+                    TestClause::GivenRow(fields, span) => given_row(p, "given", fields, *span),
+                    TestClause::Defaults(fields, span) => given_row(p, "defaults", fields, *span),
                     TestClause::GivenFile(s, span) => {
                         let text = format!("given file {}", string(&s.value));
                         p.line(INDENT, span.start, span.end, text);
@@ -1210,18 +1242,18 @@ fn test(p: &mut Printer<'_>, t: &Test) {
     );
 }
 
-/// `given { a: 1, b: 2 }` on one line when it fits and holds no comment, else
-/// one field per line with the values aligned.
-fn given_row(p: &mut Printer<'_>, fields: &[Field], span: Span) {
+/// `given { a: 1, b: 2 }` (or `defaults { … }`) on one line when it fits and
+/// holds no comment, else one field per line with the values aligned.
+fn given_row(p: &mut Printer<'_>, keyword: &str, fields: &[Field], span: Span) {
     let pairs: Vec<(String, String)> = fields
         .iter()
         .map(|f| (format!("{}:", f.name.name), literal(&f.value)))
         .collect();
     let one_line = if pairs.is_empty() {
-        "given {}".to_string()
+        format!("{keyword} {{}}")
     } else {
         let inside: Vec<String> = pairs.iter().map(|(n, v)| format!("{n} {v}")).collect();
-        format!("given {{ {} }}", inside.join(", "))
+        format!("{keyword} {{ {} }}", inside.join(", "))
     };
     if !p.has_comment_in(span.start, span.end) && fits(INDENT, &one_line) {
         p.line(INDENT, span.start, span.end, one_line);
@@ -1233,7 +1265,7 @@ fn given_row(p: &mut Printer<'_>, fields: &[Field], span: Span) {
         INDENT,
         span,
         span.start,
-        "given",
+        keyword,
         fields.is_empty(),
         |p| {
             for (f, (name, value)) in fields.iter().zip(&pairs) {

@@ -569,6 +569,15 @@ fn a_long_categorical_band_wraps_within_100_columns() {
 }
 
 #[test]
+fn defaults_are_laid_out_like_a_metric_and_a_given_row() {
+    let text = "defaults { owner \"revops\" source \"CRM\"\n missing value 0 given { a: 1, b: \"x\" } }\ntest \"t\" { defaults { k: \"P1\" } given { a: 2 } expect m == 1 }\n";
+    assert_eq!(
+        assert_formats_well("defaults", text),
+        "defaults {\n  owner \"revops\"  source \"CRM\"\n  missing value 0\n  given { a: 1, b: \"x\" }\n}\ntest \"t\" {\n  defaults { k: \"P1\" }\n  given { a: 2 }\n  expect m == 1\n}\n"
+    );
+}
+
+#[test]
 fn an_empty_file_stays_empty() {
     assert_eq!(fmt(""), "");
     assert_eq!(fmt("\n\n  \n"), "");
@@ -1000,6 +1009,8 @@ mod generated {
                     proptest::collection::vec((name(), prop_oneof![signed(), text(), name(), Just("true".to_string()), Just("missing".to_string())], sep()), 0..12)
                         .prop_map(|fields| format!("given {{{} }}", fields.into_iter().map(|(n, v, s)| format!("{s}{n}: {v},")).collect::<String>())),
                     Just("given file \"data.csv\"".to_string()),
+                    proptest::collection::vec((name(), signed(), sep()), 0..4)
+                        .prop_map(|fields| format!("defaults {{{} }}", fields.into_iter().map(|(n, v, s)| format!("{s}{n}: {v}")).collect::<String>())),
                     Just("partner \"P1\"".to_string()),
                     Just("period \"2025Q1\"".to_string()),
                     (name(), select(vec!["==", ">="]), signed()).prop_map(|(n, op, v)| format!("expect {n} {op} {v} within 0.5")),
@@ -1008,6 +1019,13 @@ mod generated {
                     name().prop_map(|n| format!("expect flags contains {n}")),
                 ], sep()), 0..5))
                 .prop_map(|(t, c)| block(format!("test {t}"), c)),
+            1 => proptest::collection::vec((prop_oneof![
+                    meta(),
+                    select(vec!["missing value 0", "missing points -1.5"]).prop_map(str::to_string),
+                    proptest::collection::vec((name(), signed(), sep()), 0..4)
+                        .prop_map(|fields| format!("given {{{} }}", fields.into_iter().map(|(n, v, s)| format!("{s}{n}: {v},")).collect::<String>())),
+                ], sep()), 0..5)
+                .prop_map(|c| block("defaults".to_string(), c)),
         ]
     }
 

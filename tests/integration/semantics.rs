@@ -154,6 +154,62 @@ fn running_aggregates_are_typed_and_need_history() {
 }
 
 #[test]
+fn metrics_take_the_metadata_and_missing_policy_they_do_not_give_from_defaults() {
+    let (codes, checked) = check(
+        "defaults { owner \"revops\" source \"CRM\" layer results kind lagging unit \"USD\" missing value 0 missing points 10 }\n\
+         metric a { value revenue points { >= 1 => 100 } }\n\
+         metric b { owner \"finance\" layer strategy value revenue missing value 5 missing points 1 points { >= 1 => 100 } for pt reseller { points { >= 2 => 50 } } }\n\
+         metric c { value partner_type }\n\
+         segment pt from partner_type\n\
+         score s { weights { a 50 b 50 } }\noutput { c }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    let metric = |n: &str| model.metrics.iter().find(|m| m.name == n).unwrap().clone();
+    let a = metric("a");
+    assert_eq!(a.meta.owner.as_deref(), Some("revops"));
+    assert_eq!(a.meta.source.as_deref(), Some("CRM"));
+    assert_eq!(a.meta.unit.as_deref(), Some("USD"));
+    assert_eq!(a.meta.layer, Some(scorecard::model::Layer::Results));
+    assert_eq!(a.meta.kind, Some(scorecard::model::IndicatorKind::Lagging));
+    assert_eq!(
+        (a.missing_value, a.rubric.missing_points),
+        (Some(0.0), Some(10.0))
+    );
+    let b = metric("b");
+    assert_eq!(b.meta.owner.as_deref(), Some("finance"));
+    assert_eq!(b.meta.source.as_deref(), Some("CRM"));
+    assert_eq!(b.meta.layer, Some(scorecard::model::Layer::Strategy));
+    assert_eq!(
+        (b.missing_value, b.rubric.missing_points),
+        (Some(5.0), Some(1.0))
+    );
+    // A `for` block without `missing points` takes the file's.
+    assert_eq!(b.segment_rubrics[0].rubric.missing_points, Some(10.0));
+    // A number cannot stand in for a missing label.
+    assert_eq!(metric("c").missing_value, None);
+}
+
+#[test]
+fn defaults_belong_to_their_own_file_and_are_checked() {
+    // No defaults: the governance lint still speaks.
+    let (codes, _) = check("metric a { value revenue }\nscore s { weights { a 100 } }\n");
+    assert!(codes.contains(&"L009"), "{codes:?}");
+    let (codes, _) = check(
+        "defaults { owner \"x\" source \"y\" }\nmetric a { value revenue }\nscore s { weights { a 100 } }\n",
+    );
+    assert!(!codes.contains(&"L009"), "{codes:?}");
+    let (codes, _) = check(
+        "defaults { owner \"x\" owner \"y\" description \"d\" }\ndefaults { source \"s\" }\n",
+    );
+    assert_eq!(codes, vec!["S004", "S029", "S028"]);
+    let (codes, _) = check(
+        "defaults { given { revenue: \"lots\", colour: 1 } }\ntest \"t\" { defaults { reps: 1.5 } given { partner_id: \"P\", period: \"1\", partner_type: msp } expect revenue > 0 }\n",
+    );
+    assert_eq!(codes, vec!["S012", "S012", "S012", "S012"]);
+}
+
+#[test]
 fn type_errors_do_not_cascade() {
     // One unknown name: one diagnostic, though the expression goes on to be used.
     let (codes, _) = check(
