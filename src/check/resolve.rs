@@ -1414,6 +1414,7 @@ impl<'p> Resolver<'p> {
             let mut seen: Vec<(&'static str, Span)> = Vec::new();
             let mut definition_clauses: Vec<&ast::ScoreClause> = Vec::new();
             let mut overrides = Vec::new();
+            let mut for_blocks: Vec<&ast::ScoreFor> = Vec::new();
             let mut adjustments = Vec::new();
             let mut def = ScoreDef {
                 name: s.name.name.clone(),
@@ -1440,19 +1441,9 @@ impl<'p> Resolver<'p> {
                     | ast::ScoreClause::Sum(_)
                     | ast::ScoreClause::Base(..)
                     | ast::ScoreClause::Value(..) => definition_clauses.push(clause),
-                    ast::ScoreClause::For(f) => {
-                        if let Some((segment, labels)) = self.for_head(file, &f.head) {
-                            let inner: Vec<&ast::ScoreClause> = f.clauses.iter().collect();
-                            let definition =
-                                self.definition(file, &s.name, &inner, f.head.span, ctx);
-                            overrides.push(Override {
-                                segment,
-                                labels,
-                                definition,
-                                loc: loc(file, f.span),
-                            });
-                        }
-                    }
+                    // Resolved once the score's own definition is known:
+                    // `override weights` changes it.
+                    ast::ScoreClause::For(f) => for_blocks.push(f),
                     ast::ScoreClause::Adjust(a) => {
                         let condition = self.condition(&a.condition, ctx, "an adjustment");
                         if a.factor.value < 0.0 {
@@ -1581,7 +1572,22 @@ impl<'p> Resolver<'p> {
                     );
                 }
             }
-            def.definition = self.definition(file, &s.name, &definition_clauses, s.name.span, ctx);
+            def.definition =
+                self.definition(file, &s.name, &definition_clauses, s.name.span, ctx, None);
+            for f in for_blocks {
+                if let Some((segment, labels)) = self.for_head(file, &f.head) {
+                    let inner: Vec<&ast::ScoreClause> = f.clauses.iter().collect();
+                    let base = def.definition.clone();
+                    let definition =
+                        self.definition(file, &s.name, &inner, f.head.span, ctx, Some(&base));
+                    overrides.push(Override {
+                        segment,
+                        labels,
+                        definition,
+                        loc: loc(file, f.span),
+                    });
+                }
+            }
             def.meta = meta;
             def.overrides = overrides;
             def.adjustments = adjustments;
@@ -1632,11 +1638,16 @@ impl<'p> Resolver<'p> {
         clauses: &[&ast::ScoreClause],
         at: Span,
         ctx: Ctx,
+        score_own: Option<&Definition>,
     ) -> Definition {
         let mut found: Vec<(Definition, Span)> = Vec::new();
         let mut base: Option<(f64, Span)> = None;
         for clause in clauses {
             match clause {
+                ast::ScoreClause::Weights(w) if w.overrides => {
+                    let d = self.override_weights(file, w, score_own);
+                    found.push((d, w.span));
+                }
                 ast::ScoreClause::Weights(w) => {
                     let d = self.weights(file, w);
                     found.push((d, w.span));
@@ -1782,6 +1793,99 @@ impl<'p> Resolver<'p> {
                 .collect();
             Definition::Weighted(self.weight_terms(file, &plain))
         }
+    }
+
+    /// `override weights { … }` in a `for` block: the score's own weights with
+    /// those listed changed, added, or (at 0) removed (`S030` without weights
+    /// to change, `S031` for a metric in no layer group of layered weights).
+    fn override_weights(
+        &mut self,
+        file: FileId,
+        w: &ast::Weights,
+        score_own: Option<&Definition>,
+    ) -> Definition {
+        let changes = self.weights(file, w);
+        let head = Span::new(w.span.start, w.span.start + "override".len());
+        let merged = match (score_own, changes) {
+            (Some(Definition::Weighted(own)), Definition::Weighted(changes)) => {
+                Some(Definition::Weighted(merge_terms(own, changes)))
+            }
+            (Some(Definition::Layered(own)), Definition::Layered(changes)) => {
+                let mut out = own.clone();
+                for c in changes {
+                    match out.iter_mut().find(|l| l.layer == c.layer) {
+                        Some(l) => {
+                            l.percent = c.percent;
+                            l.fraction = c.fraction;
+                            l.loc = c.loc;
+                            l.terms = merge_terms(&l.terms, c.terms);
+                        }
+                        None => out.push(c),
+                    }
+                }
+                out.retain(|l| l.percent != 0.0);
+                Some(Definition::Layered(out))
+            }
+            (Some(Definition::Layered(own)), Definition::Weighted(changes)) => {
+                let mut out = own.clone();
+                for c in changes {
+                    match out
+                        .iter_mut()
+                        .find(|l| l.terms.iter().any(|t| t.metric == c.metric))
+                    {
+                        Some(l) => l.terms = merge_terms(&l.terms, vec![c]),
+                        None => {
+                            let name = self
+                                .model
+                                .metric(c.metric)
+                                .map(|m| m.name.clone())
+                                .unwrap_or_default();
+                            self.push(
+                                Diagnostic::new(
+                                    Code::S031,
+                                    file,
+                                    c.loc.span,
+                                    format!("`{name}` is in no layer group of the score's weights"),
+                                )
+                                .label("which layer?")
+                                .help(format!(
+                                    "write it inside its layer: `layer results 50 {{ {name} 30 }}`"
+                                )),
+                            );
+                        }
+                    }
+                }
+                Some(Definition::Layered(out))
+            }
+            (Some(Definition::Weighted(_)), Definition::Layered(changes)) => {
+                let span = changes.first().map_or(w.span, |l| l.loc.span);
+                self.push(
+                    Diagnostic::new(
+                        Code::S031,
+                        file,
+                        span,
+                        "a layer group overrides weights that have no layer groups",
+                    )
+                    .label("the score's own weights are not in layers")
+                    .help("override single weights, such as `override weights { win_rate 30 }`"),
+                );
+                None
+            }
+            _ => {
+                let why = if score_own.is_some() {
+                    "the score itself is not defined by `weights`"
+                } else {
+                    "a score's own weights cannot override anything"
+                };
+                self.push(
+                    Diagnostic::new(Code::S030, file, head, "`override weights` with no weights to override")
+                        .label(why)
+                        .help("use `override weights { … }` in a `for` block of a score defined by `weights { … }`, or write the whole `weights { … }`"),
+                );
+                None
+            }
+        };
+        merged.unwrap_or_else(|| Definition::Value(placeholder_expr(loc(file, w.span))))
     }
 
     fn weight_terms(&mut self, file: FileId, weights: &[ast::Weight]) -> Vec<WeightTerm> {
@@ -3375,6 +3479,20 @@ impl<'p> Resolver<'p> {
             }
         }
     }
+}
+
+/// `own` with each of `changes` replacing the weight of its metric (or added
+/// after them); a weight of 0 removes the metric.
+fn merge_terms(own: &[WeightTerm], changes: Vec<WeightTerm>) -> Vec<WeightTerm> {
+    let mut out = own.to_vec();
+    for c in changes {
+        match out.iter_mut().find(|t| t.metric == c.metric) {
+            Some(t) => *t = c,
+            None => out.push(c),
+        }
+    }
+    out.retain(|t| t.percent != 0.0);
+    out
 }
 
 fn signature(name: &str) -> String {

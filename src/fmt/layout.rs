@@ -823,6 +823,14 @@ fn layer_inline(g: &LayerGroup) -> String {
     inline_block(&head, &weight_items(&g.weights))
 }
 
+fn weights_keyword(w: &Weights) -> &'static str {
+    if w.overrides {
+        "override weights"
+    } else {
+        "weights"
+    }
+}
+
 /// `weights { a 30  b 70 }` on one line.
 fn weights_inline(w: &Weights) -> String {
     let items: Vec<String> = w
@@ -833,7 +841,7 @@ fn weights_inline(w: &Weights) -> String {
             WeightItem::Layer(g) => layer_inline(g),
         })
         .collect();
-    inline_block("weights", &items)
+    inline_block(weights_keyword(w), &items)
 }
 
 /// Weights written on one line stay on one line when they fit; otherwise one
@@ -879,7 +887,7 @@ fn weights(p: &mut Printer<'_>, indent: usize, w: &Weights) {
         indent,
         w.span,
         w.span.start,
-        "weights",
+        weights_keyword(w),
         w.items.is_empty(),
         |p| {
             let inner = indent + INDENT;

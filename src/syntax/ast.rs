@@ -498,6 +498,8 @@ pub enum ScoreClause {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Weights {
     pub items: Vec<WeightItem>,
+    /// `override weights { … }`: only the weights listed change the base's.
+    pub overrides: bool,
     pub span: Span,
 }
 

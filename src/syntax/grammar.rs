@@ -208,6 +208,7 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::kw_test => "`test`",
         Rule::kw_given => "`given`",
         Rule::kw_defaults => "`defaults`",
+        Rule::kw_override => "`override`",
         Rule::kw_file => "`file`",
         Rule::kw_partner => "`partner`",
         Rule::kw_expect => "`expect`",

@@ -667,9 +667,11 @@ impl Lowerer {
     fn lower_weights_clause(&mut self, pair: Pair<'_, Rule>) -> Lowered<Weights> {
         let span = span_of(&pair);
         let mut items = Vec::new();
+        let mut overrides = false;
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::kw_weights => {}
+                Rule::kw_override => overrides = true,
                 Rule::weight => items.push(WeightItem::Weight(self.lower_weight(child)?)),
                 Rule::layer_group => {
                     let group_span = span_of(&child);
@@ -691,7 +693,11 @@ impl Lowerer {
                 _ => return Err(unexpected(&child, "weights")),
             }
         }
-        Ok(Weights { items, span })
+        Ok(Weights {
+            items,
+            overrides,
+            span,
+        })
     }
 
     fn lower_weight(&mut self, pair: Pair<'_, Rule>) -> Lowered<Weight> {

@@ -264,6 +264,34 @@ fn streaks_count_rows_and_missing_conditions_leave_them_unknown() {
 }
 
 #[test]
+fn override_weights_change_only_the_weights_they_list() {
+    let text = format!(
+        "{INPUT}segment k from kind\n\
+         metric mx {{ owner \"o\" source \"s\" value x }}\n\
+         metric my {{ owner \"o\" source \"s\" value y }}\n\
+         score whole {{ weights {{ mx 60  my 40 }}  for k b {{ weights {{ mx 20  my 80 }} }} }}\n\
+         score all {{ weights {{ mx 60  my 40 }}  for k b {{ override weights {{ mx 20  my 80 }} }} }}\n\
+         score replaced {{ weights {{ mx 60  my 40 }}  for k b {{ weights {{ my 100 }} }} }}\n\
+         score dropped {{ weights {{ mx 60  my 40 }}  for k b {{ override weights {{ my 0 }} }} }}\n\
+         score added {{ weights {{ mx 50 }}  for k b {{ override weights {{ my 50 }} }} }}\n\
+         score layered {{ weights {{ layer strategy 40 {{ mx 100 }}  layer results 60 {{ my 100 }} }}\n\
+           for k b {{ override weights {{ layer strategy 20 {{ mx 100 }}  layer results 80 {{}} }} }} }}\n\
+         score in_layer {{ weights {{ layer strategy 40 {{ mx 50  my 50 }}  layer results 60 {{ my 100 }} }}\n\
+           for k b {{ override weights {{ mx 100 }} }} }}\n\
+         output {{ id whole all replaced dropped added layered in_layer }}\n{}",
+        rows(&[("p1", "1", "a", "10", "20"), ("p2", "1", "b", "10", "20"),])
+    );
+    // A `for` block that lists every weight means the same with or without
+    // `override`; a plain `weights` block still replaces them all.
+    assert_eq!(
+        score(&text),
+        "id,whole,all,replaced,dropped,added,layered,in_layer\n\
+         p1,14.00,14.00,14.00,14.00,5.00,16.00,18.00\n\
+         p2,18.00,18.00,20.00,6.00,15.00,18.00,20.00\n"
+    );
+}
+
+#[test]
 fn rows_are_reported_in_key_then_period_order_whatever_the_input_order() {
     let text = format!(
         "{INPUT}output {{ id q }}\n{}",

@@ -495,6 +495,12 @@ score s {
   weights { m 60  n 40 }
   for seg a { weights { m 100 } }
   for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }
+  for seg c { override    weights { n 0 } }
+  for seg d {
+    override weights {
+      m 10
+    }
+  }
 }
 score t {
   weights {
@@ -519,6 +525,8 @@ fn lists_written_on_one_line_stay_on_one_line_when_they_fit() {
         "  for seg a { weights { m 100 } }\n",
         "  for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }\n",
         "    layer results  60 { n 100 }\n",
+        "  for seg c { override weights { n 0 } }\n",
+        "  for seg d {\n    override weights {\n      m 10\n    }\n  }\n",
     ] {
         assert!(once.contains(kept), "not kept on one line: {kept}\n{once}");
     }
@@ -943,6 +951,7 @@ mod generated {
             1 => signed().prop_map(|n| format!("base {n}")),
             2 => expr().prop_map(|e| format!("value {e}")),
             1 => (weights(), name()).prop_map(|(w, l)| format!("for seg {l} {{ {w} }}")),
+            1 => (weights(), name()).prop_map(|(w, l)| format!("for seg {l} {{ override\n{w} }}")),
             1 => (proptest::option::of(text()), signed(), expr()).prop_map(|(r, f, e)| match r {
                 Some(r) => format!("adjust {r} by {f} when {e}"),
                 None => format!("adjust by {f} when {e}"),

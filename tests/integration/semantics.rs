@@ -210,6 +210,24 @@ fn defaults_belong_to_their_own_file_and_are_checked() {
 }
 
 #[test]
+fn override_weights_need_weights_and_layers_to_merge_with() {
+    let head = "segment pt from partner_type\nmetric a { owner \"o\" source \"s\" value revenue }\nmetric b { owner \"o\" source \"s\" value reps }\n";
+    let (codes, _) = check(&format!(
+        "{head}score s {{ override weights {{ a 100 }} }}\nscore t {{ sum {{ a }} for pt msp {{ override weights {{ a 1 }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["S030", "S030"]);
+    let (codes, _) = check(&format!(
+        "{head}score s {{ weights {{ layer strategy 50 {{ a 100 }} layer results 50 {{ a 100 }} }} for pt msp {{ override weights {{ b 10 }} }} }}\nscore t {{ weights {{ a 100 }} for pt msp {{ override weights {{ layer results 100 {{ a 100 }} }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["S031", "S031"]);
+    // The merged weights are linted like any others.
+    let (codes, _) = check(&format!(
+        "{head}score s {{ weights {{ a 50  b 50 }} for pt msp {{ override weights {{ a 60 }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["L001"]);
+}
+
+#[test]
 fn type_errors_do_not_cascade() {
     // One unknown name: one diagnostic, though the expression goes on to be used.
     let (codes, _) = check(
