@@ -2444,7 +2444,7 @@ impl<'p> Resolver<'p> {
                     ),
                 )
                 .label("incomplete row")
-                .help("give every column the input block does not mark `optional`"),
+                .help("give every column the input block does not mark `optional`, in the row or in `defaults`"),
             );
         }
         TestRow {

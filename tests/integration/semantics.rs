@@ -375,6 +375,44 @@ fn two_scorecards_importing_one_file_in_one_run_both_see_it() {
 }
 
 #[test]
+fn defaults_apply_to_the_metrics_of_their_own_file_only() {
+    let mut sources = scorecard::source::SourceMap::new();
+    let checked = scorecard::check::check_path(
+        std::path::Path::new("tests/fixtures/defaults/main.scorecard"),
+        &mut sources,
+    )
+    .unwrap();
+    assert_eq!(codes(&checked), Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    let meta = |n: &str| {
+        model
+            .metrics
+            .iter()
+            .find(|m| m.name == n)
+            .unwrap()
+            .meta
+            .clone()
+    };
+    let (here, there) = (meta("here"), meta("there"));
+    assert_eq!(
+        (
+            here.owner.as_deref(),
+            here.source.as_deref(),
+            here.unit.as_deref()
+        ),
+        (Some("revops"), Some("CRM"), None)
+    );
+    assert_eq!(
+        (
+            there.owner.as_deref(),
+            there.source.as_deref(),
+            there.unit.as_deref()
+        ),
+        (Some("finance"), Some("billing"), Some("USD"))
+    );
+}
+
+#[test]
 fn lints_wait_for_errors_to_be_fixed() {
     // An unknown name makes the score's range unknowable; no tier lint follows.
     let (codes, _) =
