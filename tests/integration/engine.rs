@@ -399,10 +399,10 @@ metric mx { owner \"o\" source \"s\" value x  missing value 0  points percentile
 metric my { owner \"o\" source \"s\" value y  points scale 0 => 0, 100 => 100 }
 metric mz { owner \"o\" source \"s\" value x / (y + 1)  points { >= 1 => 100  >= 0.5 => 50  else => 0  missing => 10 } }
 score s { weights { mx 40  my 30  mz 30 }  for k b { weights { mx 20  my 40  mz 40 } }  smooth moving_average(3)  max_change 15 min_periods 2 }
-score t { value 0.5 * s + 0.5 * points(my) }
+score t { value 0.5 * s + 0.5 * points(my) + running_sum(x) / (1 + running_count(x)) - running_min(y) }
 tiers s { hi >= 60  mid >= 30  lo otherwise }
-flag spike { when pct_change(x) > 100% }
-rule r { when s >= 60 and not spike action \"keep\" }
+flag spike { when pct_change(x) > 100% or streak(x > 100) >= 2 }
+rule r { when s >= 60 and not spike and periods_since(y > 50) < 2 action \"keep\" }
 test \"shape\" { given { id: \"p\", q: \"1\", kind: a, x: 1, y: 1 } expect s >= 0 }
 ";
 
