@@ -676,6 +676,21 @@ fn segment(p: &mut Printer<'_>, s: &Segment) {
             p.line(0, s.span.start, s.span.end, text);
         }
         SegmentBody::Rules(rules) => {
+            if written_on_one_line(p, s.span) {
+                let items: Vec<String> = rules
+                    .iter()
+                    .map(|r| match &r.condition {
+                        Some(e) => format!("{} when {}", r.label.name, expr::flat(e)),
+                        None => format!("{} otherwise", r.label.name),
+                    })
+                    .collect();
+                let head = named("segment", &s.name, s.description.as_ref());
+                let text = inline_block(&head, &items);
+                if fits(0, &text) {
+                    p.line(0, s.span.start, s.span.end, text);
+                    return;
+                }
+            }
             let label_width = rules
                 .iter()
                 .map(|r| width(&r.label.name))
@@ -985,6 +1000,25 @@ fn tiers(p: &mut Printer<'_>, t: &Tiers) {
         .max()
         .unwrap_or(0);
     let head = format!("tiers {}", t.score.name);
+    let plain = t
+        .tiers
+        .iter()
+        .all(|x| x.benefits.is_empty() && x.obligations.is_empty());
+    if plain && written_on_one_line(p, t.span) {
+        let items: Vec<String> = t
+            .tiers
+            .iter()
+            .map(|x| match &x.threshold {
+                Some((op, n)) => format!("{} {} {}", x.label.name, op.symbol(), n.text),
+                None => format!("{} otherwise", x.label.name),
+            })
+            .collect();
+        let text = inline_block(&head, &items);
+        if fits(0, &text) {
+            p.line(0, t.span.start, t.span.end, text);
+            return;
+        }
+    }
     block(
         p,
         0,

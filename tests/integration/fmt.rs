@@ -510,6 +510,12 @@ score t {
     layer results 60 { n 100 }
   }
 }
+segment size "By revenue" { small when revenue < 10_000  large otherwise }
+tiers s { gold >= 80  silver >= 60  bronze otherwise }
+tiers t {
+  gold >= 80
+  bronze otherwise
+}
 score u {
   weights { a_metric_with_a_long_name 20  another_metric_with_a_long_name 30  a_third_metric_with_a_long_name 50 }
 }
@@ -526,6 +532,8 @@ fn lists_written_on_one_line_stay_on_one_line_when_they_fit() {
         "  for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }\n",
         "    layer results  60 { n 100 }\n",
         "  for seg c { override weights { n 0 } }\n",
+        "segment size \"By revenue\" { small when revenue < 10_000  large otherwise }\n",
+        "tiers s { gold >= 80  silver >= 60  bronze otherwise }\n",
         "  for seg d {\n    override weights {\n      m 10\n    }\n  }\n",
     ] {
         assert!(once.contains(kept), "not kept on one line: {kept}\n{once}");
@@ -541,6 +549,10 @@ fn lists_written_on_one_line_stay_on_one_line_when_they_fit() {
     );
     assert!(
         once.contains("  weights {\n    a_metric_with_a_long_name       20\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("tiers t {\n  gold   >= 80\n  bronze otherwise\n}\n"),
         "{once}"
     );
     for line in once.lines() {
