@@ -1871,6 +1871,10 @@ impl<'p> Resolver<'p> {
                 );
                 None
             }
+            // The score's own definition is in error, already reported.
+            (Some(Definition::Value(e)), _) if e.kind == ExprKind::Missing && e.ty == Type::Any => {
+                None
+            }
             _ => {
                 let why = if score_own.is_some() {
                     "the score itself is not defined by `weights`"

@@ -216,6 +216,11 @@ fn override_weights_need_weights_and_layers_to_merge_with() {
         "{head}score s {{ override weights {{ a 100 }} }}\nscore t {{ sum {{ a }} for pt msp {{ override weights {{ a 1 }} }} }}\n"
     ));
     assert_eq!(codes, vec!["S030", "S030"]);
+    // A score without a definition is reported once, not again by its override.
+    let (codes, _) = check(&format!(
+        "{head}score s {{ for pt msp {{ override weights {{ a 100 }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["S010"]);
     let (codes, _) = check(&format!(
         "{head}score s {{ weights {{ layer strategy 50 {{ a 100 }} layer results 50 {{ a 100 }} }} for pt msp {{ override weights {{ b 10 }} }} }}\nscore t {{ weights {{ a 100 }} for pt msp {{ override weights {{ layer results 100 {{ a 100 }} }} }} }}\n"
     ));
