@@ -207,6 +207,10 @@ fn defaults_belong_to_their_own_file_and_are_checked() {
         "defaults { given { revenue: \"lots\", colour: 1 } }\ntest \"t\" { defaults { reps: 1.5 } given { partner_id: \"P\", period: \"1\", partner_type: msp } expect revenue > 0 }\n",
     );
     assert_eq!(codes, vec!["S012", "S012", "S012", "S012"]);
+    let (codes, _) = check(
+        "test \"t\" { defaults { partner_id: \"P\" } defaults { period: \"1\" } given { partner_type: msp, revenue: 1, reps: 1 } expect revenue > 0 }\n",
+    );
+    assert_eq!(codes, vec!["S004", "S012"]);
 }
 
 #[test]
