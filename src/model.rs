@@ -556,6 +556,16 @@ pub enum HistoryFn {
     PctChange,
     MovingAverage(u32),
     Trend(u32),
+    /// The exact sum of the values so far (missing values skipped).
+    RunningSum,
+    /// How many values so far are not missing.
+    RunningCount,
+    RunningMin,
+    RunningMax,
+    /// Rows since the condition was last true (0 when true on this row).
+    PeriodsSince,
+    /// Rows in a row, up to and including this one, on which the condition is true.
+    Streak,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -172,9 +172,17 @@ impl<'m> Analyzer<'m> {
             ExprKind::Population(Normalizer::Percentile | Normalizer::MinMax, ..) => {
                 Range::new(0.0, 100.0)
             }
-            ExprKind::History(HistoryFn::Previous | HistoryFn::MovingAverage(_), x) => {
-                self.expr(x, d)
-            }
+            ExprKind::History(
+                HistoryFn::Previous
+                | HistoryFn::MovingAverage(_)
+                | HistoryFn::RunningMin
+                | HistoryFn::RunningMax,
+                x,
+            ) => self.expr(x, d),
+            ExprKind::History(
+                HistoryFn::RunningCount | HistoryFn::PeriodsSince | HistoryFn::Streak,
+                _,
+            ) => Range::new(0.0, f64::INFINITY),
             _ => Range::ALL,
         }
     }

@@ -63,6 +63,12 @@ const FUNCTIONS: &[&str] = &[
     "pct_change",
     "moving_average",
     "trend",
+    "running_sum",
+    "running_count",
+    "running_min",
+    "running_max",
+    "periods_since",
+    "streak",
     "percentile",
     "zscore",
     "minmax",
@@ -87,6 +93,19 @@ pub struct Resolver<'p> {
     symbols: IndexMap<String, (Symbol, Loc)>,
     /// The declared type of each enum column, segment and tier set, by name.
     has_period: bool,
+    /// Each file's `defaults` block, resolved.
+    defaults: Vec<(FileId, FileDefaults<'p>)>,
+}
+
+/// What a file's `defaults` block sets for the metrics and test rows of that
+/// file that do not set it themselves.
+#[derive(Default)]
+struct FileDefaults<'p> {
+    meta: Meta,
+    missing_value: Option<f64>,
+    missing_points: Option<f64>,
+    /// `given { … }`: values for test rows, checked with the tests.
+    given: &'p [ast::Field],
 }
 
 fn loc(file: FileId, span: Span) -> Loc {
@@ -109,6 +128,7 @@ impl<'p> Resolver<'p> {
             model: Model::default(),
             symbols: IndexMap::new(),
             has_period: false,
+            defaults: Vec::new(),
         }
     }
 
@@ -140,6 +160,7 @@ impl<'p> Resolver<'p> {
         self.declare_contract();
         self.declare_names();
         self.resolve_segments();
+        self.resolve_defaults();
         self.resolve_metrics();
         self.resolve_scores();
         self.resolve_flags_and_rules();
@@ -806,6 +827,91 @@ impl<'p> Resolver<'p> {
         Some((segment, out))
     }
 
+    // ─── defaults ────────────────────────────────────────────────────────────
+
+    /// Each file's `defaults` block (`S028` for a second one in a file,
+    /// `S029` for a setting that cannot be shared).
+    fn resolve_defaults(&mut self) {
+        for (file, _, decl) in self.decls() {
+            let Decl::Defaults(d) = decl else { continue };
+            if self.defaults.iter().any(|(f, _)| *f == file) {
+                let first = self
+                    .decls()
+                    .into_iter()
+                    .find_map(|(f, _, x)| match x {
+                        Decl::Defaults(x) if f == file => Some(x.span),
+                        _ => None,
+                    })
+                    .unwrap_or(d.span);
+                let head = Span::new(d.span.start, d.span.start + "defaults".len());
+                self.push(
+                    Diagnostic::new(
+                        Code::S028,
+                        file,
+                        head,
+                        "a second `defaults` block in this file",
+                    )
+                    .label("second block")
+                    .note(
+                        Span::new(first.start, first.start + "defaults".len()),
+                        "first block",
+                    )
+                    .help("keep one `defaults` block per file and move these settings into it"),
+                );
+                continue;
+            }
+            let mut out = FileDefaults::default();
+            let mut seen: Vec<(&'static str, Span)> = Vec::new();
+            for clause in &d.clauses {
+                match clause {
+                    ast::DefaultsClause::Meta(m) => {
+                        if matches!(m.key, ast::MetaKey::Description | ast::MetaKey::Rationale) {
+                            let key = m.key.keyword();
+                            self.push(
+                                Diagnostic::new(
+                                    Code::S029,
+                                    file,
+                                    m.span,
+                                    format!("`{key}` cannot be a default"),
+                                )
+                                .label(format!("each metric has its own `{key}`"))
+                                .help(format!(
+                                    "write `{key}` in the metrics it describes; `defaults` holds owner, source, layer, kind, unit, `missing value`, `missing points` and `given`"
+                                )),
+                            );
+                            continue;
+                        }
+                        self.once(&mut seen, file, m.key.keyword(), m.span);
+                        self.meta(file, &mut out.meta, m);
+                    }
+                    ast::DefaultsClause::Missing(mc) => {
+                        if mc.target == ast::MissingTarget::Value {
+                            self.once(&mut seen, file, "missing value", mc.span);
+                            out.missing_value = Some(mc.number.value);
+                        } else {
+                            self.once(&mut seen, file, "missing points", mc.span);
+                            out.missing_points = Some(mc.number.value);
+                        }
+                    }
+                    ast::DefaultsClause::Given(fields, span) => {
+                        self.once(&mut seen, file, "given", *span);
+                        if out.given.is_empty() {
+                            out.given = fields;
+                        }
+                    }
+                }
+            }
+            self.defaults.push((file, out));
+        }
+    }
+
+    fn file_defaults(&self, file: FileId) -> Option<&FileDefaults<'p>> {
+        self.defaults
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, d)| d)
+    }
+
     // ─── metrics ─────────────────────────────────────────────────────────────
 
     fn resolve_metrics(&mut self) {
@@ -894,7 +1000,26 @@ impl<'p> Resolver<'p> {
                     .help("metrics are numbers, labels or true/false"),
                 );
             }
-            let rubric = self.rubric(file, id, &rubric_clauses, loc(file, m.name.span));
+            let mut rubric = self.rubric(file, id, &rubric_clauses, loc(file, m.name.span));
+            if let Some(d) = self.file_defaults(file) {
+                let own = &mut meta;
+                own.owner = own.owner.take().or_else(|| d.meta.owner.clone());
+                own.source = own.source.take().or_else(|| d.meta.source.clone());
+                own.layer = own.layer.or(d.meta.layer);
+                own.kind = own.kind.or(d.meta.kind);
+                own.unit = own.unit.take().or_else(|| d.meta.unit.clone());
+                // A number cannot stand in for a missing label or truth value.
+                if value.ty.is_numeric() {
+                    missing_value = missing_value.or(d.missing_value);
+                }
+                for r in std::iter::once(&mut rubric).chain(
+                    segment_rubrics
+                        .iter_mut()
+                        .map(|s: &mut SegmentRubric| &mut s.rubric),
+                ) {
+                    r.missing_points = r.missing_points.or(d.missing_points);
+                }
+            }
             if let Some(def) = self.model.metrics.get_mut(id.index()) {
                 def.meta = meta;
                 def.value = value;
@@ -1289,6 +1414,7 @@ impl<'p> Resolver<'p> {
             let mut seen: Vec<(&'static str, Span)> = Vec::new();
             let mut definition_clauses: Vec<&ast::ScoreClause> = Vec::new();
             let mut overrides = Vec::new();
+            let mut for_blocks: Vec<&ast::ScoreFor> = Vec::new();
             let mut adjustments = Vec::new();
             let mut def = ScoreDef {
                 name: s.name.name.clone(),
@@ -1315,19 +1441,9 @@ impl<'p> Resolver<'p> {
                     | ast::ScoreClause::Sum(_)
                     | ast::ScoreClause::Base(..)
                     | ast::ScoreClause::Value(..) => definition_clauses.push(clause),
-                    ast::ScoreClause::For(f) => {
-                        if let Some((segment, labels)) = self.for_head(file, &f.head) {
-                            let inner: Vec<&ast::ScoreClause> = f.clauses.iter().collect();
-                            let definition =
-                                self.definition(file, &s.name, &inner, f.head.span, ctx);
-                            overrides.push(Override {
-                                segment,
-                                labels,
-                                definition,
-                                loc: loc(file, f.span),
-                            });
-                        }
-                    }
+                    // Resolved once the score's own definition is known:
+                    // `override weights` changes it.
+                    ast::ScoreClause::For(f) => for_blocks.push(f),
                     ast::ScoreClause::Adjust(a) => {
                         let condition = self.condition(&a.condition, ctx, "an adjustment");
                         if a.factor.value < 0.0 {
@@ -1456,7 +1572,22 @@ impl<'p> Resolver<'p> {
                     );
                 }
             }
-            def.definition = self.definition(file, &s.name, &definition_clauses, s.name.span, ctx);
+            def.definition =
+                self.definition(file, &s.name, &definition_clauses, s.name.span, ctx, None);
+            for f in for_blocks {
+                if let Some((segment, labels)) = self.for_head(file, &f.head) {
+                    let inner: Vec<&ast::ScoreClause> = f.clauses.iter().collect();
+                    let base = def.definition.clone();
+                    let definition =
+                        self.definition(file, &s.name, &inner, f.head.span, ctx, Some(&base));
+                    overrides.push(Override {
+                        segment,
+                        labels,
+                        definition,
+                        loc: loc(file, f.span),
+                    });
+                }
+            }
             def.meta = meta;
             def.overrides = overrides;
             def.adjustments = adjustments;
@@ -1507,11 +1638,16 @@ impl<'p> Resolver<'p> {
         clauses: &[&ast::ScoreClause],
         at: Span,
         ctx: Ctx,
+        score_own: Option<&Definition>,
     ) -> Definition {
         let mut found: Vec<(Definition, Span)> = Vec::new();
         let mut base: Option<(f64, Span)> = None;
         for clause in clauses {
             match clause {
+                ast::ScoreClause::Weights(w) if w.overrides => {
+                    let d = self.override_weights(file, w, score_own);
+                    found.push((d, w.span));
+                }
                 ast::ScoreClause::Weights(w) => {
                     let d = self.weights(file, w);
                     found.push((d, w.span));
@@ -1657,6 +1793,103 @@ impl<'p> Resolver<'p> {
                 .collect();
             Definition::Weighted(self.weight_terms(file, &plain))
         }
+    }
+
+    /// `override weights { … }` in a `for` block: the score's own weights with
+    /// those listed changed, added, or (at 0) removed (`S030` without weights
+    /// to change, `S031` for a metric in no layer group of layered weights).
+    fn override_weights(
+        &mut self,
+        file: FileId,
+        w: &ast::Weights,
+        score_own: Option<&Definition>,
+    ) -> Definition {
+        let changes = self.weights(file, w);
+        let head = Span::new(w.span.start, w.span.start + "override".len());
+        let merged = match (score_own, changes) {
+            (Some(Definition::Weighted(own)), Definition::Weighted(changes)) => {
+                Some(Definition::Weighted(merge_terms(own, changes)))
+            }
+            (Some(Definition::Layered(own)), Definition::Layered(changes)) => {
+                let mut out = own.clone();
+                for c in changes {
+                    match out.iter_mut().find(|l| l.layer == c.layer) {
+                        Some(l) => {
+                            l.percent = c.percent;
+                            l.fraction = c.fraction;
+                            l.loc = c.loc;
+                            l.terms = merge_terms(&l.terms, c.terms);
+                        }
+                        None => out.push(c),
+                    }
+                }
+                out.retain(|l| l.percent != 0.0);
+                Some(Definition::Layered(out))
+            }
+            (Some(Definition::Layered(own)), Definition::Weighted(changes)) => {
+                let mut out = own.clone();
+                for c in changes {
+                    match out
+                        .iter_mut()
+                        .find(|l| l.terms.iter().any(|t| t.metric == c.metric))
+                    {
+                        Some(l) => l.terms = merge_terms(&l.terms, vec![c]),
+                        None => {
+                            let name = self
+                                .model
+                                .metric(c.metric)
+                                .map(|m| m.name.clone())
+                                .unwrap_or_default();
+                            self.push(
+                                Diagnostic::new(
+                                    Code::S031,
+                                    file,
+                                    c.loc.span,
+                                    format!("`{name}` is in no layer group of the score's weights"),
+                                )
+                                .label("which layer?")
+                                .help(format!(
+                                    "write it inside its layer: `layer results 50 {{ {name} 30 }}`"
+                                )),
+                            );
+                        }
+                    }
+                }
+                Some(Definition::Layered(out))
+            }
+            (Some(Definition::Weighted(_)), Definition::Layered(changes)) => {
+                let span = changes.first().map_or(w.span, |l| l.loc.span);
+                self.push(
+                    Diagnostic::new(
+                        Code::S031,
+                        file,
+                        span,
+                        "a layer group overrides weights that have no layer groups",
+                    )
+                    .label("the score's own weights are not in layers")
+                    .help("override single weights, such as `override weights { win_rate 30 }`"),
+                );
+                None
+            }
+            // The score's own definition is in error, already reported.
+            (Some(Definition::Value(e)), _) if e.kind == ExprKind::Missing && e.ty == Type::Any => {
+                None
+            }
+            _ => {
+                let why = if score_own.is_some() {
+                    "the score itself is not defined by `weights`"
+                } else {
+                    "a score's own weights cannot override anything"
+                };
+                self.push(
+                    Diagnostic::new(Code::S030, file, head, "`override weights` with no weights to override")
+                        .label(why)
+                        .help("use `override weights { … }` in a `for` block of a score defined by `weights { … }`, or write the whole `weights { … }`"),
+                );
+                None
+            }
+        };
+        merged.unwrap_or_else(|| Definition::Value(placeholder_expr(loc(file, w.span))))
     }
 
     fn weight_terms(&mut self, file: FileId, weights: &[ast::Weight]) -> Vec<WeightTerm> {
@@ -2054,6 +2287,14 @@ impl<'p> Resolver<'p> {
 
     fn resolve_tests(&mut self) {
         let root = self.program.root;
+        // The root file's `defaults { given { … } }`, checked once.
+        let shared: Vec<(ColumnId, TestValue)> = match root {
+            Some(r) => {
+                let fields = self.file_defaults(r).map_or(&[][..], |d| d.given);
+                self.test_fields(r, fields)
+            }
+            None => Vec::new(),
+        };
         for (file, _, decl) in self.decls() {
             let Decl::Test(t) = decl else { continue };
             if Some(file) != root {
@@ -2072,12 +2313,30 @@ impl<'p> Resolver<'p> {
                 period: None,
                 expects: Vec::new(),
             };
+            // Values for the rows that do not give them: the test's own
+            // `defaults`, then the file's.
+            let mut fill: Vec<(ColumnId, TestValue)> = Vec::new();
+            let mut seen: Vec<(&'static str, Span)> = Vec::new();
+            for clause in &t.clauses {
+                if let ast::TestClause::Defaults(fields, span) = clause {
+                    self.once(&mut seen, file, "defaults", *span);
+                    if fill.is_empty() {
+                        fill = self.test_fields(file, fields);
+                    }
+                }
+            }
+            for (c, v) in &shared {
+                if !fill.iter().any(|(x, _)| x == c) {
+                    fill.push((*c, v.clone()));
+                }
+            }
             for clause in &t.clauses {
                 match clause {
                     ast::TestClause::GivenRow(fields, span) => {
-                        let row = self.test_row(file, fields, *span);
+                        let row = self.test_row(file, fields, *span, &fill);
                         def.rows.push(row);
                     }
+                    ast::TestClause::Defaults(..) => {}
                     ast::TestClause::GivenFile(path, _) => {
                         def.files.push((path.value.clone(), loc(file, path.span)))
                     }
@@ -2147,7 +2406,60 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn test_row(&mut self, file: FileId, fields: &[ast::Field], span: Span) -> TestRow {
+    /// A `given` row: its own values, then those of `fill` for the columns it
+    /// does not give.
+    fn test_row(
+        &mut self,
+        file: FileId,
+        fields: &[ast::Field],
+        span: Span,
+        fill: &[(ColumnId, TestValue)],
+    ) -> TestRow {
+        let mut values = self.test_fields(file, fields);
+        for (c, v) in fill {
+            if !values.iter().any(|(x, _)| x == c) {
+                values.push((*c, v.clone()));
+            }
+        }
+        let missing: Vec<String> = self
+            .model
+            .contract
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !c.optional && !values.iter().any(|(v, _)| v.index() == *i))
+            .map(|(_, c)| c.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing.iter().take(6).map(|m| format!("`{m}`")).collect();
+            let more = if missing.len() > 6 {
+                format!(" and {} more", missing.len() - 6)
+            } else {
+                String::new()
+            };
+            self.push(
+                Diagnostic::new(
+                    Code::S012,
+                    file,
+                    span,
+                    format!(
+                        "this row lacks required columns: {}{more}",
+                        shown.join(", ")
+                    ),
+                )
+                .label("incomplete row")
+                .help("give every column the input block does not mark `optional`, in the row or in `defaults`"),
+            );
+        }
+        TestRow {
+            values,
+            loc: loc(file, span),
+        }
+    }
+
+    /// The `column: value` fields of a row or of `defaults`, checked against
+    /// the contract.
+    fn test_fields(&mut self, file: FileId, fields: &[ast::Field]) -> Vec<(ColumnId, TestValue)> {
         let mut values: Vec<(ColumnId, TestValue)> = Vec::new();
         for field in fields {
             let Some(column) = self.model.contract.find(&field.name.name) else {
@@ -2198,40 +2510,7 @@ impl<'p> Resolver<'p> {
                 None => continue,
             }
         }
-        let missing: Vec<String> = self
-            .model
-            .contract
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| !c.optional && !values.iter().any(|(v, _)| v.index() == *i))
-            .map(|(_, c)| c.name.clone())
-            .collect();
-        if !missing.is_empty() {
-            let shown: Vec<String> = missing.iter().take(6).map(|m| format!("`{m}`")).collect();
-            let more = if missing.len() > 6 {
-                format!(" and {} more", missing.len() - 6)
-            } else {
-                String::new()
-            };
-            self.push(
-                Diagnostic::new(
-                    Code::S012,
-                    file,
-                    span,
-                    format!(
-                        "this row lacks required columns: {}{more}",
-                        shown.join(", ")
-                    ),
-                )
-                .label("incomplete row")
-                .help("give every column the input block does not mark `optional`"),
-            );
-        }
-        TestRow {
-            values,
-            loc: loc(file, span),
-        }
+        values
     }
 
     fn test_value(&mut self, file: FileId, literal: &ast::Literal, ty: Type) -> Option<TestValue> {
@@ -3035,7 +3314,17 @@ impl<'p> Resolver<'p> {
         let checked: Vec<Expr> = args.iter().map(|a| self.expr(a, ctx)).collect();
         let history = matches!(
             name,
-            "previous" | "change" | "pct_change" | "moving_average" | "trend"
+            "previous"
+                | "change"
+                | "pct_change"
+                | "moving_average"
+                | "trend"
+                | "running_sum"
+                | "running_count"
+                | "running_min"
+                | "running_max"
+                | "periods_since"
+                | "streak"
         );
         if history && !self.has_period {
             self.no_period(ctx.file, function.span, &format!("`{name}`"));
@@ -3067,6 +3356,41 @@ impl<'p> Resolver<'p> {
                     HistoryFn::MovingAverage(n)
                 };
                 mk(ExprKind::History(f, Box::new(first)), Type::Number)
+            }
+            "running_sum" => {
+                self.expect_numeric(&first, "`running_sum`");
+                mk(
+                    ExprKind::History(HistoryFn::RunningSum, Box::new(first)),
+                    Type::Number,
+                )
+            }
+            "running_min" | "running_max" => {
+                self.expect_numeric(&first, &format!("`{name}`"));
+                let f = if name == "running_min" {
+                    HistoryFn::RunningMin
+                } else {
+                    HistoryFn::RunningMax
+                };
+                // The least or greatest of whole numbers is a whole number.
+                let ty = if first.ty == Type::Integer {
+                    Type::Integer
+                } else {
+                    Type::Number
+                };
+                mk(ExprKind::History(f, Box::new(first)), ty)
+            }
+            "running_count" => mk(
+                ExprKind::History(HistoryFn::RunningCount, Box::new(first)),
+                Type::Integer,
+            ),
+            "periods_since" | "streak" => {
+                self.expect_type(&first, Type::Bool, &format!("`{name}`"));
+                let f = if name == "streak" {
+                    HistoryFn::Streak
+                } else {
+                    HistoryFn::PeriodsSince
+                };
+                mk(ExprKind::History(f, Box::new(first)), Type::Integer)
             }
             "percentile" | "zscore" | "minmax" => {
                 self.expect_numeric(&first, &format!("`{name}`"));
@@ -3161,6 +3485,20 @@ impl<'p> Resolver<'p> {
     }
 }
 
+/// `own` with each of `changes` replacing the weight of its metric (or added
+/// after them); a weight of 0 removes the metric.
+fn merge_terms(own: &[WeightTerm], changes: Vec<WeightTerm>) -> Vec<WeightTerm> {
+    let mut out = own.to_vec();
+    for c in changes {
+        match out.iter_mut().find(|t| t.metric == c.metric) {
+            Some(t) => *t = c,
+            None => out.push(c),
+        }
+    }
+    out.retain(|t| t.percent != 0.0);
+    out
+}
+
 fn signature(name: &str) -> String {
     let s = match name {
         "min" | "max" => "min(a, b, …) / max(a, b, …)",
@@ -3177,6 +3515,12 @@ fn signature(name: &str) -> String {
         "previous" => "previous(x)",
         "change" => "change(x)",
         "pct_change" => "pct_change(x)",
+        "running_sum" => "running_sum(x)",
+        "running_count" => "running_count(x)",
+        "running_min" => "running_min(x)",
+        "running_max" => "running_max(x)",
+        "periods_since" => "periods_since(condition)",
+        "streak" => "streak(condition)",
         _ => "f(x)",
     };
     format!("call it as `{s}`")

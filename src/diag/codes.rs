@@ -68,6 +68,10 @@ codes! {
     S010 "score-definition" Error "a score with no definition, or with two";
     S011 "invalid-setting" Error "a setting whose value is outside what it allows";
     S012 "invalid-test" Error "a test case that cannot be run as written";
+    S028 "duplicate-defaults" Error "a second `defaults` block in one file";
+    S029 "not-a-default" Error "a setting in `defaults` that each metric must give itself";
+    S030 "override-without-weights" Error "`override weights` where there are no weights to override";
+    S031 "override-outside-layers" Error "an override that does not say which layer group a weight is in";
     L001 "weights-not-100" Warning "weights that do not add up to 100";
     L002 "overlapping-bands" Warning "intervals of a band table that overlap";
     L003 "gap-between-bands" Warning "values that no interval of a band table covers";

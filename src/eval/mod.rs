@@ -14,6 +14,7 @@
 
 pub mod ops;
 mod population;
+mod running;
 
 use rayon::prelude::*;
 

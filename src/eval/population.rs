@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::{Col, Context};
-use crate::data::table::{Column, MISSING_LABEL};
+use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL};
 use crate::model::{GroupKey, HistoryFn};
 use crate::plan::SiteKind;
 use crate::syntax::ast::Normalizer;
@@ -369,10 +369,35 @@ fn history(ctx: &Context<'_>, h: HistoryFn, input: Col) -> Col {
             .collect();
         return input.take(&picks);
     }
+    match h {
+        HistoryFn::RunningCount => {
+            return Col::Num(super::running::count(|i| input.is_missing(i), position));
+        }
+        HistoryFn::PeriodsSince | HistoryFn::Streak => {
+            let conditions = match input {
+                Col::Bool(v) => v,
+                _ => vec![MISSING_BOOL; position.len()],
+            };
+            return Col::Num(if h == HistoryFn::Streak {
+                super::running::streak(&conditions, position)
+            } else {
+                super::running::periods_since(&conditions, position)
+            });
+        }
+        _ => {}
+    }
     let values = match input {
         Col::Num(v) => v,
         _ => vec![f64::NAN; position.len()],
     };
+    match h {
+        HistoryFn::RunningSum => return Col::Num(super::running::sum(&values, position)),
+        HistoryFn::RunningMin | HistoryFn::RunningMax => {
+            let greatest = h == HistoryFn::RunningMax;
+            return Col::Num(super::running::extreme(&values, position, greatest));
+        }
+        _ => {}
+    }
     let at = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
     let out = (0..values.len())
         .map(|i| {
@@ -380,6 +405,13 @@ fn history(ctx: &Context<'_>, h: HistoryFn, input: Col) -> Col {
             let prev = if p > 1 { at(i - 1) } else { f64::NAN };
             match h {
                 HistoryFn::Previous => prev,
+                // Computed above, each in one pass along the column.
+                HistoryFn::RunningSum
+                | HistoryFn::RunningCount
+                | HistoryFn::RunningMin
+                | HistoryFn::RunningMax
+                | HistoryFn::PeriodsSince
+                | HistoryFn::Streak => f64::NAN,
                 HistoryFn::Change => super::ops::arith(crate::syntax::ast::BinOp::Sub, at(i), prev),
                 HistoryFn::PctChange => {
                     let d = super::ops::arith(crate::syntax::ast::BinOp::Sub, at(i), prev);

@@ -143,7 +143,38 @@ fn decl(p: &mut Printer<'_>, d: &Decl) {
                 format!("snapshot {}{period}", string(&s.data.value)),
             );
         }
+        Decl::Defaults(d) => defaults(p, d),
     }
+}
+
+/// `defaults { … }`: metadata as in a metric, then one clause per line.
+fn defaults(p: &mut Printer<'_>, d: &Defaults) {
+    block(
+        p,
+        0,
+        d.span,
+        d.span.start,
+        "defaults",
+        d.clauses.is_empty(),
+        |p| {
+            clauses(
+                p,
+                INDENT,
+                &d.clauses,
+                |c| match c {
+                    DefaultsClause::Meta(m) => Some(m),
+                    _ => None,
+                },
+                |p, indent, c| match c {
+                    DefaultsClause::Meta(_) => {}
+                    DefaultsClause::Missing(m) => {
+                        p.line(indent, m.span.start, m.span.end, missing_text(m))
+                    }
+                    DefaultsClause::Given(fields, span) => given_row(p, "given", fields, *span),
+                },
+            );
+        },
+    );
 }
 
 // ─── helpers ─────────────────────────────────────────────────────────────────
@@ -160,6 +191,22 @@ fn pad_left(text: &str, columns: usize) -> String {
 
 fn fits(indent: usize, text: &str) -> bool {
     indent + width(text) <= WIDTH
+}
+
+/// Whether the source of a construct is on one line and holds no comment: a
+/// list written so stays on one line when it fits.
+fn written_on_one_line(p: &Printer<'_>, span: Span) -> bool {
+    !source::slice(p.src, span.start, span.end).contains('\n')
+        && !p.has_comment_in(span.start, span.end)
+}
+
+/// `head { a  b  c }` (two spaces between items), or `head {}`.
+fn inline_block(head: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        format!("{head} {{}}")
+    } else {
+        format!("{head} {{ {} }}", items.join("  "))
+    }
 }
 
 /// `head NAME "description"`.
@@ -418,17 +465,28 @@ fn metric_clauses(p: &mut Printer<'_>, indent: usize, items: &[MetricClause]) {
         |p, indent, c| match c {
             MetricClause::Meta(_) => {}
             MetricClause::Value(e, span) => expr_clause(p, indent, *span, "value ", e, ""),
-            MetricClause::Missing(m) => {
-                let target = match m.target {
-                    MissingTarget::Value => "value",
-                    MissingTarget::Points => "points",
-                };
-                let text = format!("missing {target} {}", m.number.text);
-                p.line(indent, m.span.start, m.span.end, text);
-            }
+            MetricClause::Missing(m) => p.line(indent, m.span.start, m.span.end, missing_text(m)),
             MetricClause::Points(points) => points_clause(p, indent, points),
             MetricClause::For(f) => {
                 let head = for_head(&f.head);
+                let inline: Option<Vec<String>> = f
+                    .clauses
+                    .iter()
+                    .map(|c| match c {
+                        MetricClause::Missing(m) => Some(missing_text(m)),
+                        MetricClause::Points(points) => points_inline(p, points),
+                        MetricClause::Meta(_) | MetricClause::Value(..) | MetricClause::For(_) => {
+                            None
+                        }
+                    })
+                    .collect();
+                if let Some(items) = inline.filter(|_| written_on_one_line(p, f.span)) {
+                    let text = inline_block(&head, &items);
+                    if fits(indent, &text) {
+                        p.line(indent, f.span.start, f.span.end, text);
+                        return;
+                    }
+                }
                 block(
                     p,
                     indent,
@@ -443,17 +501,84 @@ fn metric_clauses(p: &mut Printer<'_>, indent: usize, items: &[MetricClause]) {
     );
 }
 
+/// `missing value N` or `missing points N`.
+fn missing_text(m: &MissingClause) -> String {
+    let target = match m.target {
+        MissingTarget::Value => "value",
+        MissingTarget::Points => "points",
+    };
+    format!("missing {target} {}", m.number.text)
+}
+
 /// `for SEGMENT LABEL, LABEL`.
 fn for_head(h: &ForHead) -> String {
     format!("for {} {}", h.segment.name, labels(&h.labels))
+}
+
+/// A points clause on one line, when it can be: `points { >= 1 => 100  else => 0 }`.
+fn points_inline(p: &Printer<'_>, points: &Points) -> Option<String> {
+    match &points.spec {
+        PointsSpec::Bands(bands) => {
+            let items: Vec<String> = bands
+                .iter()
+                .map(|b| format!("{} => {}", band_condition(p, b), b.points.text))
+                .collect();
+            Some(inline_block("points", &items))
+        }
+        PointsSpec::Scale { .. } | PointsSpec::Normalize { .. } => Some(points_line(points)),
+        PointsSpec::Expr(e) => Some(format!("points = {}", expr::flat(e))),
+    }
+}
+
+/// `points scale …` or `points percentile within …`; empty for other points.
+fn points_line(points: &Points) -> String {
+    match &points.spec {
+        PointsSpec::Scale {
+            from,
+            from_points,
+            to,
+            to_points,
+        } => format!(
+            "points scale {} => {}, {} => {}",
+            from.text, from_points.text, to.text, to_points.text
+        ),
+        PointsSpec::Normalize { kind, within } => {
+            let mut text = format!("points {}", kind.keyword());
+            if !within.is_empty() {
+                let names: Vec<&str> = within.iter().map(|w| w.name.as_str()).collect();
+                text.push_str(&format!(" within {}", names.join(", ")));
+            }
+            text
+        }
+        PointsSpec::Bands(_) | PointsSpec::Expr(_) => String::new(),
+    }
 }
 
 fn points_clause(p: &mut Printer<'_>, indent: usize, points: &Points) {
     let span = points.span;
     match &points.spec {
         PointsSpec::Bands(bands) => {
+            if written_on_one_line(p, span) {
+                if let Some(text) = points_inline(p, points).filter(|t| fits(indent, t)) {
+                    p.line(indent, span.start, span.end, text);
+                    return;
+                }
+            }
+            let inner = indent + INDENT;
             let conditions: Vec<String> = bands.iter().map(|b| band_condition(p, b)).collect();
-            let condition_width = conditions.iter().map(|c| width(c)).max().unwrap_or(0);
+            // A band too long for one line is wrapped, and takes no part in
+            // the alignment of the others.
+            let long = |(b, c): (&Band, &String)| {
+                !fits(inner, &format!("{c} => {}", b.points.text))
+                    && matches!(b.condition, BandCondition::Labels(_))
+            };
+            let condition_width = bands
+                .iter()
+                .zip(&conditions)
+                .filter(|x| !long(*x))
+                .map(|(_, c)| width(c))
+                .max()
+                .unwrap_or(0);
             block(
                 p,
                 indent,
@@ -463,38 +588,61 @@ fn points_clause(p: &mut Printer<'_>, indent: usize, points: &Points) {
                 bands.is_empty(),
                 |p| {
                     for (band, condition) in bands.iter().zip(&conditions) {
-                        let text = format!(
-                            "{} => {}",
-                            pad(condition, condition_width),
-                            band.points.text
-                        );
-                        p.line(indent + INDENT, band.span.start, band.span.end, text);
+                        match &band.condition {
+                            BandCondition::Labels(ls) if long((band, condition)) => {
+                                let lines = wrapped_labels(inner, ls, &band.points.text);
+                                p.item(inner, band.span.start, band.span.end, lines);
+                            }
+                            _ => {
+                                let text = format!(
+                                    "{} => {}",
+                                    pad(condition, condition_width),
+                                    band.points.text
+                                );
+                                p.line(inner, band.span.start, band.span.end, text);
+                            }
+                        }
                     }
                 },
             );
         }
-        PointsSpec::Scale {
-            from,
-            from_points,
-            to,
-            to_points,
-        } => {
-            let text = format!(
-                "points scale {} => {}, {} => {}",
-                from.text, from_points.text, to.text, to_points.text
-            );
-            p.line(indent, span.start, span.end, text);
-        }
-        PointsSpec::Normalize { kind, within } => {
-            let mut text = format!("points {}", kind.keyword());
-            if !within.is_empty() {
-                let names: Vec<&str> = within.iter().map(|w| w.name.as_str()).collect();
-                text.push_str(&format!(" within {}", names.join(", ")));
-            }
-            p.line(indent, span.start, span.end, text);
+        PointsSpec::Scale { .. } | PointsSpec::Normalize { .. } => {
+            p.line(indent, span.start, span.end, points_line(points));
         }
         PointsSpec::Expr(e) => expr_clause(p, indent, span, "points = ", e, ""),
     }
+}
+
+/// The labels of a band too long for one line, as many to a line as fit
+/// (each line but the last ending in a comma), continuation lines four
+/// columns further in, and `=> POINTS` at the end of the last.
+fn wrapped_labels(indent: usize, ls: &[Label], points: &str) -> Vec<(usize, String)> {
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    let mut current = String::new();
+    let mut at = indent;
+    let count = ls.len();
+    for (k, l) in ls.iter().enumerate() {
+        let mut piece = label(l);
+        if k + 1 < count {
+            piece.push(',');
+        } else {
+            piece.push_str(&format!(" => {points}"));
+        }
+        let candidate = if current.is_empty() {
+            piece.clone()
+        } else {
+            format!("{current} {piece}")
+        };
+        if current.is_empty() || fits(at, &candidate) {
+            current = candidate;
+        } else {
+            lines.push((at, std::mem::take(&mut current)));
+            at = indent + 2 * INDENT;
+            current = piece;
+        }
+    }
+    lines.push((at, current));
+    lines
 }
 
 fn band_condition(p: &Printer<'_>, b: &Band) -> String {
@@ -528,6 +676,21 @@ fn segment(p: &mut Printer<'_>, s: &Segment) {
             p.line(0, s.span.start, s.span.end, text);
         }
         SegmentBody::Rules(rules) => {
+            if written_on_one_line(p, s.span) {
+                let items: Vec<String> = rules
+                    .iter()
+                    .map(|r| match &r.condition {
+                        Some(e) => format!("{} when {}", r.label.name, expr::flat(e)),
+                        None => format!("{} otherwise", r.label.name),
+                    })
+                    .collect();
+                let head = named("segment", &s.name, s.description.as_ref());
+                let text = inline_block(&head, &items);
+                if fits(0, &text) {
+                    p.line(0, s.span.start, s.span.end, text);
+                    return;
+                }
+            }
             let label_width = rules
                 .iter()
                 .map(|r| width(&r.label.name))
@@ -600,6 +763,24 @@ fn score_clause(p: &mut Printer<'_>, indent: usize, c: &ScoreClause) {
         ScoreClause::Value(e, span) => expr_clause(p, indent, *span, "value ", e, ""),
         ScoreClause::For(f) => {
             let head = for_head(&f.head);
+            let inline: Option<Vec<String>> = f
+                .clauses
+                .iter()
+                .map(|c| match c {
+                    ScoreClause::Weights(w) => Some(weights_inline(w)),
+                    ScoreClause::Sum(s) => Some(sum_inline(s)),
+                    ScoreClause::Base(n, _) => Some(format!("base {}", n.text)),
+                    ScoreClause::Value(e, _) => Some(format!("value {}", expr::flat(e))),
+                    _ => None,
+                })
+                .collect();
+            if let Some(items) = inline.filter(|_| written_on_one_line(p, f.span)) {
+                let text = inline_block(&head, &items);
+                if fits(indent, &text) {
+                    p.line(indent, f.span.start, f.span.end, text);
+                    return;
+                }
+            }
             block(
                 p,
                 indent,
@@ -644,9 +825,51 @@ fn score_clause(p: &mut Printer<'_>, indent: usize, c: &ScoreClause) {
     }
 }
 
-/// One weight per line: names aligned, weights right-aligned; layer groups as
-/// blocks of their own.
+/// `metric 30  other 70`.
+fn weight_items(ws: &[Weight]) -> Vec<String> {
+    ws.iter()
+        .map(|w| format!("{} {}", w.metric.name, w.weight.text))
+        .collect()
+}
+
+/// `layer NAME N { metric 30  other 70 }`.
+fn layer_inline(g: &LayerGroup) -> String {
+    let head = format!("layer {} {}", g.layer.name, g.weight.text);
+    inline_block(&head, &weight_items(&g.weights))
+}
+
+fn weights_keyword(w: &Weights) -> &'static str {
+    if w.overrides {
+        "override weights"
+    } else {
+        "weights"
+    }
+}
+
+/// `weights { a 30  b 70 }` on one line.
+fn weights_inline(w: &Weights) -> String {
+    let items: Vec<String> = w
+        .items
+        .iter()
+        .map(|i| match i {
+            WeightItem::Weight(one) => weight_items(std::slice::from_ref(one)).concat(),
+            WeightItem::Layer(g) => layer_inline(g),
+        })
+        .collect();
+    inline_block(weights_keyword(w), &items)
+}
+
+/// Weights written on one line stay on one line when they fit; otherwise one
+/// weight per line: names aligned, weights right-aligned; layer groups as
+/// blocks of their own (each on one line when written so and it fits).
 fn weights(p: &mut Printer<'_>, indent: usize, w: &Weights) {
+    if written_on_one_line(p, w.span) {
+        let text = weights_inline(w);
+        if fits(indent, &text) {
+            p.line(indent, w.span.start, w.span.end, text);
+            return;
+        }
+    }
     let singles: Vec<&Weight> = w
         .items
         .iter()
@@ -679,7 +902,7 @@ fn weights(p: &mut Printer<'_>, indent: usize, w: &Weights) {
         indent,
         w.span,
         w.span.start,
-        "weights",
+        weights_keyword(w),
         w.items.is_empty(),
         |p| {
             let inner = indent + INDENT;
@@ -692,6 +915,13 @@ fn weights(p: &mut Printer<'_>, indent: usize, w: &Weights) {
                             pad(&g.layer.name, layer_width),
                             pad_left(&g.weight.text, group_weight_width)
                         );
+                        if written_on_one_line(p, g.span) {
+                            let text = inline_block(&head, &weight_items(&g.weights));
+                            if fits(inner, &text) {
+                                p.line(inner, g.span.start, g.span.end, text);
+                                continue;
+                            }
+                        }
                         let refs: Vec<&Weight> = g.weights.iter().collect();
                         let widths = weight_widths(&refs);
                         block(
@@ -730,13 +960,17 @@ fn weight(p: &mut Printer<'_>, indent: usize, w: &Weight, (name, number): (usize
 }
 
 /// `sum { a b c }` on one line when it fits and holds no comment, else one name per line.
-fn sum(p: &mut Printer<'_>, indent: usize, s: &SumClause) {
+fn sum_inline(s: &SumClause) -> String {
     let names: Vec<&str> = s.metrics.iter().map(|m| m.name.as_str()).collect();
-    let one_line = if names.is_empty() {
+    if names.is_empty() {
         "sum {}".to_string()
     } else {
         format!("sum {{ {} }}", names.join(" "))
-    };
+    }
+}
+
+fn sum(p: &mut Printer<'_>, indent: usize, s: &SumClause) {
+    let one_line = sum_inline(s);
     if !p.has_comment_in(s.span.start, s.span.end) && fits(indent, &one_line) {
         p.line(indent, s.span.start, s.span.end, one_line);
         return;
@@ -766,6 +1000,25 @@ fn tiers(p: &mut Printer<'_>, t: &Tiers) {
         .max()
         .unwrap_or(0);
     let head = format!("tiers {}", t.score.name);
+    let plain = t
+        .tiers
+        .iter()
+        .all(|x| x.benefits.is_empty() && x.obligations.is_empty());
+    if plain && written_on_one_line(p, t.span) {
+        let items: Vec<String> = t
+            .tiers
+            .iter()
+            .map(|x| match &x.threshold {
+                Some((op, n)) => format!("{} {} {}", x.label.name, op.symbol(), n.text),
+                None => format!("{} otherwise", x.label.name),
+            })
+            .collect();
+        let text = inline_block(&head, &items);
+        if fits(0, &text) {
+            p.line(0, t.span.start, t.span.end, text);
+            return;
+        }
+    }
     block(
         p,
         0,
@@ -1000,7 +1253,8 @@ fn test(p: &mut Printer<'_>, t: &Test) {
         |p| {
             for c in &t.clauses {
                 match c {
-                    TestClause::GivenRow(fields, span) => given_row(p, fields, *span),
+                    TestClause::GivenRow(fields, span) => given_row(p, "given", fields, *span),
+                    TestClause::Defaults(fields, span) => given_row(p, "defaults", fields, *span),
                     TestClause::GivenFile(s, span) => {
                         let text = format!("given file {}", string(&s.value));
                         p.line(INDENT, span.start, span.end, text);
@@ -1030,18 +1284,18 @@ fn test(p: &mut Printer<'_>, t: &Test) {
     );
 }
 
-/// `given { a: 1, b: 2 }` on one line when it fits and holds no comment, else
-/// one field per line with the values aligned.
-fn given_row(p: &mut Printer<'_>, fields: &[Field], span: Span) {
+/// `given { a: 1, b: 2 }` (or `defaults { … }`) on one line when it fits and
+/// holds no comment, else one field per line with the values aligned.
+fn given_row(p: &mut Printer<'_>, keyword: &str, fields: &[Field], span: Span) {
     let pairs: Vec<(String, String)> = fields
         .iter()
         .map(|f| (format!("{}:", f.name.name), literal(&f.value)))
         .collect();
     let one_line = if pairs.is_empty() {
-        "given {}".to_string()
+        format!("{keyword} {{}}")
     } else {
         let inside: Vec<String> = pairs.iter().map(|(n, v)| format!("{n} {v}")).collect();
-        format!("given {{ {} }}", inside.join(", "))
+        format!("{keyword} {{ {} }}", inside.join(", "))
     };
     if !p.has_comment_in(span.start, span.end) && fits(INDENT, &one_line) {
         p.line(INDENT, span.start, span.end, one_line);
@@ -1053,7 +1307,7 @@ fn given_row(p: &mut Printer<'_>, fields: &[Field], span: Span) {
         INDENT,
         span,
         span.start,
-        "given",
+        keyword,
         fields.is_empty(),
         |p| {
             for (f, (name, value)) in fields.iter().zip(&pairs) {

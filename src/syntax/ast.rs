@@ -193,6 +193,7 @@ pub enum Decl {
     Output(Output),
     Test(Test),
     Snapshot(Snapshot),
+    Defaults(Defaults),
 }
 
 impl Decl {
@@ -209,8 +210,25 @@ impl Decl {
             Decl::Output(d) => d.span,
             Decl::Test(d) => d.span,
             Decl::Snapshot(d) => d.span,
+            Decl::Defaults(d) => d.span,
         }
     }
+}
+
+/// `defaults { … }`: settings for every metric and test row of its file that
+/// does not set its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Defaults {
+    pub clauses: Vec<DefaultsClause>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefaultsClause {
+    Meta(Meta),
+    Missing(MissingClause),
+    /// `given { column: value, … }`: values for test rows that do not give them.
+    Given(Vec<Field>, Span),
 }
 
 /// `import "path"`.
@@ -480,6 +498,8 @@ pub enum ScoreClause {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Weights {
     pub items: Vec<WeightItem>,
+    /// `override weights { … }`: only the weights listed change the base's.
+    pub overrides: bool,
     pub span: Span,
 }
 
@@ -652,6 +672,8 @@ pub struct Test {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TestClause {
     GivenRow(Vec<Field>, Span),
+    /// `defaults { column: value, … }`: values for the rows that do not give them.
+    Defaults(Vec<Field>, Span),
     GivenFile(Str, Span),
     Partner(Str, Span),
     Period(Str, Span),

@@ -106,8 +106,13 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::snapshot_decl => "a `snapshot \"data.csv\"` declaration",
         Rule::snapshot_period => "`period latest`, `period all` or `period \"…\"`",
         Rule::kw_snapshot => "`snapshot`",
-        Rule::test_clause => "a test clause (`given`, `partner`, `period`, `expect`)",
+        Rule::test_clause => "a test clause (`given`, `defaults`, `partner`, `period`, `expect`)",
         Rule::given_row => "`given { column: value, … }`",
+        Rule::defaults_decl => "a `defaults` block",
+        Rule::defaults_clause => {
+            "a `defaults` clause (owner, source, layer, kind, unit, `missing`, `given`)"
+        }
+        Rule::test_defaults => "`defaults { column: value, … }`",
         Rule::field => "a field (`column: value`)",
         Rule::given_file => "`given file \"…\"`",
         Rule::test_partner => "`partner \"…\"`",
@@ -202,6 +207,8 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::kw_empty => "`empty`",
         Rule::kw_test => "`test`",
         Rule::kw_given => "`given`",
+        Rule::kw_defaults => "`defaults`",
+        Rule::kw_override => "`override`",
         Rule::kw_file => "`file`",
         Rule::kw_partner => "`partner`",
         Rule::kw_expect => "`expect`",

@@ -184,6 +184,7 @@ impl Lowerer {
             Rule::output_decl => Decl::Output(self.lower_output_decl(pair)?),
             Rule::test_decl => Decl::Test(self.lower_test_decl(pair)?),
             Rule::snapshot_decl => Decl::Snapshot(self.lower_snapshot_decl(pair)?),
+            Rule::defaults_decl => Decl::Defaults(self.lower_defaults_decl(pair)?),
             _ => return Err(unexpected(&pair, "a file")),
         })
     }
@@ -666,9 +667,11 @@ impl Lowerer {
     fn lower_weights_clause(&mut self, pair: Pair<'_, Rule>) -> Lowered<Weights> {
         let span = span_of(&pair);
         let mut items = Vec::new();
+        let mut overrides = false;
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::kw_weights => {}
+                Rule::kw_override => overrides = true,
                 Rule::weight => items.push(WeightItem::Weight(self.lower_weight(child)?)),
                 Rule::layer_group => {
                     let group_span = span_of(&child);
@@ -690,7 +693,11 @@ impl Lowerer {
                 _ => return Err(unexpected(&child, "weights")),
             }
         }
-        Ok(Weights { items, span })
+        Ok(Weights {
+            items,
+            overrides,
+            span,
+        })
     }
 
     fn lower_weight(&mut self, pair: Pair<'_, Rule>) -> Lowered<Weight> {
@@ -915,6 +922,43 @@ impl Lowerer {
 
     // ─── tests ───────────────────────────────────────────────────────────────
 
+    fn lower_defaults_decl(&mut self, pair: Pair<'_, Rule>) -> Lowered<Defaults> {
+        let span = span_of(&pair);
+        let mut c = Cursor::of(pair);
+        c.next("`defaults`")?;
+        let mut clauses = Vec::new();
+        while let Ok(clause) = c.next("a clause") {
+            let clause_span = span_of(&clause);
+            clauses.push(match clause.as_rule() {
+                Rule::meta_clause => DefaultsClause::Meta(self.lower_meta_clause(clause)?),
+                Rule::missing_clause => DefaultsClause::Missing(self.lower_missing_clause(clause)?),
+                Rule::given_row => DefaultsClause::Given(self.lower_fields(clause)?, clause_span),
+                _ => return Err(unexpected(&clause, "a `defaults` block")),
+            });
+        }
+        Ok(Defaults { clauses, span })
+    }
+
+    /// The `column: value` fields of a `given` row or of a test's `defaults`.
+    fn lower_fields(&mut self, pair: Pair<'_, Rule>) -> Lowered<Vec<Field>> {
+        let mut fields = Vec::new();
+        for field in pair.into_inner() {
+            if field.as_rule() != Rule::field {
+                continue;
+            }
+            let field_span = span_of(&field);
+            let mut f = Cursor::of(field);
+            let name = self.lower_ident(f.next("a column")?);
+            let value = self.lower_literal(f.next("a value")?)?;
+            fields.push(Field {
+                name,
+                value,
+                span: field_span,
+            });
+        }
+        Ok(fields)
+    }
+
     fn lower_test_decl(&mut self, pair: Pair<'_, Rule>) -> Lowered<Test> {
         let span = span_of(&pair);
         let mut c = Cursor::of(pair);
@@ -925,23 +969,9 @@ impl Lowerer {
             let clause_span = span_of(&clause);
             let rule = clause.as_rule();
             clauses.push(match rule {
-                Rule::given_row => {
-                    let mut fields = Vec::new();
-                    for field in clause.into_inner() {
-                        if field.as_rule() != Rule::field {
-                            continue;
-                        }
-                        let field_span = span_of(&field);
-                        let mut f = Cursor::of(field);
-                        let name = self.lower_ident(f.next("a column")?);
-                        let value = self.lower_literal(f.next("a value")?)?;
-                        fields.push(Field {
-                            name,
-                            value,
-                            span: field_span,
-                        });
-                    }
-                    TestClause::GivenRow(fields, clause_span)
+                Rule::given_row => TestClause::GivenRow(self.lower_fields(clause)?, clause_span),
+                Rule::test_defaults => {
+                    TestClause::Defaults(self.lower_fields(clause)?, clause_span)
                 }
                 Rule::given_file => {
                     let mut g = Cursor::of(clause);

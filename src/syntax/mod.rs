@@ -100,6 +100,7 @@ const OPENING_WORDS: &[&str] = &[
     "rule",
     "output",
     "test",
+    "defaults",
 ];
 
 fn opens_declaration(line: &str) -> bool {
@@ -170,6 +171,7 @@ const DECLARATIONS: &[Rule] = &[
     Rule::output_decl,
     Rule::test_decl,
     Rule::snapshot_decl,
+    Rule::defaults_decl,
 ];
 
 /// The keywords that open each declaration.
@@ -185,6 +187,7 @@ const DECLARATION_KEYWORDS: &[Rule] = &[
     Rule::kw_output,
     Rule::kw_test,
     Rule::kw_snapshot,
+    Rule::kw_defaults,
 ];
 
 fn is_top_level(rule: Rule) -> bool {

@@ -186,6 +186,112 @@ fn history_functions_follow_each_partner() {
 }
 
 #[test]
+fn running_aggregates_look_at_the_whole_history_and_skip_missing_values() {
+    // The example of docs/language.md, "Running aggregates", and a second
+    // partner that starts afresh: its streak is unknown after a missing
+    // first value, which may have been a third true one.
+    let text = format!(
+        "{INPUT}output {{ id q sum = running_sum(x) n = running_count(x) lo = running_min(x) hi = running_max(x) since = periods_since(x >= 200) run = streak(x >= 200) }}\n{}",
+        rows(&[
+            ("p1", "2025Q1", "a", "100", "0"),
+            ("p1", "2025Q2", "a", "300", "0"),
+            ("p1", "2025Q3", "a", "missing", "0"),
+            ("p1", "2025Q4", "a", "240", "0"),
+            ("p1", "2026Q1", "a", "150", "0"),
+            ("p2", "2025Q1", "a", "missing", "0"),
+            ("p2", "2025Q2", "a", "250", "0"),
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,sum,n,lo,hi,since,run\n\
+         p1,2025Q1,100.00,1,100.00,100.00,,0\n\
+         p1,2025Q2,400.00,2,100.00,300.00,0,1\n\
+         p1,2025Q3,400.00,2,100.00,300.00,,\n\
+         p1,2025Q4,640.00,3,100.00,300.00,0,\n\
+         p1,2026Q1,790.00,4,100.00,300.00,1,0\n\
+         p2,2025Q1,,0,,,,\n\
+         p2,2025Q2,250.00,1,250.00,250.00,0,\n"
+    );
+}
+
+#[test]
+fn a_running_sum_is_exact_where_adding_in_order_is_not() {
+    let text = format!(
+        "{INPUT}output {{ id q sum = running_sum(x) decimals 0 }}\n{}",
+        rows(&[
+            ("p1", "1", "a", "1e16", "0"),
+            ("p1", "2", "a", "1", "0"),
+            ("p1", "3", "a", "-1e16", "0"),
+            ("p1", "4", "a", "1", "0"),
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,sum\np1,1,10000000000000000\np1,2,10000000000000000\np1,3,1\np1,4,2\n"
+    );
+}
+
+#[test]
+fn streaks_count_rows_and_missing_conditions_leave_them_unknown() {
+    let text = format!(
+        "{INPUT}output {{ id q run = streak(x > 0) known = streak(coalesce(x > 0, false)) since = periods_since(x > 0) }}\n{}",
+        rows(&[
+            ("p1", "2024Q1", "a", "1", "0"),
+            ("p1", "2024Q2", "a", "2", "0"),
+            ("p1", "2024Q4", "a", "3", "0"),
+            ("p1", "2025Q1", "a", "0", "0"),
+            ("p1", "2025Q2", "a", "0", "0"),
+            ("p1", "2025Q3", "a", "missing", "0"),
+            ("p1", "2025Q4", "a", "5", "0"),
+            ("p1", "2026Q1", "a", "5", "0"),
+            ("p1", "2026Q2", "a", "-1", "0"),
+        ])
+    );
+    assert_eq!(
+        score(&text),
+        "id,q,run,known,since\n\
+         p1,2024Q1,1,1,0\n\
+         p1,2024Q2,2,2,0\n\
+         p1,2024Q4,3,3,0\n\
+         p1,2025Q1,0,0,1\n\
+         p1,2025Q2,0,0,2\n\
+         p1,2025Q3,,0,\n\
+         p1,2025Q4,,1,0\n\
+         p1,2026Q1,,2,0\n\
+         p1,2026Q2,0,0,1\n"
+    );
+}
+
+#[test]
+fn override_weights_change_only_the_weights_they_list() {
+    let text = format!(
+        "{INPUT}segment k from kind\n\
+         metric mx {{ owner \"o\" source \"s\" value x }}\n\
+         metric my {{ owner \"o\" source \"s\" value y }}\n\
+         score whole {{ weights {{ mx 60  my 40 }}  for k b {{ weights {{ mx 20  my 80 }} }} }}\n\
+         score all {{ weights {{ mx 60  my 40 }}  for k b {{ override weights {{ mx 20  my 80 }} }} }}\n\
+         score replaced {{ weights {{ mx 60  my 40 }}  for k b {{ weights {{ my 100 }} }} }}\n\
+         score dropped {{ weights {{ mx 60  my 40 }}  for k b {{ override weights {{ my 0 }} }} }}\n\
+         score added {{ weights {{ mx 50 }}  for k b {{ override weights {{ my 50 }} }} }}\n\
+         score layered {{ weights {{ layer strategy 40 {{ mx 100 }}  layer results 60 {{ my 100 }} }}\n\
+           for k b {{ override weights {{ layer strategy 20 {{ mx 100 }}  layer results 80 {{}} }} }} }}\n\
+         score in_layer {{ weights {{ layer strategy 40 {{ mx 50  my 50 }}  layer results 60 {{ my 100 }} }}\n\
+           for k b {{ override weights {{ mx 100 }} }} }}\n\
+         output {{ id whole all replaced dropped added layered in_layer }}\n{}",
+        rows(&[("p1", "1", "a", "10", "20"), ("p2", "1", "b", "10", "20"),])
+    );
+    // A `for` block that lists every weight means the same with or without
+    // `override`; a plain `weights` block still replaces them all.
+    assert_eq!(
+        score(&text),
+        "id,whole,all,replaced,dropped,added,layered,in_layer\n\
+         p1,14.00,14.00,14.00,14.00,5.00,16.00,18.00\n\
+         p2,18.00,18.00,20.00,6.00,15.00,18.00,20.00\n"
+    );
+}
+
+#[test]
 fn rows_are_reported_in_key_then_period_order_whatever_the_input_order() {
     let text = format!(
         "{INPUT}output {{ id q }}\n{}",
@@ -293,10 +399,10 @@ metric mx { owner \"o\" source \"s\" value x  missing value 0  points percentile
 metric my { owner \"o\" source \"s\" value y  points scale 0 => 0, 100 => 100 }
 metric mz { owner \"o\" source \"s\" value x / (y + 1)  points { >= 1 => 100  >= 0.5 => 50  else => 0  missing => 10 } }
 score s { weights { mx 40  my 30  mz 30 }  for k b { weights { mx 20  my 40  mz 40 } }  smooth moving_average(3)  max_change 15 min_periods 2 }
-score t { value 0.5 * s + 0.5 * points(my) }
+score t { value 0.5 * s + 0.5 * points(my) + running_sum(x) / (1 + running_count(x)) - running_min(y) }
 tiers s { hi >= 60  mid >= 30  lo otherwise }
-flag spike { when pct_change(x) > 100% }
-rule r { when s >= 60 and not spike action \"keep\" }
+flag spike { when pct_change(x) > 100% or streak(x > 100) >= 2 }
+rule r { when s >= 60 and not spike and periods_since(y > 50) < 2 action \"keep\" }
 test \"shape\" { given { id: \"p\", q: \"1\", kind: a, x: 1, y: 1 } expect s >= 0 }
 ";
 

@@ -289,6 +289,59 @@ fn insufficient_data_a_sum_and_a_formula() {
     snapshot!("shapes_complete_text", explain::text(&e));
 }
 
+/// A flag and a rule that read running aggregates over a partner's history.
+const RUNNING: &str = r#"scorecard "explain-running" version "1"
+
+input {
+  key id
+  period q
+  deals: integer >= 0, optional
+}
+
+metric won "Deals won so far" {
+  owner "sales"  source "CRM"
+  value running_sum(deals)
+}
+
+score s { weights { won 100 } }
+
+score best { value running_max(deals) }
+
+flag lapsed "No deal this quarter" {
+  when periods_since(deals > 0) >= 1
+}
+
+rule streaky "Three quarters with a deal in a row" {
+  when streak(deals > 0) >= 3 and running_count(deals) >= 3
+  action "celebrate"
+}
+
+test "a partner's history" {
+  given { id: "A", q: "2025Q1", deals: 2 }
+  given { id: "A", q: "2025Q2", deals: 1 }
+  given { id: "A", q: "2025Q3", deals: 3 }
+  given { id: "A", q: "2025Q4", deals: 0 }
+  partner "A"
+  expect won == 6
+}
+"#;
+
+#[test]
+fn running_aggregates_are_shown_with_their_values() {
+    let e = explain_in(RUNNING, "A", Some("2025Q3")).unwrap();
+    let text = explain::text(&e);
+    for read in [
+        "running_max(deals) = 3",
+        "streak(deals > 0) = 3",
+        "running_count(deals) = 3",
+    ] {
+        assert!(text.contains(read), "{read} is not shown:\n{text}");
+    }
+    snapshot!("running_text", text);
+    let e = explain_in(RUNNING, "A", None).unwrap();
+    snapshot!("running_last_period_text", explain::text(&e));
+}
+
 /// Replaying the guardrails gives the engine's numbers, for every row.
 #[test]
 fn the_replayed_steps_reach_the_engines_values() {

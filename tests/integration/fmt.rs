@@ -479,6 +479,124 @@ fn metadata_joins_on_one_line_when_it_fits() {
     );
 }
 
+const ONE_LINE_LISTS: &str = r#"metric m {
+  value revenue
+  points { >= 100 => 100  >= 10 => 50  else => 0 }
+  for seg a { points { >= 1 => 100  else => 0 }  missing points 0 }
+}
+metric n {
+  value revenue
+  points {
+    >= 100 => 100
+    else => 0
+  }
+}
+score s {
+  weights { m 60  n 40 }
+  for seg a { weights { m 100 } }
+  for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }
+  for seg c { override    weights { n 0 } }
+  for seg d {
+    override weights {
+      m 10
+    }
+  }
+}
+score t {
+  weights {
+    layer strategy 40 {
+      m 100
+    }
+    layer results 60 { n 100 }
+  }
+}
+segment size "By revenue" { small when revenue < 10_000  large otherwise }
+tiers s { gold >= 80  silver >= 60  bronze otherwise }
+tiers t {
+  gold >= 80
+  bronze otherwise
+}
+score u {
+  weights { a_metric_with_a_long_name 20  another_metric_with_a_long_name 30  a_third_metric_with_a_long_name 50 }
+}
+"#;
+
+#[test]
+fn lists_written_on_one_line_stay_on_one_line_when_they_fit() {
+    let once = assert_formats_well("one-line lists", ONE_LINE_LISTS);
+    for kept in [
+        "  points { >= 100 => 100  >= 10 => 50  else => 0 }\n",
+        "  for seg a { points { >= 1 => 100  else => 0 }  missing points 0 }\n",
+        "  weights { m 60  n 40 }\n",
+        "  for seg a { weights { m 100 } }\n",
+        "  for seg b { weights { layer strategy 40 { m 100 }  layer results 60 { n 100 } } }\n",
+        "    layer results  60 { n 100 }\n",
+        "  for seg c { override weights { n 0 } }\n",
+        "segment size \"By revenue\" { small when revenue < 10_000  large otherwise }\n",
+        "tiers s { gold >= 80  silver >= 60  bronze otherwise }\n",
+        "  for seg d {\n    override weights {\n      m 10\n    }\n  }\n",
+    ] {
+        assert!(once.contains(kept), "not kept on one line: {kept}\n{once}");
+    }
+    // Written one item per line, or too long for one line: one item per line.
+    assert!(
+        once.contains("  points {\n    >= 100 => 100\n    else   => 0\n  }\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("    layer strategy 40 {\n      m 100\n    }\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("  weights {\n    a_metric_with_a_long_name       20\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("tiers t {\n  gold   >= 80\n  bronze otherwise\n}\n"),
+        "{once}"
+    );
+    for line in once.lines() {
+        assert!(line.chars().count() <= 100, "too long: {line}");
+    }
+    snapshot!("one_line_lists", once);
+}
+
+const LONG_BANDS: &str = r#"metric purpose_points "Points for the purpose of the credit" {
+  value purpose
+  points {
+    "radio/television", "furniture/equipment", business, education, repairs, "domestic appliances", retraining, vacation => 35
+    car, "car (used)" => 20
+    // the rest
+    else => 0
+  }
+}
+"#;
+
+#[test]
+fn a_long_categorical_band_wraps_within_100_columns() {
+    let once = assert_formats_well("long bands", LONG_BANDS);
+    for line in once.lines() {
+        assert!(line.chars().count() <= 100, "too long: {line}");
+    }
+    // The short bands are aligned among themselves, not with the long one.
+    assert!(
+        once.contains(
+            "    car, \"car (used)\" => 20\n    // the rest\n    else              => 0\n"
+        ),
+        "{once}"
+    );
+    snapshot!("long_categorical_band", once);
+}
+
+#[test]
+fn defaults_are_laid_out_like_a_metric_and_a_given_row() {
+    let text = "defaults { owner \"revops\" source \"CRM\"\n missing value 0 given { a: 1, b: \"x\" } }\ntest \"t\" { defaults { k: \"P1\" } given { a: 2 } expect m == 1 }\n";
+    assert_eq!(
+        assert_formats_well("defaults", text),
+        "defaults {\n  owner \"revops\"  source \"CRM\"\n  missing value 0\n  given { a: 1, b: \"x\" }\n}\ntest \"t\" {\n  defaults { k: \"P1\" }\n  given { a: 2 }\n  expect m == 1\n}\n"
+    );
+}
+
 #[test]
 fn an_empty_file_stays_empty() {
     assert_eq!(fmt(""), "");
@@ -845,6 +963,7 @@ mod generated {
             1 => signed().prop_map(|n| format!("base {n}")),
             2 => expr().prop_map(|e| format!("value {e}")),
             1 => (weights(), name()).prop_map(|(w, l)| format!("for seg {l} {{ {w} }}")),
+            1 => (weights(), name()).prop_map(|(w, l)| format!("for seg {l} {{ override\n{w} }}")),
             1 => (proptest::option::of(text()), signed(), expr()).prop_map(|(r, f, e)| match r {
                 Some(r) => format!("adjust {r} by {f} when {e}"),
                 None => format!("adjust by {f} when {e}"),
@@ -911,6 +1030,8 @@ mod generated {
                     proptest::collection::vec((name(), prop_oneof![signed(), text(), name(), Just("true".to_string()), Just("missing".to_string())], sep()), 0..12)
                         .prop_map(|fields| format!("given {{{} }}", fields.into_iter().map(|(n, v, s)| format!("{s}{n}: {v},")).collect::<String>())),
                     Just("given file \"data.csv\"".to_string()),
+                    proptest::collection::vec((name(), signed(), sep()), 0..4)
+                        .prop_map(|fields| format!("defaults {{{} }}", fields.into_iter().map(|(n, v, s)| format!("{s}{n}: {v}")).collect::<String>())),
                     Just("partner \"P1\"".to_string()),
                     Just("period \"2025Q1\"".to_string()),
                     (name(), select(vec!["==", ">="]), signed()).prop_map(|(n, op, v)| format!("expect {n} {op} {v} within 0.5")),
@@ -919,6 +1040,13 @@ mod generated {
                     name().prop_map(|n| format!("expect flags contains {n}")),
                 ], sep()), 0..5))
                 .prop_map(|(t, c)| block(format!("test {t}"), c)),
+            1 => proptest::collection::vec((prop_oneof![
+                    meta(),
+                    select(vec!["missing value 0", "missing points -1.5"]).prop_map(str::to_string),
+                    proptest::collection::vec((name(), signed(), sep()), 0..4)
+                        .prop_map(|fields| format!("given {{{} }}", fields.into_iter().map(|(n, v, s)| format!("{s}{n}: {v},")).collect::<String>())),
+                ], sep()), 0..5)
+                .prop_map(|c| block("defaults".to_string(), c)),
         ]
     }
 

@@ -1,7 +1,7 @@
 //! What the checker concludes about specific scorecards: resolution, types,
 //! ordering and lints, beyond the one fixture each code has.
 
-use scorecard::model::{Definition, ExprKind, Node, PointsRule};
+use scorecard::model::{Definition, ExprKind, Node, PointsRule, Type};
 
 use crate::support::*;
 
@@ -115,6 +115,125 @@ fn history_needs_a_period_column() {
     let text = "scorecard \"t\" version \"1\"\ninput { key k revenue: number }\nmetric m { owner \"o\" source \"s\" value previous(revenue) }\nscore s { weights { m 100 } min_periods 2 }\n";
     let (_, checked) = check_str(text);
     assert_eq!(codes(&checked), vec!["S006", "S006"]);
+}
+
+#[test]
+fn running_aggregates_are_typed_and_need_history() {
+    let (codes, checked) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\noutput {{ a = running_sum(revenue) b = running_count(partner_type) c = running_min(reps) d = running_max(revenue) e = periods_since(nps > 0) f = streak(revenue > 0) }}\n"
+    ));
+    assert_eq!(codes, Vec::<&str>::new());
+    let types: Vec<_> = checked
+        .model
+        .unwrap()
+        .output
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| c.expr.ty)
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            Type::Number,
+            Type::Integer,
+            Type::Integer,
+            Type::Number,
+            Type::Integer,
+            Type::Integer
+        ]
+    );
+    // A streak is of a condition; a sum is of numbers.
+    let (codes, _) = check(&format!(
+        "{METRIC}score s {{ weights {{ m 100 }} }}\nflag f {{ when streak(revenue) > 2 or running_sum(revenue > 0) > 1 }}\n"
+    ));
+    assert_eq!(codes, vec!["T001", "T001"]);
+    let text = "scorecard \"t\" version \"1\"\ninput { key k revenue: number }\nmetric m { owner \"o\" source \"s\" value running_sum(revenue) }\nscore s { weights { m 100 } }\n";
+    let (_, checked) = check_str(text);
+    assert_eq!(crate::support::codes(&checked), vec!["S006"]);
+}
+
+#[test]
+fn metrics_take_the_metadata_and_missing_policy_they_do_not_give_from_defaults() {
+    let (codes, checked) = check(
+        "defaults { owner \"revops\" source \"CRM\" layer results kind lagging unit \"USD\" missing value 0 missing points 10 }\n\
+         metric a { value revenue points { >= 1 => 100 } }\n\
+         metric b { owner \"finance\" layer strategy value revenue missing value 5 missing points 1 points { >= 1 => 100 } for pt reseller { points { >= 2 => 50 } } }\n\
+         metric c { value partner_type }\n\
+         segment pt from partner_type\n\
+         score s { weights { a 50 b 50 } }\noutput { c }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    let metric = |n: &str| model.metrics.iter().find(|m| m.name == n).unwrap().clone();
+    let a = metric("a");
+    assert_eq!(a.meta.owner.as_deref(), Some("revops"));
+    assert_eq!(a.meta.source.as_deref(), Some("CRM"));
+    assert_eq!(a.meta.unit.as_deref(), Some("USD"));
+    assert_eq!(a.meta.layer, Some(scorecard::model::Layer::Results));
+    assert_eq!(a.meta.kind, Some(scorecard::model::IndicatorKind::Lagging));
+    assert_eq!(
+        (a.missing_value, a.rubric.missing_points),
+        (Some(0.0), Some(10.0))
+    );
+    let b = metric("b");
+    assert_eq!(b.meta.owner.as_deref(), Some("finance"));
+    assert_eq!(b.meta.source.as_deref(), Some("CRM"));
+    assert_eq!(b.meta.layer, Some(scorecard::model::Layer::Strategy));
+    assert_eq!(
+        (b.missing_value, b.rubric.missing_points),
+        (Some(5.0), Some(1.0))
+    );
+    // A `for` block without `missing points` takes the file's.
+    assert_eq!(b.segment_rubrics[0].rubric.missing_points, Some(10.0));
+    // A number cannot stand in for a missing label.
+    assert_eq!(metric("c").missing_value, None);
+}
+
+#[test]
+fn defaults_belong_to_their_own_file_and_are_checked() {
+    // No defaults: the governance lint still speaks.
+    let (codes, _) = check("metric a { value revenue }\nscore s { weights { a 100 } }\n");
+    assert!(codes.contains(&"L009"), "{codes:?}");
+    let (codes, _) = check(
+        "defaults { owner \"x\" source \"y\" }\nmetric a { value revenue }\nscore s { weights { a 100 } }\n",
+    );
+    assert!(!codes.contains(&"L009"), "{codes:?}");
+    let (codes, _) = check(
+        "defaults { owner \"x\" owner \"y\" description \"d\" }\ndefaults { source \"s\" }\n",
+    );
+    assert_eq!(codes, vec!["S004", "S029", "S028"]);
+    let (codes, _) = check(
+        "defaults { given { revenue: \"lots\", colour: 1 } }\ntest \"t\" { defaults { reps: 1.5 } given { partner_id: \"P\", period: \"1\", partner_type: msp } expect revenue > 0 }\n",
+    );
+    assert_eq!(codes, vec!["S012", "S012", "S012", "S012"]);
+    let (codes, _) = check(
+        "test \"t\" { defaults { partner_id: \"P\" } defaults { period: \"1\" } given { partner_type: msp, revenue: 1, reps: 1 } expect revenue > 0 }\n",
+    );
+    assert_eq!(codes, vec!["S004", "S012"]);
+}
+
+#[test]
+fn override_weights_need_weights_and_layers_to_merge_with() {
+    let head = "segment pt from partner_type\nmetric a { owner \"o\" source \"s\" value revenue }\nmetric b { owner \"o\" source \"s\" value reps }\n";
+    let (codes, _) = check(&format!(
+        "{head}score s {{ override weights {{ a 100 }} }}\nscore t {{ sum {{ a }} for pt msp {{ override weights {{ a 1 }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["S030", "S030"]);
+    // A score without a definition is reported once, not again by its override.
+    let (codes, _) = check(&format!(
+        "{head}score s {{ for pt msp {{ override weights {{ a 100 }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["S010"]);
+    let (codes, _) = check(&format!(
+        "{head}score s {{ weights {{ layer strategy 50 {{ a 100 }} layer results 50 {{ a 100 }} }} for pt msp {{ override weights {{ b 10 }} }} }}\nscore t {{ weights {{ a 100 }} for pt msp {{ override weights {{ layer results 100 {{ a 100 }} }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["S031", "S031"]);
+    // The merged weights are linted like any others.
+    let (codes, _) = check(&format!(
+        "{head}score s {{ weights {{ a 50  b 50 }} for pt msp {{ override weights {{ a 60 }} }} }}\n"
+    ));
+    assert_eq!(codes, vec!["L001"]);
 }
 
 #[test]
@@ -262,6 +381,44 @@ fn two_scorecards_importing_one_file_in_one_run_both_see_it() {
                 .collect::<Vec<_>>()
         );
     }
+}
+
+#[test]
+fn defaults_apply_to_the_metrics_of_their_own_file_only() {
+    let mut sources = scorecard::source::SourceMap::new();
+    let checked = scorecard::check::check_path(
+        std::path::Path::new("tests/fixtures/defaults/main.scorecard"),
+        &mut sources,
+    )
+    .unwrap();
+    assert_eq!(codes(&checked), Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    let meta = |n: &str| {
+        model
+            .metrics
+            .iter()
+            .find(|m| m.name == n)
+            .unwrap()
+            .meta
+            .clone()
+    };
+    let (here, there) = (meta("here"), meta("there"));
+    assert_eq!(
+        (
+            here.owner.as_deref(),
+            here.source.as_deref(),
+            here.unit.as_deref()
+        ),
+        (Some("revops"), Some("CRM"), None)
+    );
+    assert_eq!(
+        (
+            there.owner.as_deref(),
+            there.source.as_deref(),
+            there.unit.as_deref()
+        ),
+        (Some("finance"), Some("billing"), Some("USD"))
+    );
 }
 
 #[test]

@@ -23,6 +23,13 @@ fn the_examples_pass() {
 }
 
 #[test]
+fn rows_take_the_columns_they_do_not_give_from_defaults() {
+    let (out, code) = run(&["test", "tests/fixtures/test/defaults.scorecard"], true);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
+}
+
+#[test]
 fn failures_say_what_was_expected_and_why() {
     let (out, code) = run(&["test", "tests/fixtures/test/failing.scorecard"], false);
     assert_eq!(code, 1);
