@@ -1,11 +1,54 @@
 //! Exact numbers at the edges: output rounding and `round` on the exact
-//! stored value of every binary64, checked against an arbitrary-precision
-//! reference.
+//! stored value of every binary64 (checked against an arbitrary-precision
+//! reference), and `tenure` only from periods written in one form.
 
 use num_bigint::BigUint;
 use proptest::prelude::*;
 use scorecard::eval::ops::round_half_away;
+use scorecard::eval::{self, Context, PeriodChoice, Selection};
 use scorecard::render::push_decimal;
+
+use crate::support::*;
+
+/// Every row of the scorecard's first test scored, as CSV.
+fn score(text: &str) -> String {
+    let (sources, checked) = check_str(text);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let model = checked.model.unwrap();
+    let rows = &model.tests.first().expect("a test with rows").rows;
+    let table = scorecard::data::given::table_from_rows(&model, rows);
+    let plan = scorecard::plan::compile(&model);
+    let ordered = eval::order_rows(&model, &table);
+    let mut ctx = Context::new(&model, &plan, &table, &ordered);
+    let selection = Selection {
+        period: PeriodChoice::All,
+        partner: None,
+    };
+    let mut out = scorecard::render::csv::header(&plan);
+    eval::evaluate(
+        &mut ctx,
+        |b| scorecard::render::csv::rows(b, &selection).0,
+        |text| out.push_str(&text),
+    );
+    out
+}
+
+const INPUT: &str =
+    "scorecard \"t\" version \"1\"\ninput {\n  key id\n  period q\n  x: number, optional\n}\n";
+
+/// A scorecard with `body`, whose test gives a row `(id, q, x)` each.
+fn scorecard_with(body: &str, rows: &[(&str, &str, &str)]) -> String {
+    let mut t = format!("{INPUT}{body}\ntest \"rows\" {{\n");
+    for (id, q, x) in rows {
+        t.push_str(&format!("  given {{ id: \"{id}\", q: \"{q}\", x: {x} }}\n"));
+    }
+    t.push_str("  partner \"p1\"\n  expect x is not missing\n}\n");
+    t
+}
 
 /// `x` written with `d` decimals by the renderer.
 fn written(x: f64, d: u32) -> String {
@@ -182,5 +225,201 @@ proptest! {
     #[test]
     fn round_next_to_ties_gives_the_nearest_binary64((x, d) in near_ties()) {
         prop_assert_eq!(round_half_away(x, d as i32).to_bits(), reference_round(x, d).to_bits());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// `tenure` counts periods written in one form.
+
+const D025_CARD: &str = "tests/fixtures/check/D025.scorecard";
+const D025_DATA: &str = "tests/fixtures/check/D025.csv";
+
+#[test]
+fn periods_in_two_forms_are_refused_with_both_labels_and_lines() {
+    let out = scorecard(&["score", D025_CARD, "--data", D025_DATA]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "", "no row is scored");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("D025"), "{stderr}");
+    insta::with_settings!({
+        snapshot_path => "../snapshots/diagnostics",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => "D025 mixed-period-formats",
+    }, {
+        insta::assert_snapshot!("D025_human", stderr);
+    });
+}
+
+#[test]
+fn periods_in_two_forms_are_refused_under_skip_too() {
+    let dir = temp_dir("d025-skip");
+    let rejects = dir.join("rejects.csv");
+    let out = scorecard(&[
+        "score",
+        D025_CARD,
+        "--data",
+        D025_DATA,
+        "--on-invalid",
+        "skip",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("D025"));
+}
+
+/// Years beside quarters, months beside quarters, a lowercase `q` beside an
+/// uppercase one, a recognised form beside another label: each pair is
+/// refused, with the first label of each form and its line.
+#[test]
+fn every_pair_of_forms_is_refused() {
+    let dir = temp_dir("d025-pairs");
+    for (a, b) in [
+        ("2025-01", "2025Q1"),
+        ("2024", "2025Q1"),
+        ("2025Q1", "2025q2"),
+        ("2025Q1", "2025-03-31"),
+        ("2025", "FY26"),
+    ] {
+        let data = dir.join("d.csv");
+        std::fs::write(
+            &data,
+            format!("partner_id,quarter,revenue\nP1,{a},1\nP2,{a},1\nP1,{b},2\n"),
+        )
+        .unwrap();
+        let out = scorecard(&["score", D025_CARD, "--data", data.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{a} and {b}: {stderr}");
+        assert!(
+            stderr.contains(&format!("period `{b}`"))
+                && stderr.contains(&format!("`{a}` on line 2")),
+            "{a} and {b}: {stderr}"
+        );
+        assert_eq!(stdout(&out), "");
+    }
+}
+
+#[test]
+fn tenure_counts_periods_of_one_form_across_gaps() {
+    let card = format!(
+        "{INPUT}output {{ id q t = tenure }}\n{}",
+        "test \"rows\" {\n  given { id: \"p1\", q: \"2024Q3\", x: 1 }\n  given { id: \"p1\", q: \"2025Q2\", x: 1 }\n  given { id: \"p2\", q: \"2024-11\", x: 1 }\n  partner \"p1\"\n  expect x is not missing\n}\n"
+    );
+    // The two partners mix quarters and months: no tenure at all.
+    assert_eq!(
+        score(&card),
+        "id,q,t\np1,2024Q3,\np1,2025Q2,\np2,2024-11,\n"
+    );
+    let one_form = card.replace("2024-11", "2024Q4");
+    assert_eq!(
+        score(&one_form),
+        "id,q,t\np1,2024Q3,0\np1,2025Q2,3\np2,2024Q4,0\n"
+    );
+    for (first, later, tenure) in [
+        ("2023", "2025", 2),
+        ("2024-11", "2025-02", 3),
+        ("2024q4", "2025q1", 1),
+    ] {
+        let text = one_form
+            .replace("2024Q3", first)
+            .replace("2025Q2", later)
+            .replace("2024Q4", first);
+        assert_eq!(
+            score(&text),
+            format!("id,q,t\np1,{first},0\np1,{later},{tenure}\np2,{first},0\n")
+        );
+    }
+}
+
+#[test]
+fn a_test_whose_rows_mix_forms_is_not_run() {
+    let dir = temp_dir("d025-test");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        format!(
+            "{INPUT}rule old {{ when tenure > 4 action \"a\" }}\n{}",
+            "test \"mixed\" {\n  given { id: \"p1\", q: \"2025Q1\", x: 1 }\n  given { id: \"p1\", q: \"2025-01\", x: 1 }\n  partner \"p1\"\n  period \"2025Q1\"\n  expect x is not missing\n}\n"
+        ),
+    )
+    .unwrap();
+    let out = scorecard(&["test", card.to_str().unwrap()]);
+    let all = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("E002"), "{all}");
+    assert!(
+        all.contains("`2025-01`") && all.contains("`2025Q1`"),
+        "{all}"
+    );
+}
+
+#[test]
+fn only_four_digits_make_a_year() {
+    use scorecard::eval::{PeriodFormat, period_format};
+    for label in [
+        "+202", "-999", " 202", "2025-+1", "2025-1", "2025Q5", "2025Q0", "2025-13", "2025-00",
+        "2025Q+",
+    ] {
+        assert_eq!(period_format(label), (PeriodFormat::Other, None), "{label}");
+    }
+    assert_eq!(period_format("2025"), (PeriodFormat::Year, Some(2025)));
+    assert_eq!(
+        period_format("2025Q4"),
+        (PeriodFormat::Quarter, Some(2025 * 4 + 3))
+    );
+    assert_eq!(
+        period_format("2025q1"),
+        (PeriodFormat::LowerQuarter, Some(2025 * 4))
+    );
+    assert_eq!(
+        period_format("2025-12"),
+        (PeriodFormat::Month, Some(2025 * 12 + 11))
+    );
+}
+
+/// A period label in one of the forms, or another label.
+fn any_label() -> impl Strategy<Value = String> {
+    (0u8..5, 1990u32..2040, 1u32..13).prop_map(|(form, year, n)| match form {
+        0 => format!("{year}"),
+        1 => format!("{year}Q{}", (n - 1) % 4 + 1),
+        2 => format!("{year}q{}", (n - 1) % 4 + 1),
+        3 => format!("{year}-{n:02}"),
+        _ => format!("{year}-{n:02}-01"),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Tenure is a whole number of periods when every label is written in
+    /// one form, and missing — never a number — when they are not.
+    #[test]
+    fn tenure_is_a_count_of_periods_or_missing(
+        labels in proptest::collection::vec(any_label(), 1..6),
+    ) {
+        let mut distinct = labels.clone();
+        distinct.sort();
+        distinct.dedup();
+        let rows: Vec<(&str, &str, &str)> = distinct.iter().map(|l| ("p1", l.as_str(), "1")).collect();
+        let out = score(&scorecard_with("output { q t = tenure }", &rows));
+        let forms: std::collections::HashSet<_> = distinct
+            .iter()
+            .map(|l| eval::period_format(l).0)
+            .collect();
+        let tenures: Vec<&str> = out.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+        if forms.len() > 1 {
+            prop_assert!(tenures.iter().all(|t| t.is_empty()), "{out}");
+        } else {
+            let first = eval::period_index(&distinct[0]);
+            for (label, t) in distinct.iter().zip(&tenures) {
+                let expected = match (first, eval::period_index(label)) {
+                    (Some(a), Some(b)) => b - a,
+                    _ => distinct.iter().position(|l| l == label).unwrap() as i64,
+                };
+                prop_assert_eq!(t.to_string(), expected.to_string(), "{}", out);
+            }
+        }
     }
 }
