@@ -914,17 +914,12 @@ impl<'a> Batch<'a> {
             CPoints::Identity => value.clone().num(n),
             CPoints::Scale { x0, p0, x1, p1 } => {
                 let (lo, hi) = (p0.min(*p1), p0.max(*p1));
-                let (rise, run) = (p1 - p0, x1 - x0);
                 value
                     .clone()
                     .num(n)
                     .into_iter()
                     .map(|x| {
-                        let y = if *p0 == 0.0 {
-                            (rise * (x - x0)) / run
-                        } else {
-                            p0 + (rise * (x - x0)) / run
-                        };
+                        let y = ops::scale(x, (*x0, *p0), (*x1, *p1));
                         if y.is_nan() {
                             f64::NAN
                         } else {
@@ -1129,8 +1124,7 @@ impl<'a> Batch<'a> {
                         f64::NAN
                     } else {
                         // Oldest first, left to right: ((x1 + x2) + x3).
-                        let sum = present.iter().fold(0.0, |acc, v| acc + v);
-                        finite(sum / present.len() as f64)
+                        ops::mean(&present)
                     }
                 }
                 Some(Smoothing::Exponential(a)) => {
@@ -1139,7 +1133,7 @@ impl<'a> Batch<'a> {
                     } else if previous_smooth.is_nan() {
                         x
                     } else {
-                        finite(a * x + (1.0 - a) * previous_smooth)
+                        ops::smooth(a, x, previous_smooth)
                     };
                     if !v.is_nan() {
                         previous_smooth = v;

@@ -1,10 +1,11 @@
 //! Exact numbers at the edges: output rounding and `round` on the exact
 //! stored value of every binary64 (checked against an arbitrary-precision
-//! reference), and `tenure` only from periods written in one form.
+//! reference), `tenure` only from periods written in one form, and no step
+//! beyond the range of binary64 turning into a plausible number.
 
 use num_bigint::BigUint;
 use proptest::prelude::*;
-use scorecard::eval::ops::round_half_away;
+use scorecard::eval::ops::{self, round_half_away};
 use scorecard::eval::{self, Context, PeriodChoice, Selection};
 use scorecard::render::push_decimal;
 
@@ -421,5 +422,275 @@ proptest! {
                 prop_assert_eq!(t.to_string(), expected.to_string(), "{}", out);
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// No step beyond the range of binary64 becomes a plausible number.
+
+/// One output column `body` over peers `xs` in one period, with 2 decimals.
+fn column(body: &str, xs: &[&str]) -> Vec<String> {
+    let ids: Vec<String> = (0..xs.len()).map(|i| format!("p{}", i + 1)).collect();
+    let rows: Vec<(&str, &str, &str)> = ids
+        .iter()
+        .zip(xs)
+        .map(|(id, x)| (id.as_str(), "2025Q1", *x))
+        .collect();
+    let out = score(&scorecard_with(&format!("output {{ v = {body} }}"), &rows));
+    out.lines().skip(1).map(str::to_string).collect()
+}
+
+/// One output column `body` along one partner's history `xs`.
+fn history(body: &str, xs: &[&str]) -> Vec<String> {
+    let periods: Vec<String> = (0..xs.len()).map(|i| format!("{}", 2000 + i)).collect();
+    let rows: Vec<(&str, &str, &str)> = periods
+        .iter()
+        .zip(xs)
+        .map(|(q, x)| ("p1", q.as_str(), *x))
+        .collect();
+    let out = score(&scorecard_with(&format!("output {{ v = {body} }}"), &rows));
+    out.lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn zscore_over_huge_and_tiny_peers_is_the_zscore() {
+    let expected = ["-0.71", "-0.71", "1.41"];
+    assert_eq!(column("zscore(x)", &["1e160", "1e160", "2e160"]), expected);
+    assert_eq!(column("zscore(x)", &["1e300", "1e300", "2e300"]), expected);
+    assert_eq!(
+        column("zscore(x)", &["1e-170", "1e-170", "2e-170"]),
+        expected
+    );
+    assert_eq!(column("zscore(x)", &["1", "1", "2"]), expected);
+    // Values far apart in size: the sum of the largest overflows.
+    assert_eq!(
+        column("zscore(x)", &["1.7e308", "1.7e308", "-1.7e308"]),
+        ["0.71", "0.71", "-1.41"]
+    );
+}
+
+#[test]
+fn minmax_over_peers_spanning_the_whole_range() {
+    assert_eq!(
+        column("minmax(x)", &["-1.5e308", "0", "1.5e308"]),
+        ["0.00", "50.00", "100.00"]
+    );
+    assert_eq!(
+        column("minmax(x)", &["0", "1e307", "2e307"]),
+        ["0.00", "50.00", "100.00"]
+    );
+}
+
+#[test]
+fn scale_points_whose_steps_overflow() {
+    let card = |points: &str, x: &str| {
+        let text = scorecard_with(
+            &format!(
+                "metric m {{ owner \"o\" source \"s\" value x points scale {points} }}\nscore s {{ weights {{ m 100 }} }}\noutput {{ v = points(m) }}"
+            ),
+            &[("p1", "2025Q1", x)],
+        );
+        score(&text).lines().nth(1).unwrap().to_string()
+    };
+    assert_eq!(card("0 => 0, 1e308 => 1e308", "10"), "10.00");
+    assert_eq!(card("0 => 0, 1e308 => 1e308", "-5"), "0.00");
+    assert_eq!(card("0 => 0, 1e308 => 1e308", "1e308"), written(1e308, 2));
+    assert_eq!(card("0 => 0, 1e308 => 1e308", "5e307"), written(5e307, 2));
+    assert_eq!(card("-1e308 => 0, 1e308 => 100", "0"), "50.00");
+    assert_eq!(card("-1e308 => 0, 1e308 => 100", "-1e308"), "0.00");
+    assert_eq!(
+        card("0 => -1.5e308, 100 => 1.5e308", "100"),
+        written(1.5e308, 2)
+    );
+    // As binary64 would give it with an unbounded exponent: the same steps
+    // on the ends divided by 2^10, which stay in range (the division is
+    // exact), multiplied back. At 50 that is one unit in the last place of
+    // 1.5e308 (2^971), not 0: `3e308 × 50` is rounded before it is divided
+    // by 100, as it would be for `3 × 50`.
+    let (p0, p1, k) = (-1.5e308f64, 1.5e308f64, 1024.0);
+    for x in [50.0, 90.0, 1.0] {
+        let scaled = p0 / k + ((p1 / k - p0 / k) * x) / 100.0;
+        assert_eq!(
+            card("0 => -1.5e308, 100 => 1.5e308", &x.to_string()),
+            written(scaled * k, 2),
+            "at {x}"
+        );
+    }
+}
+
+#[test]
+fn history_functions_over_huge_values() {
+    // The mean as binary64 would give it with an unbounded exponent: the
+    // sum of halves (halving is exact) is half the rounded sum.
+    let (x1, x2, x3) = (1e308f64, 1.5e308f64, 1.7e308f64);
+    assert_eq!(
+        history("moving_average(x, 2)", &["1e308", "1.5e308", "1.7e308"]),
+        [
+            written(x1, 2),
+            written(x1 / 2.0 + x2 / 2.0, 2),
+            written(x2 / 2.0 + x3 / 2.0, 2)
+        ]
+    );
+    assert_eq!(
+        history("trend(x, 3)", &["-1.5e308", "0", "1.5e308"]),
+        ["".to_string(), written(1.5e308, 2), written(1.5e308, 2)]
+    );
+    assert_eq!(
+        history("pct_change(x)", &["-1.5e308", "1.5e308"]),
+        ["", "-2.00"]
+    );
+    // The true change is beyond range: missing, as for arithmetic.
+    assert_eq!(history("change(x)", &["-1.5e308", "1.5e308"]), ["", ""]);
+}
+
+#[test]
+fn smoothing_over_huge_values() {
+    let (x1, x2, x3) = (1.5e308f64, 1.7e308f64, 1.6e308f64);
+    let card = |smoothing: &str| {
+        let text = scorecard_with(
+            &format!(
+                "metric m {{ owner \"o\" source \"s\" value x }}\nscore s {{ weights {{ m 100 }} {smoothing} }}\noutput {{ v = s }}"
+            ),
+            &[
+                ("p1", "2001", "1.5e308"),
+                ("p1", "2002", "1.7e308"),
+                ("p1", "2003", "1.6e308"),
+            ],
+        );
+        score(&text)
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        card("smooth moving_average(2)"),
+        [
+            written(x1, 2),
+            written(x1 / 2.0 + x2 / 2.0, 2),
+            written(x2 / 2.0 + x3 / 2.0, 2)
+        ]
+    );
+    let a = 0.5f64;
+    let s2 = 2.0 * (a * (x2 / 2.0) + (1.0 - a) * (x1 / 2.0));
+    let s3 = 2.0 * (a * (x3 / 2.0) + (1.0 - a) * (s2 / 2.0));
+    assert_eq!(
+        card("smooth exponential(0.5)"),
+        [written(x1, 2), written(s2, 2), written(s3, 2)]
+    );
+}
+
+/// A moderate binary64, whose steps in these formulas stay in range.
+fn moderate() -> impl Strategy<Value = f64> {
+    (any::<bool>(), 1f64..1e6).prop_map(|(negative, x)| if negative { -x } else { x })
+}
+
+/// A power of two that takes moderate numbers to the edges of the range.
+fn far_power() -> impl Strategy<Value = i32> {
+    prop_oneof![990i32..1000, -1010i32..-1000]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// `minmax` does not depend on the unit: the peers multiplied by the
+    /// same power of two give the same bits, however near the ends of the
+    /// range that takes them.
+    #[test]
+    fn minmax_is_the_same_in_any_power_of_two_unit(
+        a in moderate(), b in moderate(), c in moderate(), k in 990i32..1020,
+    ) {
+        let (lo, hi) = (a.min(b), a.max(b));
+        prop_assume!(lo < hi);
+        let x = c.clamp(lo, hi);
+        let up = |v: f64| ops::times_power_of_two(v, k - 20);
+        let direct = ops::min_max(x, lo, hi);
+        prop_assert_eq!(ops::min_max(up(x), up(lo), up(hi)).to_bits(), direct.to_bits());
+    }
+
+    /// `scale` is linear in the points and invariant in the unit of `x`:
+    /// the result of ends multiplied by 2^j (and x, x0, x1 by 2^k) is the
+    /// plain result multiplied by 2^j, wherever that is in range.
+    #[test]
+    fn scale_points_follow_their_unit(
+        x0 in moderate(), width in 1f64..1e6, p0 in moderate(), p1 in moderate(),
+        x in moderate(), j in far_power(), k in far_power(),
+    ) {
+        let x1 = x0 + width;
+        let plain = ops::scale(x, (x0, p0), (x1, p1));
+        let (sx, sp) = (|v: f64| ops::times_power_of_two(v, k), |v: f64| ops::times_power_of_two(v, j));
+        // Scaled exactly: none of them made subnormal.
+        prop_assume!([sx(x), sx(x0), sx(x1), sp(p0), sp(p1)].iter().all(|v| v.abs() >= f64::MIN_POSITIVE));
+        let far = ops::scale(sx(x), (sx(x0), sp(p0)), (sx(x1), sp(p1)));
+        let expected = sp(plain);
+        prop_assume!(expected.is_finite() && expected.abs() >= f64::MIN_POSITIVE);
+        prop_assert_eq!(far.to_bits(), expected.to_bits(), "plain {} far {}", plain, far);
+    }
+
+    /// The mean of values multiplied by a power of two is their mean
+    /// multiplied by it, also where their sum overflows.
+    #[test]
+    fn the_mean_follows_the_unit(
+        xs in proptest::collection::vec(moderate(), 1..8), k in 990i32..1020,
+    ) {
+        let up = |v: f64| ops::times_power_of_two(v, k - 20);
+        let scaled: Vec<f64> = xs.iter().map(|v| up(*v)).collect();
+        let expected = up(ops::mean(&xs));
+        prop_assume!(expected.is_finite());
+        prop_assert_eq!(ops::mean(&scaled).to_bits(), expected.to_bits());
+    }
+
+    /// `pct_change` does not depend on the unit, also where the difference
+    /// of the two values overflows.
+    #[test]
+    fn pct_change_is_the_same_in_any_power_of_two_unit(
+        a in moderate(), b in moderate(), k in 990i32..1020,
+    ) {
+        let up = |v: f64| ops::times_power_of_two(v, k - 20);
+        prop_assert_eq!(
+            ops::pct_change(up(a), up(b)).to_bits(),
+            ops::pct_change(a, b).to_bits()
+        );
+    }
+
+    /// Exponential smoothing of values multiplied by a power of two is the
+    /// smoothed value multiplied by it.
+    #[test]
+    fn smoothing_follows_the_unit(
+        a in 0.01f64..1.0, x in moderate(), previous in moderate(), k in 990i32..1020,
+    ) {
+        let up = |v: f64| ops::times_power_of_two(v, k - 20);
+        let expected = up(ops::smooth(a, x, previous));
+        prop_assume!(expected.is_finite());
+        prop_assert_eq!(ops::smooth(a, up(x), up(previous)).to_bits(), expected.to_bits());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Standard scores and trends over peers or a history scaled by a power
+    /// of two anywhere in the range are the same numbers (z-scores) or the
+    /// same numbers scaled (slopes): no step overflows or underflows into a
+    /// plausible value.
+    #[test]
+    fn zscores_and_trends_follow_the_unit(
+        xs in proptest::collection::vec(-1000i32..1000, 2..6), k in far_power(),
+    ) {
+        let plain: Vec<String> = xs.iter().map(|x| format!("{x}")).collect();
+        let far: Vec<String> = xs
+            .iter()
+            .map(|x| format!("{:e}", ops::times_power_of_two(f64::from(*x), k)))
+            .collect();
+        let plain_refs: Vec<&str> = plain.iter().map(String::as_str).collect();
+        let far_refs: Vec<&str> = far.iter().map(String::as_str).collect();
+        prop_assert_eq!(column("zscore(x)", &far_refs), column("zscore(x)", &plain_refs));
+        prop_assert_eq!(column("minmax(x)", &far_refs), column("minmax(x)", &plain_refs));
+        // Slopes scaled back by the same power of two.
+        let unit = format!("{:e}", ops::times_power_of_two(1.0, k));
+        prop_assert_eq!(
+            history(&format!("trend(x, 5) / {unit}"), &far_refs),
+            history("trend(x, 5)", &plain_refs)
+        );
     }
 }
