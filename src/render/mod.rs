@@ -83,11 +83,16 @@ pub fn cell(batch: &Batch<'_>, column: &OutputColumn, value: &Col, i: usize, out
             let x = v.get(i).copied().unwrap_or(f64::NAN);
             if x.is_nan() {
                 missing(out);
-            } else if column.ty == Type::Integer && x.fract() == 0.0 && x.abs() < 1e18 {
-                if x < 0.0 {
-                    out.push('-');
+            } else if column.ty == Type::Integer && x.fract() == 0.0 {
+                if x.abs() < 1e18 {
+                    if x < 0.0 {
+                        out.push('-');
+                    }
+                    push_u64(out, x.abs() as u64);
+                } else {
+                    // A whole number of any size, without decimals.
+                    push_decimal(out, x, 0);
                 }
-                push_u64(out, x.abs() as u64);
             } else {
                 push_decimal(out, x, column.decimals);
             }

@@ -180,6 +180,20 @@ fn the_extremes_are_written_digit_for_digit() {
     }
 }
 
+#[test]
+fn whole_numbers_of_any_size_are_written_whole_in_integer_columns() {
+    let rows = [
+        ("p1", "2025Q1", "1e20"),
+        ("p2", "2025Q1", "-3e300"),
+        ("p3", "2025Q1", "12"),
+    ];
+    let out = score(&scorecard_with("output { v = round(x) }", &rows));
+    assert_eq!(
+        out,
+        format!("v\n100000000000000000000\n{}\n12\n", written(-3e300, 0))
+    );
+}
+
 /// Any finite binary64, of any magnitude.
 fn any_finite() -> impl Strategy<Value = f64> {
     any::<u64>()
