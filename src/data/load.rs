@@ -919,6 +919,14 @@ fn finish(
             },
         }
     }
+    if let Some(problem) = mixed_periods(specs, &table, source) {
+        // Which rows are right is unclear: no row is skipped.
+        if policy == OnInvalid::Skip {
+            return Err(LoadError::Invalid(vec![problem], 1));
+        }
+        problems.push(problem);
+        total += 1;
+    }
     match policy {
         OnInvalid::Fail => {
             if total > 0 {
@@ -937,6 +945,37 @@ fn finish(
         table,
         rejected,
     })
+}
+
+/// Period labels written in two formats (`2025Q1` and `2025-01`), which can
+/// be neither counted nor ordered: the first two, at the later one's line.
+fn mixed_periods(specs: &[Spec], table: &Table, source: &Source<'_>) -> Option<DataProblem> {
+    let i = specs.iter().position(|s| s.role == Role::Period)?;
+    let Some(Column::Text(periods)) = table.columns.get(i) else {
+        return None;
+    };
+    let (a, b) = crate::eval::mixed_period_formats((0..table.rows).map(|r| periods.get(r)))?;
+    let (first, second) = (periods.get(a), periods.get(b));
+    let line = |r: usize| source.line(table.lines.get(r).copied().unwrap_or(0));
+    let form = |label: &str| crate::eval::period_format(label).0.described();
+    let name = specs.get(i).map_or("", |s| s.name.as_str());
+    Some(
+        DataProblem::new(
+            Code::D025,
+            line(b),
+            format!(
+                "period `{second}` is {}, but `{first}` on line {} is {}",
+                form(second),
+                line(a),
+                form(first)
+            ),
+            "write every period in one form — quarters such as `2025Q1`, months such as \
+             `2025-01` or years such as `2025` — so that periods sort in time order and \
+             `tenure` can count them",
+        )
+        .column(name)
+        .value(second),
+    )
 }
 
 /// A row whose key and period an earlier row already has.

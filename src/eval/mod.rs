@@ -144,7 +144,8 @@ pub struct Ordered {
     pub position: Vec<u32>,
     /// Whether the row is its partner's latest.
     pub latest: Vec<bool>,
-    /// Periods since the partner's first row.
+    /// Periods since the partner's first row ([`NO_TENURE`] when the period
+    /// labels are written in more than one format).
     pub tenure: Vec<i32>,
     /// A dense id of each row's period (0 when there is no period column),
     /// and how many distinct periods there are.
@@ -159,22 +160,97 @@ fn text_column(table: &Table, id: Option<ColumnId>) -> Option<&crate::data::tabl
     }
 }
 
+/// The ways of writing a period label that give a number of periods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PeriodFormat {
+    /// `2025`
+    Year,
+    /// `2025Q4`
+    Quarter,
+    /// `2025q4`, which orders as text apart from `2025Q4`.
+    LowerQuarter,
+    /// `2025-11`
+    Month,
+    /// Anything else: `2025-11-30`, `FY25`, `week 3`.
+    Other,
+}
+
+impl PeriodFormat {
+    /// What a label of this format is, for messages: `a quarter`.
+    pub fn described(self) -> &'static str {
+        match self {
+            PeriodFormat::Year => "a year",
+            PeriodFormat::Quarter => "a quarter",
+            PeriodFormat::LowerQuarter => "a quarter written with a lowercase `q`",
+            PeriodFormat::Month => "a month",
+            PeriodFormat::Other => "not a year, quarter or month",
+        }
+    }
+}
+
+/// The tenure of rows whose periods cannot be counted: missing.
+pub const NO_TENURE: i32 = i32::MIN;
+
+/// Four ASCII digits as a year.
+fn year_of(digits: &[u8]) -> Option<i64> {
+    (digits.len() == 4 && digits.iter().all(u8::is_ascii_digit))
+        .then(|| digits.iter().fold(0, |y, d| y * 10 + i64::from(d - b'0')))
+}
+
+/// A period label's format and its number of periods (in years, quarters
+/// or months since year 0): `2025Q4`, `2025q4`, `2025-11`, `2025`.
+pub fn period_format(label: &str) -> (PeriodFormat, Option<i64>) {
+    let b = label.as_bytes();
+    let Some(year) = b.get(..4).and_then(year_of) else {
+        return (PeriodFormat::Other, None);
+    };
+    match b.get(4..) {
+        Some([]) => (PeriodFormat::Year, Some(year)),
+        Some([q @ (b'Q' | b'q'), n @ b'1'..=b'4']) => (
+            if *q == b'Q' {
+                PeriodFormat::Quarter
+            } else {
+                PeriodFormat::LowerQuarter
+            },
+            Some(year * 4 + i64::from(n - b'1')),
+        ),
+        Some([b'-', m1 @ b'0'..=b'1', m2 @ b'0'..=b'9']) => {
+            let month = i64::from(m1 - b'0') * 10 + i64::from(m2 - b'0');
+            if (1..=12).contains(&month) {
+                (PeriodFormat::Month, Some(year * 12 + month - 1))
+            } else {
+                (PeriodFormat::Other, None)
+            }
+        }
+        _ => (PeriodFormat::Other, None),
+    }
+}
+
 /// A period label as a number of periods: `2025Q4`, `2025-11`, `2025`.
 pub fn period_index(label: &str) -> Option<i64> {
-    let b = label.as_bytes();
-    let year: i64 = label.get(..4)?.parse().ok()?;
-    match b.len() {
-        4 => Some(year),
-        6 if matches!(b.get(4), Some(b'Q' | b'q')) => {
-            let q: i64 = label.get(5..6)?.parse().ok()?;
-            (1..=4).contains(&q).then_some(year * 4 + q - 1)
+    period_format(label).1
+}
+
+/// The first two labels, in the order given, that are written in different
+/// formats ([`period_format`]), as their positions: periods written in two
+/// formats cannot be counted (`2025-01` and `2025Q1` are 24,300 and 8,100
+/// periods after year 0) and do not sort in time order as text.
+pub fn mixed_period_formats<'t>(
+    labels: impl IntoIterator<Item = &'t str>,
+) -> Option<(usize, usize)> {
+    let mut first: Option<(usize, PeriodFormat)> = None;
+    for (i, label) in labels.into_iter().enumerate() {
+        if label.is_empty() {
+            continue;
         }
-        7 if b.get(4) == Some(&b'-') => {
-            let m: i64 = label.get(5..7)?.parse().ok()?;
-            (1..=12).contains(&m).then_some(year * 12 + m - 1)
+        let format = period_format(label).0;
+        match first {
+            None => first = Some((i, format)),
+            Some((at, f)) if f != format => return Some((at, i)),
+            Some(_) => {}
         }
-        _ => None,
     }
+    None
 }
 
 /// Order the rows by key, then period (string order), and number each partner's rows.
@@ -234,6 +310,9 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
             *slot = text;
         }
     }
+    // Labels in two formats give no number of periods: tenure is missing
+    // (data files with them are refused when loaded, D025).
+    let mixed = mixed_period_formats(labels.iter().copied()).is_some();
     let indexes: Vec<Option<i64>> = labels.iter().map(|l| period_index(l)).collect();
     let index_at = |i: usize| {
         period_ids
@@ -262,6 +341,7 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
             }
             // Period indexes have four-digit years, so differences are small.
             let t = match (base, index_at(i)) {
+                _ if mixed => NO_TENURE,
                 (Some(b), Some(p)) => i32::try_from(p - b).unwrap_or(i32::MAX),
                 _ => i32::try_from(k).unwrap_or(i32::MAX),
             };
@@ -835,17 +915,12 @@ impl<'a> Batch<'a> {
             CPoints::Identity => value.clone().num(n),
             CPoints::Scale { x0, p0, x1, p1 } => {
                 let (lo, hi) = (p0.min(*p1), p0.max(*p1));
-                let (rise, run) = (p1 - p0, x1 - x0);
                 value
                     .clone()
                     .num(n)
                     .into_iter()
                     .map(|x| {
-                        let y = if *p0 == 0.0 {
-                            (rise * (x - x0)) / run
-                        } else {
-                            p0 + (rise * (x - x0)) / run
-                        };
+                        let y = ops::scale(x, (*x0, *p0), (*x1, *p1));
                         if y.is_nan() {
                             f64::NAN
                         } else {
@@ -1050,8 +1125,7 @@ impl<'a> Batch<'a> {
                         f64::NAN
                     } else {
                         // Oldest first, left to right: ((x1 + x2) + x3).
-                        let sum = present.iter().fold(0.0, |acc, v| acc + v);
-                        finite(sum / present.len() as f64)
+                        ops::mean(&present)
                     }
                 }
                 Some(Smoothing::Exponential(a)) => {
@@ -1060,7 +1134,7 @@ impl<'a> Batch<'a> {
                     } else if previous_smooth.is_nan() {
                         x
                     } else {
-                        finite(a * x + (1.0 - a) * previous_smooth)
+                        ops::smooth(a, x, previous_smooth)
                     };
                     if !v.is_nan() {
                         previous_smooth = v;
@@ -1334,6 +1408,7 @@ impl<'a> Batch<'a> {
                             .ordered
                             .tenure
                             .get(self.start + i)
+                            .filter(|t| **t != NO_TENURE)
                             .map_or(f64::NAN, |t| f64::from(*t))
                     })
                     .collect(),

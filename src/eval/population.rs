@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::{Col, Context};
+use super::{Col, Context, ops};
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL};
 use crate::model::{GroupKey, HistoryFn};
 use crate::plan::SiteKind;
@@ -319,26 +319,52 @@ fn minmax(members: &mut [Member], values: &[f64]) {
         let v = if hi == lo {
             50.0
         } else {
-            super::ops::finite(100.0 * (value_of(values, m) - lo) / (hi - lo))
+            ops::min_max(value_of(values, m), lo, hi)
         };
         m.0 = v.to_bits();
     }
 }
 
-fn zscore(members: &mut [Member], values: &[f64]) {
+/// Below this a variance may have lost digits to underflow (its squares
+/// near 2^-1022): the values are scaled up first.
+const SMALLEST_SAFE_VARIANCE: f64 = 1e-270;
+
+/// The peers' mean and variance (two passes), of the values scaled by
+/// 2^-shift (exactly, as a power of two).
+fn moments(members: &[Member], values: &[f64], shift: i32) -> (f64, f64) {
     let n = members.len() as f64;
-    let value = |m: &Member| value_of(values, m);
+    let value = |m: &Member| ops::times_power_of_two(value_of(values, m), -shift);
     let mean = members.iter().fold(0.0, |acc, m| acc + value(m)) / n;
     let var = members
         .iter()
         .fold(0.0, |acc, m| acc + (value(m) - mean) * (value(m) - mean))
         / n;
+    (mean, var)
+}
+
+/// `(x - mean) / sd` among the peers. When a step would leave the range of
+/// binary64 — squares of values near 1e160 overflow, squares of values near
+/// 1e-170 underflow — every value is first scaled by the same power of two,
+/// which changes no digit of the result.
+fn zscore(members: &mut [Member], values: &[f64]) {
+    let value = |m: &Member| value_of(values, m);
+    // Members are sorted by value: the largest in size is at one end.
+    let lowest = members.first().map_or(0.0, value);
+    let highest = members.last().map_or(0.0, value);
+    let (mut mean, mut var) = moments(members, values, 0);
+    let mut shift = 0;
+    let safe =
+        mean.is_finite() && var.is_finite() && (var >= SMALLEST_SAFE_VARIANCE || lowest == highest);
+    if !safe {
+        shift = ops::largest_exponent(&[lowest, highest]);
+        (mean, var) = moments(members, values, shift);
+    }
     let sd = var.sqrt();
     for m in members.iter_mut() {
         let v = if sd == 0.0 {
             0.0
         } else {
-            super::ops::finite((value(m) - mean) / sd)
+            ops::finite((ops::times_power_of_two(value(m), -shift) - mean) / sd)
         };
         m.0 = v.to_bits();
     }
@@ -412,34 +438,53 @@ fn history(ctx: &Context<'_>, h: HistoryFn, input: Col) -> Col {
                 | HistoryFn::RunningMax
                 | HistoryFn::PeriodsSince
                 | HistoryFn::Streak => f64::NAN,
-                HistoryFn::Change => super::ops::arith(crate::syntax::ast::BinOp::Sub, at(i), prev),
-                HistoryFn::PctChange => {
-                    let d = super::ops::arith(crate::syntax::ast::BinOp::Sub, at(i), prev);
-                    super::ops::arith(crate::syntax::ast::BinOp::Div, d, prev)
-                }
+                HistoryFn::Change => ops::arith(crate::syntax::ast::BinOp::Sub, at(i), prev),
+                HistoryFn::PctChange => ops::pct_change(at(i), prev),
                 HistoryFn::MovingAverage(k) => {
                     let from = i + 1 - p.min(k as usize);
                     // A missing value in the window makes the mean missing.
                     let window: Vec<f64> = (from..=i).map(at).collect();
-                    super::ops::finite(window.iter().fold(0.0, |a, v| a + v) / window.len() as f64)
+                    ops::mean(&window)
                 }
                 HistoryFn::Trend(k) => {
                     let from = i + 1 - p.min(k as usize);
-                    let points: Vec<(f64, f64)> =
-                        (from..=i).map(|j| ((j - from) as f64, at(j))).collect();
-                    if points.len() < 2 || points.iter().any(|(_, y)| y.is_nan()) {
+                    let ys: Vec<f64> = (from..=i).map(at).collect();
+                    if ys.len() < 2 || ys.iter().any(|y| y.is_nan()) {
                         f64::NAN
                     } else {
-                        let m = points.len() as f64;
-                        let mx = points.iter().fold(0.0, |a, (x, _)| a + x) / m;
-                        let my = points.iter().fold(0.0, |a, (_, y)| a + y) / m;
-                        let sxy = points.iter().fold(0.0, |a, (x, y)| a + (x - mx) * (y - my));
-                        let sxx = points.iter().fold(0.0, |a, (x, _)| a + (x - mx) * (x - mx));
-                        super::ops::arith(crate::syntax::ast::BinOp::Div, sxy, sxx)
+                        slope(&ys)
                     }
                 }
             }
         })
         .collect();
     Col::Num(out)
+}
+
+/// The least-squares slope of `ys` against 0, 1, 2, …: `sxy / sxx` about the
+/// means. When a step leaves the range of binary64 (values near 1e308), the
+/// values are first scaled by a power of two, which changes no digit of a
+/// slope that is in range.
+fn slope(ys: &[f64]) -> f64 {
+    let direct = slope_scaled(ys, 0);
+    if direct.is_finite() {
+        return direct;
+    }
+    let shift = ops::largest_exponent(ys);
+    ops::finite(ops::times_power_of_two(slope_scaled(ys, shift), shift))
+}
+
+/// The slope of `ys` scaled by 2^-shift; infinite or NaN when a step is
+/// beyond range.
+fn slope_scaled(ys: &[f64], shift: i32) -> f64 {
+    let m = ys.len() as f64;
+    let y = |v: &f64| ops::times_power_of_two(*v, -shift);
+    let xs = || (0..ys.len()).map(|j| j as f64);
+    let mx = xs().fold(0.0, |a, x| a + x) / m;
+    let my = ys.iter().fold(0.0, |a, v| a + y(v)) / m;
+    let sxy = xs()
+        .zip(ys)
+        .fold(0.0, |a, (x, v)| a + (x - mx) * (y(v) - my));
+    let sxx = xs().fold(0.0, |a, x| a + (x - mx) * (x - mx));
+    if sxx == 0.0 { f64::NAN } else { sxy / sxx }
 }

@@ -5,40 +5,65 @@ pub mod json;
 pub mod table;
 
 use crate::data::table::{MISSING_BOOL, MISSING_LABEL};
+use crate::eval::ops::scaled_half_away;
 use crate::eval::{Batch, Col, actions_of, flags_of};
 use crate::model::Type;
 use crate::plan::OutputColumn;
 
-/// 10^d, exact in binary64, for the decimals an output may have (0 to 9).
-const POWERS: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/// Append `x` with `decimals` decimals, rounded half away from zero as
-/// computed in binary64: `k = floor(|x| * 10^d + 0.5)`, written `k / 10^d`.
+/// Append `x` with `decimals` decimals: its exact stored value rounded to
+/// the nearest multiple of 10^-decimals, a tie away from zero, with a minus
+/// sign when `x` is negative and the result is not zero.
+///
+/// The rounded value `k / 10^d` is found with whole numbers alone
+/// ([`scaled_half_away`]), so no step of it is rounded in binary64.
 pub fn push_decimal(out: &mut String, x: f64, decimals: u32) {
-    let scale = POWERS
-        .get(decimals as usize)
-        .copied()
-        .unwrap_or(f64::INFINITY);
-    let y = x.abs() * scale + 0.5;
-    if y.is_nan() || y >= 1e18 {
-        // Beyond exact integers (or NaN): the formatter's correctly rounded form.
-        out.push_str(&format!("{x:.prec$}", prec = decimals as usize));
+    let Some(k) = scaled_half_away(x, decimals) else {
+        push_whole_or_other(out, x, decimals);
         return;
-    }
-    // `y` is positive, so truncating is the floor.
-    let k = y as u64;
-    if x < 0.0 && k > 0 {
+    };
+    if x.is_sign_negative() && k > 0 {
         out.push('-');
     }
-    let unit = 10u64.pow(decimals);
     let mut digits = itoa::Buffer::new();
-    out.push_str(digits.format(k / unit));
-    if decimals > 0 {
-        out.push('.');
-        // The fraction, zero-padded to `decimals` digits: `unit + frac`
-        // has one digit more, a leading 1, which is left out.
-        let padded = digits.format(unit + k % unit);
-        out.push_str(padded.get(1..).unwrap_or_default());
+    // The common case in 64 bits; the 128-bit division is slower.
+    if let Ok(k) = u64::try_from(k) {
+        let unit = 10u64.pow(decimals);
+        out.push_str(digits.format(k / unit));
+        push_fraction(out, k % unit, decimals);
+    } else {
+        let unit = 10u128.pow(decimals);
+        out.push_str(digits.format(k / unit));
+        // Below 10^decimals, which fits in 64 bits.
+        push_fraction(out, u64::try_from(k % unit).unwrap_or(0), decimals);
+    }
+}
+
+/// `.` and `fraction` zero-padded to `decimals` digits (nothing for none).
+fn push_fraction(out: &mut String, fraction: u64, decimals: u32) {
+    if decimals == 0 {
+        return;
+    }
+    out.push('.');
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(fraction);
+    for _ in text.len()..decimals as usize {
+        out.push('0');
+    }
+    out.push_str(text);
+}
+
+/// The numbers [`scaled_half_away`] leaves out: whole numbers too large for
+/// 128 bits, written digit for digit (the formatter writes a whole binary64
+/// exactly), and, should one come, a NaN or an infinity.
+fn push_whole_or_other(out: &mut String, x: f64, decimals: u32) {
+    if x.is_finite() && x.fract() == 0.0 {
+        if x < 0.0 {
+            out.push('-');
+        }
+        out.push_str(&format!("{:.0}", x.abs()));
+        push_fraction(out, 0, decimals);
+    } else {
+        out.push_str(&format!("{x:.prec$}", prec = decimals as usize));
     }
 }
 
@@ -58,11 +83,16 @@ pub fn cell(batch: &Batch<'_>, column: &OutputColumn, value: &Col, i: usize, out
             let x = v.get(i).copied().unwrap_or(f64::NAN);
             if x.is_nan() {
                 missing(out);
-            } else if column.ty == Type::Integer && x.fract() == 0.0 && x.abs() < 1e18 {
-                if x < 0.0 {
-                    out.push('-');
+            } else if column.ty == Type::Integer && x.fract() == 0.0 {
+                if x.abs() < 1e18 {
+                    if x < 0.0 {
+                        out.push('-');
+                    }
+                    push_u64(out, x.abs() as u64);
+                } else {
+                    // A whole number of any size, without decimals.
+                    push_decimal(out, x, 0);
                 }
-                push_u64(out, x.abs() as u64);
             } else {
                 push_decimal(out, x, column.decimals);
             }

@@ -180,7 +180,26 @@ fn table(model: &Model, scorecard: &Path, test: &TestDef) -> Result<Table, (Loc,
         Some(t) => t.append(given),
         None => table = Some(given),
     }
-    Ok(table.unwrap_or_default())
+    let table = table.unwrap_or_default();
+    if let Some((first, second)) = mixed_periods(model, &table) {
+        return Err((
+            test.loc,
+            format!("the test's periods `{first}` and `{second}` are written in two forms"),
+            "write every period in one form: quarters such as `2025Q1`, months such as `2025-01` or years such as `2025`".to_string(),
+        ));
+    }
+    Ok(table)
+}
+
+/// The first two period labels of the table written in different forms
+/// (a data file with such labels is refused when it is loaded, `D025`).
+fn mixed_periods(model: &Model, table: &Table) -> Option<(String, String)> {
+    let column = model.contract.period?;
+    let Some(crate::data::table::Column::Text(periods)) = table.columns.get(column.index()) else {
+        return None;
+    };
+    let (a, b) = crate::eval::mixed_period_formats((0..table.rows).map(|r| periods.get(r)))?;
+    Some((periods.get(a).to_string(), periods.get(b).to_string()))
 }
 
 /// The partner the expectations are about.

@@ -27,6 +27,8 @@ const GENERATED: &[Code] = &[
     Code::D009,
     Code::D010,
     Code::D011,
+    // Produced and snapshotted in `numbers.rs`.
+    Code::D025,
     // Test outcomes: produced and snapshotted in `test_runner.rs`.
     Code::E001,
     Code::E002,
