@@ -416,3 +416,100 @@ fn the_examples_explain_a_sample_partner() {
         "a did-you-mean names the partner"
     );
 }
+
+/// The sample data with some rows broken: `revenue` made text on the lines
+/// given (1-based, the header is line 1).
+fn broken_data(name: &str, lines: &[usize]) -> std::path::PathBuf {
+    let text = std::fs::read_to_string("scorecards/data/partners.csv").unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if lines.contains(&(i + 1)) {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            fields[6] = "n/a";
+            out.push_str(&fields.join(","));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    let path = temp_dir(name).join("partners.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn explain_on(data: &std::path::Path, partner: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "explain",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        partner,
+    ];
+    args.extend_from_slice(extra);
+    crate::support::scorecard(&args)
+}
+
+#[test]
+fn a_rejected_row_is_named_with_its_line_and_reason() {
+    // P000007's latest row (line 57) breaks the contract.
+    let data = broken_data("explain-rejected-own", &[57]);
+    let out = explain_on(&data, "P000007", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("no partner"), "{stderr}");
+    snapshot!("rejected_own_row", stderr);
+    // Asked for the period of the rejected row: the same answer.
+    let out = explain_on(&data, "P000007", &["--period", "2025Q4"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "error: the row of partner `P000007` for period `2025Q4` (line 57) was rejected: "
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every row of the partner rejected.
+    let data = broken_data("explain-rejected-all", &(50..=57).collect::<Vec<_>>());
+    let out = explain_on(&data, "P000007", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "error: 8 rows of partner `P000007` (lines 50, 51, 52, 53, 54, 55, 56, 57) were rejected; line 50: "
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn other_partners_rejected_rows_are_counted_not_required() {
+    // Two rows of other partners break the contract; P000007 is explained.
+    let data = broken_data("explain-rejected-others", &[2, 65]);
+    let out = explain_on(&data, "P000007", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "note: 2 other rows of `{}` were rejected and left out (lines 2, 65); peers are the 2267 valid rows; `--rejects FILE` writes the rejected rows with their reasons\n",
+        data.display()
+    );
+    assert_eq!(stderr, expected);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("P000007"));
+    let json = explain_on(&data, "P000007", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["rows_skipped"], 2);
+    // With a clean file the field is absent.
+    let clean = explain_on(
+        std::path::Path::new("scorecards/data/partners.csv"),
+        "P000007",
+        &["--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
+    assert!(v.get("rows_skipped").is_none());
+}
