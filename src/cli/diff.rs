@@ -82,6 +82,8 @@ pub fn run(args: &DiffArgs) -> Exit {
         new_label,
         before,
         after,
+        &diff::tier_orders(&old),
+        &diff::tier_orders(&new),
         diff::rule_changes(&old, &new),
     );
     let text = match args.format {

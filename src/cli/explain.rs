@@ -80,6 +80,22 @@ fn csv_header(data: &DataArgs) -> Option<Vec<String>> {
         .map(|h| h.columns)
 }
 
+/// The width to wrap text to: the terminal's, or `COLUMNS` when standard
+/// output is not a terminal; none (no wrapping) otherwise.
+fn text_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    let terminal = stdout
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(&stdout))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    terminal.or(columns).filter(|w: &usize| *w >= 20)
+}
+
 pub fn run(args: &ExplainArgs) -> Exit {
     let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
@@ -146,7 +162,10 @@ pub fn run(args: &ExplainArgs) -> Exit {
         );
     }
     let text = match args.format {
-        ExplainFormat::Text => explain::text(&explanation),
+        ExplainFormat::Text => match text_width() {
+            Some(w) => explain::text_wrapped(&explanation, w),
+            None => explain::text(&explanation),
+        },
         ExplainFormat::Json => match explain::json(&explanation) {
             Ok(t) => t,
             Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),

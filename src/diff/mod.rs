@@ -27,6 +27,20 @@ pub struct Scored {
     pub contributions: IndexMap<(String, String), f64>,
 }
 
+/// Each score's tier labels in declared order, then `provisional` and
+/// `insufficient_data`.
+pub fn tier_orders(model: &Model) -> IndexMap<String, Vec<String>> {
+    model
+        .scores
+        .iter()
+        .filter_map(|s| {
+            let set = s.tiers.as_ref()?;
+            let labels = model.enum_type(set.labels)?.labels.clone();
+            Some((s.name.clone(), labels))
+        })
+        .collect()
+}
+
 /// Score every reported row; rows are keyed by "key period".
 pub fn score_rows(model: &Model, table: &Table, selection: &Selection) -> IndexMap<String, Scored> {
     let plan = crate::plan::compile(model);

@@ -11,7 +11,7 @@
 pub mod rejected;
 mod text;
 
-pub use text::text;
+pub use text::{text, text_wrapped};
 
 use serde::Serialize;
 
@@ -1033,7 +1033,14 @@ fn rubric_words(at: &At<'_, '_>, m: MetricId, value: &Value) -> String {
             match bands.iter().find(|b| band_matches(&b.condition, value)) {
                 Some(b) => format!(
                     "band {} → {} pts",
-                    b.condition.describe(),
+                    match &b.condition {
+                        BandCond::Labels(labels) => labels
+                            .iter()
+                            .map(|l| format!("{l:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        other => other.describe(),
+                    },
                     literal(b.points)
                 ),
                 None if *value == Value::Missing => missing_points("no band for a missing value"),

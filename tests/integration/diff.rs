@@ -299,3 +299,35 @@ mod every_change_that_moves_a_row_is_listed {
         }
     }
 }
+
+#[test]
+fn the_tier_matrix_follows_the_declared_tier_order() {
+    // The first partner in the file is in the last tier.
+    let text = std::fs::read_to_string(DATA).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let (first, rest): (Vec<&str>, Vec<&str>) =
+        lines.into_iter().partition(|l| l.starts_with("P000003,"));
+    let reordered = [vec![header], first, rest].concat().join("\n") + "\n";
+    let data = temp_dir("diff-tier-order").join("partners.csv");
+    std::fs::write(&data, reordered).unwrap();
+    let out = scorecard(&[
+        "diff",
+        OLD,
+        NEW,
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order = ["excellent", "good", "needs_improvement", "provisional"];
+    assert_eq!(
+        v["tier_matrices"][0]["old_labels"],
+        serde_json::json!(order)
+    );
+    assert_eq!(
+        v["tier_matrices"][0]["new_labels"],
+        serde_json::json!(order)
+    );
+}

@@ -513,3 +513,47 @@ fn other_partners_rejected_rows_are_counted_not_required() {
     let v: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
     assert!(v.get("rows_skipped").is_none());
 }
+
+#[test]
+fn text_wraps_to_the_width_and_keeps_table_rows_whole() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "explain",
+            "scorecards/partner-performance.scorecard",
+            "--data",
+            "scorecards/data/partners.csv",
+            "--partner",
+            "P000007",
+        ])
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "72")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let unwrapped = crate::support::scorecard(&[
+        "explain",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        "scorecards/data/partners.csv",
+        "--partner",
+        "P000007",
+    ]);
+    let unwrapped = String::from_utf8(unwrapped.stdout).unwrap();
+    assert!(
+        unwrapped
+            .lines()
+            .any(|l| l.chars().count() > 72 && !l.contains("  pts"))
+    );
+    // Wrapping only moves words to new lines.
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&text), words(&unwrapped));
+    for line in text.lines() {
+        let table_row = line.starts_with("    ") && line.trim().contains("  ");
+        assert!(
+            line.chars().count() <= 72 || table_row || !line.trim().contains(' '),
+            "{line:?} is wider than 72"
+        );
+    }
+    snapshot!("wrapped_to_72", text);
+}
