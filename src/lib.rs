@@ -20,5 +20,6 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod source;
+pub mod summary;
 pub mod syntax;
 pub mod testing;

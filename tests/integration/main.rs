@@ -21,5 +21,6 @@ mod robustness;
 mod safety;
 mod score;
 mod semantics;
+mod summary;
 mod support;
 mod test_runner;
