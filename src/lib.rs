@@ -15,6 +15,7 @@ pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod init;
 pub mod interrupt;
 pub mod model;
 pub mod plan;
