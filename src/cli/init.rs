@@ -37,6 +37,13 @@ pub fn run(args: &InitArgs) -> Exit {
         return super::fail("`init` reads the data more than once: give a file, not `-`");
     }
     if let Some(out) = &args.out {
+        let same = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+        if same(out, &args.data) {
+            return super::fail(&format!(
+                "`--out {}` is the data file; the scorecard goes elsewhere",
+                out.display()
+            ));
+        }
         if out.exists() && !args.force {
             return super::fail(&format!(
                 "`{}` exists; `--force` replaces it",

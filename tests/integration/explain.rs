@@ -557,3 +557,63 @@ fn text_wraps_to_the_width_and_keeps_table_rows_whole() {
     }
     snapshot!("wrapped_to_72", text);
 }
+
+#[test]
+fn a_rejected_row_is_found_in_ndjson_and_on_standard_input() {
+    let dir = temp_dir("explain-rejected-formats");
+    let card = dir.join("s.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"s\" version \"1\"\n\ninput {\n  key id\n  x: number >= 0\n}\n\n\
+         metric m \"M\" {\n  owner \"o\"  source \"s\"\n  value x\n  points scale 0 => 0, 10 => 100\n}\n\n\
+         score s \"S\" {\n  weights { m 100 }\n}\n",
+    )
+    .unwrap();
+    let data = dir.join("d.ndjson");
+    std::fs::write(
+        &data,
+        "{\"id\": \"A\", \"x\": 5}\n{\"id\": \"B\", \"x\": -1}\n",
+    )
+    .unwrap();
+    let out = crate::support::scorecard(&[
+        "explain",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        "B",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: the row of partner `B` (line 2) was rejected: column `x`:"),
+        "{stderr}"
+    );
+    // Standard input: the header cannot be read again, a field equal to the partner is enough.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "explain",
+            card.to_str().unwrap(),
+            "--data",
+            "-",
+            "--partner",
+            "B",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"id,x\nA,5\nB,-1\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: the row of partner `B` (line 3) was rejected: column `x`:"),
+        "{stderr}"
+    );
+}

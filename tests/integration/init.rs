@@ -104,6 +104,18 @@ fn an_existing_file_is_replaced_only_with_force() {
     let out = scorecard(&[&args[..], &["--force"]].concat());
     assert_eq!(out.status.code(), Some(0));
     assert!(std::fs::read_to_string(&path).unwrap().contains("input {"));
+    // Never onto the data, even with `--force`.
+    let data = write(&dir, "d.csv", "id,x\nA,1\n");
+    let out = scorecard(&[
+        "init",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        dir.join(".").join("d.csv").to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&data).unwrap(), "id,x\nA,1\n");
 }
 
 #[test]
