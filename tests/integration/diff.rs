@@ -96,6 +96,19 @@ fn layer_weights_and_weights_inside_a_layer_are_rule_changes() {
         ],
         "{listed:#?}"
     );
+    // A metric's weight inside a layer.
+    let metric = old.replacen(
+        "      market_fit         40\n      reach              30",
+        "      market_fit         30\n      reach              40",
+        1,
+    );
+    assert_eq!(
+        changes(&old, &metric),
+        [
+            "score `revenue_potential`: weight of `market_fit` in layer `strategy` 40 → 30",
+            "score `revenue_potential`: weight of `reach` in layer `strategy` 30 → 40",
+        ]
+    );
     // A weight inside a layer, in a `for` block.
     let inner = old.replacen(
         "      layer strategy  50 {",
