@@ -441,6 +441,8 @@ pub fn starter(path: &Path, format: DataFormat, options: &Options) -> Result<Str
         key.as_deref(),
         period.as_deref(),
     )?;
+    // In the canonical layout, so that `fmt --check` passes too.
+    let text = crate::fmt::format(crate::source::FileId::default(), &text).unwrap_or(text);
     // INVARIANT: what `init` writes checks without errors.
     let mut sources = crate::source::SourceMap::new();
     let checked = crate::check::check_text("starter.scorecard", &text, &mut sources);
