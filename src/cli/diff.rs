@@ -44,11 +44,11 @@ fn label(model: &crate::model::Model, path: &std::path::Path) -> String {
 }
 
 pub fn run(args: &DiffArgs) -> Exit {
-    let (old, old_sources) = match load_scorecard(&args.old) {
+    let (old, _) = match load_scorecard(&args.old) {
         Ok(m) => m,
         Err(e) => return e,
     };
-    let (new, new_sources) = match load_scorecard(&args.new) {
+    let (new, _) = match load_scorecard(&args.new) {
         Ok(m) => m,
         Err(e) => return e,
     };
@@ -82,7 +82,9 @@ pub fn run(args: &DiffArgs) -> Exit {
         new_label,
         before,
         after,
-        diff::rule_changes(&old, &old_sources, &new, &new_sources),
+        &diff::tier_orders(&old),
+        &diff::tier_orders(&new),
+        diff::rule_changes(&old, &new),
     );
     let text = match args.format {
         DiffFormat::Table => report::text(&report, false),

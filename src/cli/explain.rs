@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Exit;
-use super::score::{DataArgs, load_scorecard};
-use crate::explain;
+use super::score::{DataArgs, OnInvalidArg, load_scorecard};
+use crate::data::header::{self, DataFormat};
+use crate::data::load::{self, Loaded, OnInvalid};
+use crate::explain::{self, ExplainError, rejected};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExplainFormat {
@@ -35,20 +37,95 @@ pub struct ExplainArgs {
     pub format: ExplainFormat,
 }
 
+/// Every row that keeps the input contract; the partner explained need not
+/// wait for every other row of the file to be valid.
+fn load_valid_rows(
+    data: &DataArgs,
+    model: &crate::model::Model,
+    needed: &[bool],
+) -> Result<Loaded, Exit> {
+    if data.rejects.is_some() {
+        // `--rejects FILE`: written as `score` writes it.
+        let skip = DataArgs {
+            data: data.data.clone(),
+            data_format: data.data_format,
+            on_invalid: OnInvalidArg::Skip,
+            rejects: data.rejects.clone(),
+        };
+        return skip.load(model, needed);
+    }
+    let name = data.data.display().to_string();
+    match load::load(&data.data, data.format(), model, needed, OnInvalid::Skip) {
+        Ok(l) => Ok(l),
+        Err(load::LoadError::Io(e)) => Err(super::fail(&format!("cannot read `{name}`: {e}"))),
+        Err(load::LoadError::Invalid(problems, total)) => {
+            eprint!("{}", load::render(&problems, &name));
+            eprintln!(
+                "error: `{name}` has {total} problem{} that no row can be explained past",
+                if total == 1 { "" } else { "s" }
+            );
+            Err(Exit::Findings)
+        }
+    }
+}
+
+/// The CSV header's names, to find the key in a rejected row (not for
+/// standard input, which cannot be read twice).
+fn csv_header(data: &DataArgs) -> Option<Vec<String>> {
+    if data.format() != DataFormat::Csv || data.data == std::path::Path::new("-") {
+        return None;
+    }
+    header::read_header(&data.data, DataFormat::Csv)
+        .ok()
+        .map(|h| h.columns)
+}
+
+/// The width to wrap text to: the terminal's, or `COLUMNS` when standard
+/// output is not a terminal; none (no wrapping) otherwise.
+fn text_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    let terminal = stdout
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(&stdout))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    terminal.or(columns).filter(|w: &usize| *w >= 20)
+}
+
 pub fn run(args: &ExplainArgs) -> Exit {
     let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,
     };
     let plan = crate::plan::compile(&model);
-    let loaded = match args.data.load(&model, &plan.needed_columns) {
+    let loaded = match load_valid_rows(&args.data, &model, &plan.needed_columns) {
         Ok(l) => l,
         Err(e) => return e,
     };
-    let explanation = match explain::explain(
+    let column = |id: Option<crate::model::ColumnId>| {
+        id.and_then(|c| model.contract.column(c))
+            .map(|c| c.name.as_str())
+    };
+    let header = if loaded.rejected.is_empty() {
+        None
+    } else {
+        csv_header(&args.data)
+    };
+    let fields = rejected::Fields {
+        format: args.data.format(),
+        header: header.as_deref(),
+        key: column(model.contract.key).unwrap_or(""),
+        period: column(model.contract.period),
+    };
+    let explanation = match explain::explain_valid_rows(
         &model,
         &plan,
-        &loaded.table,
+        &loaded,
+        &fields,
         &sources,
         &args.partner,
         args.period.as_deref(),
@@ -59,11 +136,36 @@ pub fn run(args: &ExplainArgs) -> Exit {
             if let Some(help) = e.help() {
                 eprintln!("  help: {help}");
             }
-            return Exit::Usage;
+            return match e {
+                ExplainError::Rejected { .. } => Exit::Findings,
+                _ => Exit::Usage,
+            };
         }
     };
+    if explanation.rows_skipped > 0 && args.data.rejects.is_none() {
+        let lines: Vec<String> = loaded
+            .rejected
+            .iter()
+            .take(5)
+            .map(|r| r.line.to_string())
+            .collect();
+        let n = explanation.rows_skipped;
+        eprintln!(
+            "note: {n} other row{} of `{}` {} rejected and left out (line{} {}{}); peers are the {} valid rows; `--rejects FILE` writes the rejected rows with their reasons",
+            if n == 1 { "" } else { "s" },
+            args.data.data.display(),
+            if n == 1 { "was" } else { "were" },
+            if n == 1 { "" } else { "s" },
+            lines.join(", "),
+            if n > lines.len() { ", …" } else { "" },
+            loaded.table.rows,
+        );
+    }
     let text = match args.format {
-        ExplainFormat::Text => explain::text(&explanation),
+        ExplainFormat::Text => match text_width() {
+            Some(w) => explain::text_wrapped(&explanation, w),
+            None => explain::text(&explanation),
+        },
         ExplainFormat::Json => match explain::json(&explanation) {
             Ok(t) => t,
             Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),

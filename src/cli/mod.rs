@@ -5,6 +5,7 @@ mod diff;
 mod explain;
 mod explain_code;
 mod fmt;
+mod init;
 pub mod score;
 mod test;
 
@@ -61,6 +62,8 @@ pub enum Command {
     ExplainCode(explain_code::ExplainCodeArgs),
     /// Lay scorecards out canonically, keeping every comment (`--check` changes nothing).
     Fmt(fmt::FmtArgs),
+    /// Write a starter scorecard whose input contract is inferred from a data file.
+    Init(init::InitArgs),
 }
 
 /// Output formats for diagnostics.
@@ -112,6 +115,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }
 

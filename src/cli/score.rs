@@ -83,6 +83,10 @@ pub struct ScoreArgs {
     /// a formula (by default a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`).
     #[arg(long)]
     pub no_escape_formulas: bool,
+    /// After the run, print on standard error the reported rows per tier and
+    /// per segment, the provisional rows, and how often each action and flag fired.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// A checked scorecard, or the exit code after its diagnostics were printed.
@@ -333,6 +337,10 @@ pub fn run(args: &ScoreArgs) -> Exit {
         reported,
         if reported == 1 { "" } else { "s" },
     );
+    if args.summary {
+        let summary = crate::summary::summarize(&model, &plan, &loaded.table, &ordered, &selection);
+        eprint!("{}", summary.text());
+    }
     Exit::Clean
 }
 

@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::{RuleChange, Scored};
+use crate::model::{INSUFFICIENT_DATA, PROVISIONAL};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TierMatrix {
@@ -109,12 +110,15 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// How many movers the report lists.
 pub const TOP_MOVERS: usize = 10;
 
-/// Compare two scorings of the same data.
+/// Compare two scorings of the same data; `old_tiers` and `new_tiers` give
+/// each score's tier labels in declared order (see [`super::tier_orders`]).
 pub fn compare(
     old_name: String,
     new_name: String,
     old: &IndexMap<String, Scored>,
     new: &IndexMap<String, Scored>,
+    old_tiers: &IndexMap<String, Vec<String>>,
+    new_tiers: &IndexMap<String, Vec<String>>,
     rules: Vec<RuleChange>,
 ) -> Report {
     let only_old: Vec<String> = old
@@ -160,10 +164,30 @@ pub fn compare(
             }
             out
         };
-        let (ol, nl) = (labels(old), labels(new));
+        let (mut ol, mut nl) = (labels(old), labels(new));
         if ol.is_empty() || nl.is_empty() {
             continue;
         }
+        // The declared tiers in their declared order, then the labels seen
+        // that were not declared (a state such as `provisional`) as seen.
+        let declared = |seen: &mut Vec<String>, order: &IndexMap<String, Vec<String>>| {
+            let Some(order) = order.get(name) else {
+                return;
+            };
+            let rank = |l: &String| order.iter().position(|o| o == l).unwrap_or(order.len());
+            seen.sort_by_key(rank);
+            let mut all: Vec<String> = order
+                .iter()
+                .filter(|l| {
+                    !matches!(l.as_str(), PROVISIONAL | INSUFFICIENT_DATA) || seen.contains(l)
+                })
+                .cloned()
+                .collect();
+            all.extend(seen.iter().filter(|l| !order.contains(l)).cloned());
+            *seen = all;
+        };
+        declared(&mut ol, old_tiers);
+        declared(&mut nl, new_tiers);
         let mut counts = vec![vec![0usize; nl.len()]; ol.len()];
         for (_, a, b) in &common {
             let (Some(ta), Some(tb)) = (a.tiers.get(name), b.tiers.get(name)) else {

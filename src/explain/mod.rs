@@ -8,9 +8,10 @@
 //! fire, and the actions. An [`Explanation`] serializes to JSON ([`json`]) and
 //! renders as text ([`text`]).
 
+pub mod rejected;
 mod text;
 
-pub use text::text;
+pub use text::{text, text_wrapped};
 
 use serde::Serialize;
 
@@ -43,6 +44,13 @@ pub struct Explanation {
     pub flags: Vec<RaisedFlag>,
     /// The actions in the order the results list them.
     pub actions: Vec<ActionExplanation>,
+    /// Other rows of the data left out because they break the input contract.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rows_skipped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A value as the engine saw it.
@@ -289,6 +297,14 @@ pub enum ExplainError {
     NoKey,
     /// The row was found but evaluation did not deliver it (a defect).
     NotEvaluated { partner: String },
+    /// Rows of the partner broke the input contract and were left out.
+    Rejected {
+        partner: String,
+        /// The period asked for, if any.
+        period: Option<String>,
+        /// `(line, first problem, its help)` of each rejected row, in line order.
+        rows: Vec<(u64, String, String)>,
+    },
 }
 
 impl ExplainError {
@@ -320,6 +336,10 @@ impl ExplainError {
             ExplainError::NotEvaluated { .. } => {
                 Some("this is a defect in scorecard; please report it".into())
             }
+            ExplainError::Rejected { rows, .. } => rows
+                .first()
+                .map(|(_, _, help)| help.clone())
+                .filter(|h| !h.is_empty()),
         }
     }
 }
@@ -343,6 +363,31 @@ impl std::fmt::Display for ExplainError {
             ),
             ExplainError::NotEvaluated { partner } => {
                 write!(f, "the row of partner `{partner}` was not evaluated")
+            }
+            ExplainError::Rejected {
+                partner,
+                period,
+                rows,
+            } => {
+                let lines: Vec<String> = rows.iter().map(|(l, _, _)| l.to_string()).collect();
+                let (first_line, first) =
+                    rows.first().map_or((0, ""), |(l, m, _)| (*l, m.as_str()));
+                let period = period
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" for period `{p}`"));
+                if rows.len() == 1 {
+                    write!(
+                        f,
+                        "the row of partner `{partner}`{period} (line {first_line}) was rejected: {first}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{} rows of partner `{partner}`{period} (lines {}) were rejected; line {first_line}: {first}",
+                        rows.len(),
+                        lines.join(", ")
+                    )
+                }
             }
         }
     }
@@ -454,7 +499,62 @@ pub fn explain(
         rules: body.rules,
         flags: body.flags,
         actions: body.actions,
+        rows_skipped: 0,
     })
+}
+
+/// [`explain`] over the valid rows of a data file loaded under
+/// `--on-invalid skip`: a partner one of whose rows was rejected is not
+/// explained from its other rows (its latest period, or its history, would
+/// be wrong) unless a period was asked for, the scorecard reads no history
+/// and the rejected rows are of other periods. Other partners' rejected rows
+/// are counted in `rows_skipped`.
+pub fn explain_valid_rows(
+    model: &Model,
+    plan: &Plan,
+    loaded: &crate::data::load::Loaded,
+    fields: &rejected::Fields<'_>,
+    sources: &SourceMap,
+    partner: &str,
+    period: Option<&str>,
+) -> Result<Explanation, ExplainError> {
+    let own = rejected::rows_of(&loaded.rejected, fields, partner);
+    let harmless = period.is_some_and(|p| {
+        !model.uses_history()
+            && own
+                .iter()
+                .all(|r| r.period.as_deref().is_some_and(|q| q != p))
+    });
+    if !own.is_empty() && !harmless {
+        let asked: Vec<&rejected::RejectedRow<'_>> = own
+            .iter()
+            .filter(|r| period.is_none_or(|p| r.period.as_deref().is_none_or(|q| q == p)))
+            .collect();
+        let shown = if asked.is_empty() {
+            own.iter().collect()
+        } else {
+            asked
+        };
+        return Err(ExplainError::Rejected {
+            partner: partner.to_string(),
+            period: match shown.as_slice() {
+                [one] => one.period.clone(),
+                _ => None,
+            },
+            rows: shown
+                .iter()
+                .map(|r| {
+                    let messages: Vec<&str> =
+                        r.row.problems.iter().map(|p| p.message.as_str()).collect();
+                    let help = r.row.problems.first().map(|p| p.help.clone());
+                    (r.row.line, messages.join("; "), help.unwrap_or_default())
+                })
+                .collect(),
+        });
+    }
+    let mut explanation = explain(model, plan, &loaded.table, sources, partner, period)?;
+    explanation.rows_skipped = loaded.rejected.len();
+    Ok(explanation)
 }
 
 /// What the evaluation sink copies out of the partner's batch.
@@ -933,7 +1033,14 @@ fn rubric_words(at: &At<'_, '_>, m: MetricId, value: &Value) -> String {
             match bands.iter().find(|b| band_matches(&b.condition, value)) {
                 Some(b) => format!(
                     "band {} → {} pts",
-                    b.condition.describe(),
+                    match &b.condition {
+                        BandCond::Labels(labels) => labels
+                            .iter()
+                            .map(|l| format!("{l:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        other => other.describe(),
+                    },
                     literal(b.points)
                 ),
                 None if *value == Value::Missing => missing_points("no band for a missing value"),

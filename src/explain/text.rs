@@ -2,18 +2,104 @@
 
 use super::*;
 
+/// The text being written: lines longer than `width` are wrapped at spaces,
+/// continued under their indent plus four; table rows are kept whole.
+struct Out {
+    text: String,
+    line: String,
+    width: usize,
+}
+
+impl Out {
+    fn push_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.push(c);
+        }
+    }
+
+    fn push(&mut self, c: char) {
+        if c == '\n' {
+            let line = std::mem::take(&mut self.line);
+            wrap(&mut self.text, &line, self.width);
+        } else {
+            self.line.push(c);
+        }
+    }
+
+    /// A line as it is, however long (a table row).
+    fn push_line_whole(&mut self, line: &str) {
+        self.text.push_str(&std::mem::take(&mut self.line));
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+}
+
+/// Append `line` and a line end, broken at spaces so that no piece is wider
+/// than `width` unless one word is; continuation lines are indented four more.
+fn wrap(out: &mut String, line: &str, limit: usize) {
+    if width(line) <= limit {
+        out.push_str(line);
+        out.push('\n');
+        return;
+    }
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let hanging = " ".repeat(indent + 4);
+    let mut current = line.get(..indent).unwrap_or("").to_string();
+    let mut fresh = true;
+    for word in line.get(indent..).unwrap_or("").split(' ') {
+        let room = width(&current) + usize::from(!fresh) + width(word);
+        if !fresh && room > limit {
+            out.push_str(current.trim_end());
+            out.push('\n');
+            current = hanging.clone();
+            fresh = true;
+        }
+        if !fresh {
+            current.push(' ');
+        }
+        current.push_str(word);
+        fresh = false;
+    }
+    out.push_str(current.trim_end());
+    out.push('\n');
+}
+
 fn number(x: Option<f64>) -> String {
     x.map_or_else(|| "missing".to_string(), decimal)
+}
+
+/// A number as a value: a whole number without decimals (`6`, not `6.00`).
+fn plain(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        literal(x)
+    } else {
+        decimal(x)
+    }
+}
+
+/// Points: whole points without decimals.
+fn points(x: Option<f64>) -> String {
+    x.map_or_else(|| "missing".to_string(), plain)
+}
+
+/// A label or text in quotes, so that one holding a comma or a `;` reads as
+/// one value; control characters escaped.
+fn quoted(t: &str) -> String {
+    format!("{t:?}")
 }
 
 fn value(v: &Value) -> String {
     match v {
         Value::Integer(n) => n.to_string(),
-        Value::Number(x) => decimal(*x),
+        Value::Number(x) => plain(*x),
         Value::Bool(b) => b.to_string(),
-        Value::Text(t) => t.clone(),
+        Value::Text(t) => quoted(t),
         Value::List(items) if items.is_empty() => "none".to_string(),
-        Value::List(items) => items.join("; "),
+        Value::List(items) => items
+            .iter()
+            .map(|i| quoted(i))
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Missing => "missing".to_string(),
     }
 }
@@ -31,7 +117,7 @@ fn width(s: &str) -> usize {
 }
 
 /// Rows of cells laid out in columns; `right` marks right-aligned columns.
-fn table(out: &mut String, indent: &str, rows: &[Vec<String>], right: &[bool]) {
+fn table(out: &mut Out, indent: &str, rows: &[Vec<String>], right: &[bool]) {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -58,12 +144,11 @@ fn table(out: &mut String, indent: &str, rows: &[Vec<String>], right: &[bool]) {
                 line.push_str(&pad);
             }
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        out.push_line_whole(line.trim_end());
     }
 }
 
-fn header(out: &mut String, e: &Explanation) {
+fn header(out: &mut Out, e: &Explanation) {
     out.push_str(&format!("partner {}", e.partner));
     if let Some(p) = &e.period {
         out.push_str(&format!(", period {p}"));
@@ -85,7 +170,7 @@ fn header(out: &mut String, e: &Explanation) {
     out.push('\n');
 }
 
-fn segments(out: &mut String, e: &Explanation) {
+fn segments(out: &mut Out, e: &Explanation) {
     if e.segments.is_empty() {
         return;
     }
@@ -94,7 +179,7 @@ fn segments(out: &mut String, e: &Explanation) {
         .segments
         .iter()
         .map(|s| {
-            let label = s.label.as_deref().unwrap_or("missing");
+            let label = s.label.as_deref().map_or("missing".to_string(), quoted);
             let why = match &s.reason {
                 SegmentReason::Column { column } => format!("from column {column}"),
                 SegmentReason::Rule { condition, reads } if reads.is_empty() => condition.clone(),
@@ -153,7 +238,7 @@ fn meta_line(t: &TermExplanation) -> String {
     line
 }
 
-fn terms(out: &mut String, s: &ScoreExplanation) {
+fn terms(out: &mut Out, s: &ScoreExplanation) {
     if s.terms.is_empty() {
         return;
     }
@@ -188,7 +273,7 @@ fn terms(out: &mut String, s: &ScoreExplanation) {
             t.metric.clone(),
             term_value(t),
             t.rubric.clone(),
-            number(t.points),
+            points(t.points),
         ];
         if !sum {
             row.push(weight(t));
@@ -212,7 +297,7 @@ fn terms(out: &mut String, s: &ScoreExplanation) {
     }
 }
 
-fn score(out: &mut String, s: &ScoreExplanation) {
+fn score(out: &mut Out, s: &ScoreExplanation) {
     out.push_str(&format!("\nscore {}", s.name));
     if let Some(d) = &s.description {
         out.push_str(&format!(": {d}"));
@@ -304,7 +389,7 @@ fn place(t: &TierExplanation) -> String {
     parts.join("; ")
 }
 
-fn tier(out: &mut String, t: &TierExplanation) {
+fn tier(out: &mut Out, t: &TierExplanation) {
     let Some(label) = &t.label else {
         out.push_str("  tier: none, the score is missing\n");
         return;
@@ -348,14 +433,14 @@ fn named(name: &str, words: Option<&str>, extra: &str) -> String {
     line
 }
 
-fn condition(out: &mut String, condition: &str, reads: &[Reading]) {
+fn condition(out: &mut Out, condition: &str, reads: &[Reading]) {
     out.push_str(&format!("    when {condition}\n"));
     if !reads.is_empty() {
         out.push_str(&format!("    with {}\n", readings(reads)));
     }
 }
 
-fn rules_and_flags(out: &mut String, e: &Explanation) {
+fn rules_and_flags(out: &mut Out, e: &Explanation) {
     if e.rules.is_empty() {
         out.push_str("\nrules fired: none\n");
     } else {
@@ -367,7 +452,8 @@ fn rules_and_flags(out: &mut String, e: &Explanation) {
                 &format!("priority {}", r.priority),
             ));
             condition(out, &r.condition, &r.reads);
-            out.push_str(&format!("    actions: {}\n", r.actions.join("; ")));
+            let actions: Vec<String> = r.actions.iter().map(|a| quoted(a)).collect();
+            out.push_str(&format!("    actions: {}\n", actions.join(", ")));
         }
     }
     if e.flags.is_empty() {
@@ -385,7 +471,7 @@ fn rules_and_flags(out: &mut String, e: &Explanation) {
     }
 }
 
-fn actions(out: &mut String, e: &Explanation) {
+fn actions(out: &mut Out, e: &Explanation) {
     if e.actions.is_empty() {
         out.push_str("\nactions: none\n");
         return;
@@ -398,7 +484,16 @@ fn actions(out: &mut String, e: &Explanation) {
 
 /// The explanation as text: header, segments, each score, rules and flags, actions.
 pub fn text(e: &Explanation) -> String {
-    let mut out = String::new();
+    text_wrapped(e, usize::MAX)
+}
+
+/// [`text`] with every line but table rows wrapped to `width` characters.
+pub fn text_wrapped(e: &Explanation, width: usize) -> String {
+    let mut out = Out {
+        text: String::new(),
+        line: String::new(),
+        width,
+    };
     header(&mut out, e);
     segments(&mut out, e);
     for s in &e.scores {
@@ -406,5 +501,25 @@ pub fn text(e: &Explanation) -> String {
     }
     rules_and_flags(&mut out, e);
     actions(&mut out, e);
-    out
+    out.text.push_str(&out.line);
+    out.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_under_a_hanging_indent() {
+        let mut out = String::new();
+        wrap(&mut out, "  one two three four five six", 14);
+        assert_eq!(out, "  one two\n      three\n      four\n      five six\n");
+        let mut out = String::new();
+        wrap(&mut out, "  short", 14);
+        assert_eq!(out, "  short\n");
+        // A word longer than the width stays whole.
+        let mut out = String::new();
+        wrap(&mut out, "a verylongwordindeed b", 8);
+        assert_eq!(out, "a\n    verylongwordindeed\n    b\n");
+    }
 }

@@ -469,3 +469,204 @@ fn the_examples_explain_a_sample_partner() {
         "a did-you-mean names the partner"
     );
 }
+
+/// The sample data with some rows broken: `revenue` made text on the lines
+/// given (1-based, the header is line 1).
+fn broken_data(name: &str, lines: &[usize]) -> std::path::PathBuf {
+    let text = std::fs::read_to_string("scorecards/data/partners.csv").unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if lines.contains(&(i + 1)) {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            fields[6] = "n/a";
+            out.push_str(&fields.join(","));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    let path = temp_dir(name).join("partners.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn explain_on(data: &std::path::Path, partner: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "explain",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        partner,
+    ];
+    args.extend_from_slice(extra);
+    crate::support::scorecard(&args)
+}
+
+#[test]
+fn a_rejected_row_is_named_with_its_line_and_reason() {
+    // P000007's latest row (line 57) breaks the contract.
+    let data = broken_data("explain-rejected-own", &[57]);
+    let out = explain_on(&data, "P000007", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("no partner"), "{stderr}");
+    snapshot!("rejected_own_row", stderr);
+    // Asked for the period of the rejected row: the same answer.
+    let out = explain_on(&data, "P000007", &["--period", "2025Q4"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "error: the row of partner `P000007` for period `2025Q4` (line 57) was rejected: "
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every row of the partner rejected.
+    let data = broken_data("explain-rejected-all", &(50..=57).collect::<Vec<_>>());
+    let out = explain_on(&data, "P000007", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "error: 8 rows of partner `P000007` (lines 50, 51, 52, 53, 54, 55, 56, 57) were rejected; line 50: "
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn other_partners_rejected_rows_are_counted_not_required() {
+    // Two rows of other partners break the contract; P000007 is explained.
+    let data = broken_data("explain-rejected-others", &[2, 65]);
+    let out = explain_on(&data, "P000007", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "note: 2 other rows of `{}` were rejected and left out (lines 2, 65); peers are the 2267 valid rows; `--rejects FILE` writes the rejected rows with their reasons\n",
+        data.display()
+    );
+    assert_eq!(stderr, expected);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("P000007"));
+    let json = explain_on(&data, "P000007", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["rows_skipped"], 2);
+    // With a clean file the field is absent.
+    let clean = explain_on(
+        std::path::Path::new("scorecards/data/partners.csv"),
+        "P000007",
+        &["--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
+    assert!(v.get("rows_skipped").is_none());
+}
+
+#[test]
+fn text_wraps_to_the_width_and_keeps_table_rows_whole() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "explain",
+            "scorecards/partner-performance.scorecard",
+            "--data",
+            "scorecards/data/partners.csv",
+            "--partner",
+            "P000007",
+        ])
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "72")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let unwrapped = crate::support::scorecard(&[
+        "explain",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        "scorecards/data/partners.csv",
+        "--partner",
+        "P000007",
+    ]);
+    let unwrapped = String::from_utf8(unwrapped.stdout).unwrap();
+    assert!(
+        unwrapped
+            .lines()
+            .any(|l| l.chars().count() > 72 && !l.contains("  pts"))
+    );
+    // Wrapping only moves words to new lines.
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&text), words(&unwrapped));
+    for line in text.lines() {
+        let table_row = line.starts_with("    ") && line.trim().contains("  ");
+        assert!(
+            line.chars().count() <= 72 || table_row || !line.trim().contains(' '),
+            "{line:?} is wider than 72"
+        );
+    }
+    snapshot!("wrapped_to_72", text);
+}
+
+#[test]
+fn a_rejected_row_is_found_in_ndjson_and_on_standard_input() {
+    let dir = temp_dir("explain-rejected-formats");
+    let card = dir.join("s.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"s\" version \"1\"\n\ninput {\n  key id\n  x: number >= 0\n}\n\n\
+         metric m \"M\" {\n  owner \"o\"  source \"s\"\n  value x\n  points scale 0 => 0, 10 => 100\n}\n\n\
+         score s \"S\" {\n  weights { m 100 }\n}\n",
+    )
+    .unwrap();
+    let data = dir.join("d.ndjson");
+    std::fs::write(
+        &data,
+        "{\"id\": \"A\", \"x\": 5}\n{\"id\": \"B\", \"x\": -1}\n",
+    )
+    .unwrap();
+    let out = crate::support::scorecard(&[
+        "explain",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        "B",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: the row of partner `B` (line 2) was rejected: column `x`:"),
+        "{stderr}"
+    );
+    // Standard input: the header cannot be read again, a field equal to the partner is enough.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "explain",
+            card.to_str().unwrap(),
+            "--data",
+            "-",
+            "--partner",
+            "B",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"id,x\nA,5\nB,-1\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: the row of partner `B` (line 3) was rejected: column `x`:"),
+        "{stderr}"
+    );
+}

@@ -54,6 +54,8 @@ pub fn scorecard(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scorecard"))
         .args(args)
         .env("NO_COLOR", "1")
+        // `explain` wraps its text to `COLUMNS` when set.
+        .env_remove("COLUMNS")
         .output()
         .expect("binary runs")
 }
