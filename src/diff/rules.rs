@@ -863,6 +863,12 @@ impl Describer<'_> {
                     HistoryFn::PctChange => format!("pct_change({x})"),
                     HistoryFn::MovingAverage(n) => format!("moving_average({x}, {n})"),
                     HistoryFn::Trend(n) => format!("trend({x}, {n})"),
+                    HistoryFn::RunningSum => format!("running_sum({x})"),
+                    HistoryFn::RunningCount => format!("running_count({x})"),
+                    HistoryFn::RunningMin => format!("running_min({x})"),
+                    HistoryFn::RunningMax => format!("running_max({x})"),
+                    HistoryFn::PeriodsSince => format!("periods_since({x})"),
+                    HistoryFn::Streak => format!("streak({x})"),
                 };
                 (text, u8::MAX)
             }
