@@ -129,8 +129,12 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<(Program, Diagnostic
 /// Read a whole file; one above the size limit is not read (`Err(size)`).
 fn read_limited(path: &Path) -> std::io::Result<Result<Vec<u8>, u64>> {
     let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
+    if !meta.is_file() {
+        // Never opened: reading a FIFO or a device could block for ever.
+        return Err(std::io::Error::other(format!(
+            "it is {}, not a regular file",
+            kind_of(&meta)
+        )));
     }
     if meta.len() > crate::syntax::prescan::MAX_FILE_BYTES as u64 {
         return Ok(Err(meta.len()));
@@ -341,6 +345,28 @@ fn escapes_lexically(root: &Path, base: &Path, relative: &Path) -> bool {
         }
     }
     false
+}
+
+/// What a path that is not a regular file is, in words.
+pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }
 
 /// An I/O error in words that do not depend on the operating system.

@@ -52,6 +52,9 @@ pub fn run(args: &DiffArgs) -> Exit {
         Ok(m) => m,
         Err(e) => return e,
     };
+    if let Err(e) = args.data.check_outputs(&[&old_sources, &new_sources], None) {
+        return e;
+    }
     let selection = Selection {
         period: match args.period.as_str() {
             "latest" => PeriodChoice::Latest,

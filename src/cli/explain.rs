@@ -40,6 +40,9 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Ok(m) => m,
         Err(e) => return e,
     };
+    if let Err(e) = args.data.check_outputs(&[&sources], None) {
+        return e;
+    }
     let plan = crate::plan::compile(&model);
     let loaded = match args.data.load(&model, &plan.needed_columns) {
         Ok(l) => l,

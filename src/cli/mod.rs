@@ -5,6 +5,7 @@ mod diff;
 mod explain;
 mod explain_code;
 mod fmt;
+pub mod output;
 pub mod score;
 mod test;
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::Exit;
+use super::output::{AtomicFile, write_atomically};
 use crate::check::check_path;
 use crate::data::header::DataFormat;
 use crate::data::load::{self, Loaded, OnInvalid};
@@ -126,8 +127,40 @@ impl DataArgs {
         }
     }
 
+    /// Refuse a run whose `--rejects` or `--out` would overwrite an input
+    /// (the data, a scorecard or a file it imports) or the other output.
+    pub fn check_outputs(&self, sources: &[&SourceMap], out: Option<&Path>) -> Result<(), Exit> {
+        let mut inputs: Vec<(&str, &Path)> = vec![("the data", &self.data)];
+        for map in sources {
+            for file in (0..).map_while(|k| map.get(crate::source::FileId(k))) {
+                if let Some(path) = &file.path {
+                    inputs.push(("the scorecard", path));
+                }
+            }
+        }
+        let mut outputs: Vec<(&str, &Path)> = Vec::new();
+        if let Some(path) = out {
+            outputs.push(("--out", path));
+        }
+        if let Some(path) = &self.rejects {
+            outputs.push(("--rejects", path));
+        }
+        super::output::check_distinct(&inputs, &outputs).map_err(|e| super::fail(&e))
+    }
+
     /// Load the data under the contract; problems are printed, counts go to stderr.
     pub fn load(&self, model: &Model, needed: &[bool]) -> Result<Loaded, Exit> {
+        if self.data != Path::new("-") {
+            if let Ok(meta) = std::fs::metadata(&self.data) {
+                if !meta.is_file() {
+                    return Err(super::fail(&format!(
+                        "cannot read `{}`: it is {}, not a regular file (use `--data -` to read standard input)",
+                        self.data.display(),
+                        crate::check::load::kind_of(&meta)
+                    )));
+                }
+            }
+        }
         let policy = match self.on_invalid {
             OnInvalidArg::Fail => OnInvalid::Fail,
             OnInvalidArg::Skip => OnInvalid::Skip,
@@ -209,10 +242,13 @@ pub fn metric_columns(model: &Model) -> Vec<OutputColumn> {
 
 pub fn run(args: &ScoreArgs) -> Exit {
     timing("start");
-    let (model, _sources) = match load_scorecard(&args.scorecard) {
+    let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,
     };
+    if let Err(e) = args.data.check_outputs(&[&sources], args.out.as_deref()) {
+        return e;
+    }
     let mut plan: Plan = crate::plan::compile(&model);
     if args.with_metrics {
         plan.outputs.extend(metric_columns(&model));
@@ -334,69 +370,6 @@ pub fn run(args: &ScoreArgs) -> Exit {
         if reported == 1 { "" } else { "s" },
     );
     Exit::Clean
-}
-
-/// A file written under a temporary name and renamed into place when complete,
-/// so an interrupted run leaves the previous file or none, never half a file.
-pub struct AtomicFile {
-    temp: PathBuf,
-    target: PathBuf,
-    file: Option<std::io::BufWriter<std::fs::File>>,
-}
-
-impl AtomicFile {
-    pub fn create(target: &Path) -> std::io::Result<AtomicFile> {
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = std::fs::File::create(&temp)?;
-        Ok(AtomicFile {
-            temp,
-            target: target.to_path_buf(),
-            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
-        })
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("already closed")),
-        }
-    }
-
-    /// Flushing completes the file: it is synced and renamed into place.
-    fn flush(&mut self) -> std::io::Result<()> {
-        if let Some(mut f) = self.file.take() {
-            f.flush()?;
-            let file = f.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            std::fs::rename(&self.temp, &self.target)?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        // Not completed: leave the previous file as it was.
-        if self.file.is_some() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// Write a whole file atomically.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes)?;
-    f.flush()
 }
 
 /// A progress bar on standard error, shown only on a terminal and only once a

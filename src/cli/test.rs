@@ -111,7 +111,7 @@ fn snapshot_outcomes(
         let text = snapshot::render(model, &snap.data, &period, &csv);
         let file = snapshot::path(path, k);
         let shown = file.display().to_string();
-        let write = |notes: &mut Vec<String>, verb: &str| match super::score::write_atomically(
+        let write = |notes: &mut Vec<String>, verb: &str| match super::output::write_atomically(
             &file,
             text.as_bytes(),
         ) {

@@ -17,6 +17,7 @@ mod explain;
 mod fmt;
 mod fuzz_regressions;
 mod grammar;
+mod output;
 mod robustness;
 mod safety;
 mod score;
