@@ -58,9 +58,9 @@ pub fn run(args: &ExplainArgs) -> Exit {
     ) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::escape::terminal(&e.to_string()));
             if let Some(help) = e.help() {
-                eprintln!("  help: {help}");
+                eprintln!("  help: {}", crate::escape::terminal(&help.to_string()));
             }
             return Exit::Usage;
         }

@@ -126,6 +126,6 @@ pub fn print(text: &str) {
 
 /// Report a problem that stops the command (exit code 2).
 pub fn fail(message: &str) -> Exit {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", crate::escape::terminal_lines(message));
     Exit::Usage
 }

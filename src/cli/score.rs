@@ -294,7 +294,10 @@ pub fn run(args: &ScoreArgs) -> Exit {
     };
     match format {
         OutputFormat::Csv => {
-            write(render::csv::header(&plan).as_bytes(), &mut out);
+            write(
+                render::csv::header_with(&plan, !args.no_escape_formulas).as_bytes(),
+                &mut out,
+            );
             eval::evaluate(
                 &mut ctx,
                 |batch| render::csv::rows_with(batch, &selection, !args.no_escape_formulas),

@@ -30,14 +30,18 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> Vec<Vec<String>> {
 pub fn render(plan: &Plan, rows: &[Vec<String>]) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(plan.outputs.iter().map(|c| Cell::new(&c.name)));
+    table.set_header(
+        plan.outputs
+            .iter()
+            .map(|c| Cell::new(crate::escape::terminal(&c.name))),
+    );
     for row in rows {
         table.add_row(row.iter().zip(&plan.outputs).map(|(text, c)| {
             let numeric = matches!(
                 c.expr,
                 crate::plan::CExpr::Score(..) | crate::plan::CExpr::Points(_)
             ) || c.ty.is_numeric();
-            let cell = Cell::new(text);
+            let cell = Cell::new(crate::escape::terminal(text));
             if numeric {
                 cell.set_alignment(CellAlignment::Right)
             } else {

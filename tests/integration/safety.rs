@@ -471,3 +471,87 @@ fn every_line_is_scored_or_rejected() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_cell_a_spreadsheet_could_run_is_neutralized_in_every_file() {
+    let dir = temp_dir("formula-everywhere");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"
+input { key id  note: text, optional  x: number, optional }
+metric m { owner \"o\" source \"s\" value x }
+score s { weights { m 100 } }
+output { id \"=1+1\" = s  \"-2\" = s  y = x if missing \"=HYPERLINK(\\\"http://e\\\")\"  z = x if missing \"-1\" }
+",
+    )
+    .unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(
+        &data,
+        "id,note,x\na,n,1\nb,n,\n=HYPERLINK(\"\"http://e\"\";1),n,oops\n",
+    )
+    .unwrap();
+    let rejects = dir.join("r.csv");
+    let out = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--on-invalid",
+        "skip",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout(&out),
+        "id,'=1+1,'-2,y,z\na,1.00,1.00,1.00,1.00\nb,,,\"'=HYPERLINK(\"\"http://e\"\")\",-1\n"
+    );
+    let rejected = std::fs::read_to_string(&rejects).unwrap();
+    let row = rejected.lines().nth(1).unwrap();
+    assert!(
+        row.ends_with(",\"'=HYPERLINK(\"\"\"\"http://e\"\"\"\";1),n,oops\""),
+        "{rejected}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn control_sequences_from_the_data_never_reach_the_terminal() {
+    let dir = temp_dir("terminal-escapes");
+    let card = dir.join("t.scorecard");
+    std::fs::write(&card, TEXT_CARD).unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(
+        &data,
+        "id,note,x\na,\"\u{1b}]0;owned\u{7}\u{1b}[2J\",1\nb,n,\u{1b}[31mred\n",
+    )
+    .unwrap();
+    let out = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "table",
+        "--on-invalid",
+        "skip",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !printed.contains('\u{1b}') && !printed.contains('\u{7}'),
+        "{printed:?}"
+    );
+    assert!(printed.contains("\\x1b]0;owned\\x07\\x1b[2J"), "{printed}");
+    assert!(printed.contains("\\x1b[31mred"), "{printed}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
