@@ -65,7 +65,8 @@ pub struct ScoreArgs {
     pub scorecard: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Output format (default: a table on a terminal, CSV otherwise).
+    /// Output format (default: what the `--out` file's extension says; else a
+    /// table on a terminal, CSV otherwise).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
     /// Write the results to this file (atomically) instead of standard output.
@@ -84,6 +85,71 @@ pub struct ScoreArgs {
     /// a formula (by default a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`).
     #[arg(long)]
     pub no_escape_formulas: bool,
+}
+
+/// The formats `--out` can write, by extension.
+const OUT_EXTENSIONS: &str =
+    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table)";
+
+/// The output format: `--format` when given, else what the `--out` file's
+/// extension says (a file without one gets CSV), else a table on a terminal
+/// and CSV otherwise. An extension that contradicts `--format`, or that names
+/// no format this tool writes, is refused.
+pub fn output_format(
+    flag: Option<OutputFormat>,
+    out: Option<&Path>,
+) -> Result<OutputFormat, String> {
+    let Some(path) = out else {
+        return Ok(flag.unwrap_or(if std::io::stdout().is_terminal() {
+            OutputFormat::Table
+        } else {
+            OutputFormat::Csv
+        }));
+    };
+    let Some(extension) = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    else {
+        return Ok(flag.unwrap_or(OutputFormat::Csv));
+    };
+    let implied = match extension.as_str() {
+        "csv" => OutputFormat::Csv,
+        "json" => OutputFormat::Json,
+        "ndjson" | "jsonl" => OutputFormat::Ndjson,
+        "txt" => OutputFormat::Table,
+        "xlsx" | "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
+            return Err(format!(
+                "`{}`: `.{extension}` files cannot be written yet; write one of {OUT_EXTENSIONS}",
+                path.display()
+            ));
+        }
+        _ => {
+            return flag.ok_or_else(|| {
+                format!(
+                    "`{}`: the extension `.{extension}` names no output format; use one of {OUT_EXTENSIONS}, or give `--format`",
+                    path.display()
+                )
+            });
+        }
+    };
+    match flag {
+        Some(f) if f != implied => Err(format!(
+            "`--format {}` contradicts the extension of `{}`, which means {}",
+            format_name(f),
+            path.display(),
+            format_name(implied)
+        )),
+        _ => Ok(implied),
+    }
+}
+
+fn format_name(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Table => "table",
+        OutputFormat::Csv => "csv",
+        OutputFormat::Json => "json",
+        OutputFormat::Ndjson => "ndjson",
+    }
 }
 
 /// A checked scorecard, or the exit code after its diagnostics were printed.
@@ -143,6 +209,15 @@ impl DataArgs {
             outputs.push(("--out", path));
         }
         if let Some(path) = &self.rejects {
+            let extension = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            if extension.as_deref().is_some_and(|e| e != "csv") {
+                return Err(super::fail(&format!(
+                    "`--rejects {}`: rejected rows are written as CSV; name the file `….csv`",
+                    path.display()
+                )));
+            }
             outputs.push(("--rejects", path));
         }
         super::output::check_distinct(&inputs, &outputs).map_err(|e| super::fail(&e))
@@ -242,6 +317,10 @@ pub fn metric_columns(model: &Model) -> Vec<OutputColumn> {
 
 pub fn run(args: &ScoreArgs) -> Exit {
     timing("start");
+    let format = match output_format(args.format, args.out.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return super::fail(&e),
+    };
     let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,
@@ -261,13 +340,6 @@ pub fn run(args: &ScoreArgs) -> Exit {
     if std::env::var_os("SCORECARD_TIMING").is_some() {
         eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);
     }
-    let format = args
-        .format
-        .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
-            OutputFormat::Table
-        } else {
-            OutputFormat::Csv
-        });
     let selection = selection(args);
     let ordered = eval::order_rows(&model, &loaded.table);
     timing("ordered");

@@ -81,6 +81,8 @@ fn an_output_onto_an_input_or_another_output_is_refused() {
             "d.csv",
             "--out",
             "t.scorecard",
+            "--format",
+            "csv",
         ],
         &[
             "score",
@@ -89,6 +91,8 @@ fn an_output_onto_an_input_or_another_output_is_refused() {
             "d.csv",
             "--out",
             "sub/../shared.scorecard",
+            "--format",
+            "csv",
         ],
         &[
             "score",
@@ -122,7 +126,7 @@ fn an_output_onto_an_input_or_another_output_is_refused() {
             "--on-invalid",
             "skip",
             "--rejects",
-            "shared.scorecard",
+            "./d.csv",
         ],
     ];
     std::fs::create_dir_all(dir.join("sub")).unwrap();
@@ -416,5 +420,79 @@ fn an_interrupt_ends_a_run_blocked_on_standard_input() {
         );
         assert_eq!(leftovers(&dir), Vec::<String>::new());
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_out_file_extension_chooses_the_format_and_contradictions_are_refused() {
+    let dir = project("format");
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "t.scorecard", "--data", "d.csv"];
+        args.extend_from_slice(extra);
+        run_in(&dir, &args)
+    };
+    let out = score(&["--out", "r.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+    assert_eq!(json["rows"][1]["id"], "b");
+    let out = score(&["--out", "r.JSONL"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("r.JSONL")).unwrap(),
+        "{\"id\":\"a\",\"s\":1.00}\n{\"id\":\"b\",\"s\":2.00}\n"
+    );
+    let out = score(&["--out", "r.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("r.csv")).unwrap(),
+        "id,s\na,1.00\nb,2.00\n"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = score(&["--out", "r.txt"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(dir.join("r.txt"))
+            .unwrap()
+            .contains('│')
+    );
+    // An extension without a format, or one not written yet.
+    for (path, says) in [
+        ("r.xlsx", "cannot be written yet"),
+        ("r.dat", "names no output format"),
+    ] {
+        let out = score(&["--out", path]);
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        assert!(stderr(&out).contains(says), "{path}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("`.csv` (csv), `.json` (json)"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!dir.join(path).exists());
+    }
+    let out = score(&["--out", "r.xlsx", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    // `--format` with an extension that means another format.
+    let out = score(&["--out", "c.json", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("contradicts"), "{}", stderr(&out));
+    assert!(!dir.join("c.json").exists());
+    // `--format` decides for an extension that names no format, and a file without one is CSV.
+    let out = score(&["--out", "r.dat", "--format", "ndjson"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(dir.join("r.dat"))
+            .unwrap()
+            .starts_with("{\"id\"")
+    );
+    let out = score(&["--out", "plain"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("plain")).unwrap(),
+        "id,s\na,1.00\nb,2.00\n"
+    );
+    // Rejected rows are CSV.
+    let out = score(&["--on-invalid", "skip", "--rejects", "rej.json"]);
+    assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
