@@ -70,6 +70,9 @@ pub fn run(args: &DiffArgs) -> Exit {
             Ok(l) => l,
             Err(e) => return e,
         };
+        if let Err(e) = super::score::check_selection(model, &loaded.table, &selection) {
+            return super::fail(&e);
+        }
         scored.push(diff::score_rows(model, &loaded.table, &selection));
     }
     let (Some(before), Some(after)) = (scored.first(), scored.get(1)) else {

@@ -278,6 +278,84 @@ impl DataArgs {
     }
 }
 
+/// Refuse a `--partner` or `--period` that no row of the data has, with a
+/// "did you mean" (a filter that matches nothing is a mistake, not a result).
+pub fn check_selection(
+    model: &Model,
+    table: &crate::data::table::Table,
+    selection: &Selection,
+) -> Result<(), String> {
+    use crate::data::table::Column;
+    let text =
+        |id: Option<crate::model::ColumnId>| match id.and_then(|c| table.columns.get(c.index())) {
+            Some(Column::Text(t)) => Some(t),
+            _ => None,
+        };
+    let keys = text(model.contract.key);
+    let periods = text(model.contract.period);
+    let belongs = |r: usize, partner: Option<&str>| {
+        partner.is_none_or(|p| keys.is_some_and(|k| k.get(r) == p))
+    };
+    if let (Some(partner), Some(keys)) = (&selection.partner, keys) {
+        if !(0..table.rows).any(|r| belongs(r, Some(partner))) {
+            let known: indexmap::IndexSet<&str> = (0..table.rows).map(|r| keys.get(r)).collect();
+            let help = match crate::diag::fuzzy::closest(partner, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "check the partner id; the data has {} partner{}",
+                    known.len(),
+                    if known.len() == 1 { "" } else { "s" }
+                ),
+            };
+            return Err(format!(
+                "no partner `{partner}` in the data\n  help: {help}"
+            ));
+        }
+    }
+    let PeriodChoice::Label(period) = &selection.period else {
+        return Ok(());
+    };
+    let Some(periods) = periods else {
+        return Err(format!(
+            "`--period {period}`: the scorecard declares no period column\n  help: use `--period latest` or `--period all`"
+        ));
+    };
+    let of = |partner: Option<&str>| -> indexmap::IndexSet<&str> {
+        let mut found: Vec<&str> = (0..table.rows)
+            .filter(|&r| belongs(r, partner))
+            .map(|r| periods.get(r))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().collect()
+    };
+    if of(None).contains(period.as_str()) {
+        if let Some(partner) = &selection.partner {
+            let theirs = of(Some(partner.as_str()));
+            if !theirs.contains(period.as_str()) {
+                let list: Vec<&str> = theirs.iter().copied().collect();
+                return Err(format!(
+                    "partner `{partner}` has no row for period `{period}`\n  help: its periods are {}",
+                    list.join(", ")
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let all = of(None);
+    let help = match crate::diag::fuzzy::closest(period, all.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? (or `latest`, `all`)"),
+        None => {
+            let shown: Vec<&str> = all.iter().copied().take(12).collect();
+            format!(
+                "the data's periods are {}{}; or use `latest` or `all`",
+                shown.join(", "),
+                if all.len() > shown.len() { ", …" } else { "" }
+            )
+        }
+    };
+    Err(format!("no period `{period}` in the data\n  help: {help}"))
+}
+
 fn selection(args: &ScoreArgs) -> Selection {
     Selection {
         period: match args.period.as_str() {
@@ -341,6 +419,9 @@ pub fn run(args: &ScoreArgs) -> Exit {
         eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);
     }
     let selection = selection(args);
+    if let Err(e) = check_selection(&model, &loaded.table, &selection) {
+        return super::fail(&e);
+    }
     let ordered = eval::order_rows(&model, &loaded.table);
     timing("ordered");
     let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
