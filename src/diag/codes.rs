@@ -68,6 +68,8 @@ codes! {
     S010 "score-definition" Error "a score with no definition, or with two";
     S011 "invalid-setting" Error "a setting whose value is outside what it allows";
     S012 "invalid-test" Error "a test case that cannot be run as written";
+    S020 "path-outside-tree" Error "a data file named by a test or snapshot outside the scorecard's directory tree";
+    S021 "path-not-a-file" Error "a data file named by a test or snapshot that is not a regular file";
     L001 "weights-not-100" Warning "weights that do not add up to 100";
     L002 "overlapping-bands" Warning "intervals of a band table that overlap";
     L003 "gap-between-bands" Warning "values that no interval of a band table covers";

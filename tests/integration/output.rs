@@ -496,3 +496,59 @@ fn the_out_file_extension_chooses_the_format_and_contradictions_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn data_files_named_by_a_scorecard_are_confined_to_its_tree() {
+    let dir = project("confined");
+    let outside = temp_dir("confined-outside");
+    std::fs::write(outside.join("secret.csv"), "id,x\nz,9\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.csv"), dir.join("link.csv")).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(dir.join("pipe.csv"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let cases = [
+        ("given file \"/etc/passwd\"", "S020", "is an absolute path"),
+        (
+            "given file \"../x/d.csv\"",
+            "S020",
+            "is outside the scorecard's directory",
+        ),
+        ("given file \"link.csv\"", "S020", "leads outside"),
+        ("given file \"pipe.csv\"", "S021", "named pipe"),
+        ("given file \".\"", "S021", "a directory"),
+    ];
+    for (clause, code, says) in cases {
+        let card =
+            format!("{CARD}test \"t\" {{\n  {clause}\n  partner \"a\"\n  expect s >= 0\n}}\n");
+        std::fs::write(dir.join("c.scorecard"), &card).unwrap();
+        for verb in ["check", "test"] {
+            let child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+                .args([verb, "c.scorecard"])
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let (status, _) = wait_bounded(child, Duration::from_secs(10));
+            assert_eq!(status, Some(1), "{verb} {clause}");
+        }
+        let out = run_in(&dir, &["check", "c.scorecard"]);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            text.contains(code) && text.contains(says),
+            "{clause}: {text}"
+        );
+    }
+    let snapshot = format!("{CARD}snapshot \"../../etc/passwd\"\n");
+    std::fs::write(dir.join("c.scorecard"), snapshot).unwrap();
+    let out = run_in(&dir, &["check", "c.scorecard"]);
+    assert!(stdout(&out).contains("S020"), "{}", stdout(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&outside).unwrap();
+}
