@@ -497,7 +497,15 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 |r| rows.extend(r),
             );
             reported = rows.len();
-            write(render::table::render(&plan, &rows).as_bytes(), &mut out);
+            let width = if args.out.is_none() {
+                terminal_width()
+            } else {
+                None
+            };
+            write(
+                render::table::render_within(&plan, &rows, width).as_bytes(),
+                &mut out,
+            );
         }
     }
     progress.finish();
@@ -526,6 +534,18 @@ pub fn run(args: &ScoreArgs) -> Exit {
         if reported == 1 { "" } else { "s" },
     );
     Exit::Clean
+}
+
+/// The width of the terminal standard output goes to (`COLUMNS` when set),
+/// or `None` when it is not a terminal.
+fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok());
+    columns.or_else(|| terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0))
 }
 
 /// A progress bar on standard error, shown only on a terminal and only once a
