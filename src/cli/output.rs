@@ -271,3 +271,20 @@ pub fn check_distinct(inputs: &[(&str, &Path)], outputs: &[(&str, &Path)]) -> Re
     }
     Ok(())
 }
+
+/// Refuse an input path that is not a regular file (a directory, FIFO,
+/// device or socket) before it is opened: reading one could block for ever.
+/// `-` (standard input) is allowed.
+pub fn regular_input(path: &Path) -> Result<(), String> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(format!(
+            "cannot read `{}`: it is {}, not a regular file (use `--data -` to read standard input)",
+            path.display(),
+            crate::check::load::kind_of(&meta)
+        )),
+        _ => Ok(()),
+    }
+}

@@ -225,16 +225,8 @@ impl DataArgs {
 
     /// Load the data under the contract; problems are printed, counts go to stderr.
     pub fn load(&self, model: &Model, needed: &[bool]) -> Result<Loaded, Exit> {
-        if self.data != Path::new("-") {
-            if let Ok(meta) = std::fs::metadata(&self.data) {
-                if !meta.is_file() {
-                    return Err(super::fail(&format!(
-                        "cannot read `{}`: it is {}, not a regular file (use `--data -` to read standard input)",
-                        self.data.display(),
-                        crate::check::load::kind_of(&meta)
-                    )));
-                }
-            }
+        if let Err(e) = super::output::regular_input(&self.data) {
+            return Err(super::fail(&e));
         }
         let policy = match self.on_invalid {
             OnInvalidArg::Fail => OnInvalid::Fail,

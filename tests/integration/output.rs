@@ -365,6 +365,15 @@ fn paths_that_are_not_regular_files_are_refused_before_they_are_opened() {
         .unwrap();
     let (code, _) = wait_bounded(child, Duration::from_secs(10));
     assert_eq!(code, Some(2));
+    let child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(["check", "t.scorecard", "--data", "pipe.csv"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (code, _) = wait_bounded(child, Duration::from_secs(10));
+    assert_eq!(code, Some(2), "check --data FIFO");
     // An import that names a FIFO.
     std::fs::write(dir.join("fifo.scorecard"), "import \"pipe.csv\"\n").unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_scorecard"))

@@ -561,7 +561,9 @@ fn findings_on_one_huge_line_do_not_repeat_the_line() {
     let dir = temp_dir("huge-line");
     let card = dir.join("t.scorecard");
     // 2,000 metrics on one 50 KB line: each one a warning pointing into it.
-    let metrics: Vec<String> = (0..2000).map(|i| format!("metric m{i} {{ value x }}")).collect();
+    let metrics: Vec<String> = (0..2000)
+        .map(|i| format!("metric m{i} {{ value x }}"))
+        .collect();
     std::fs::write(
         &card,
         format!(
@@ -573,7 +575,10 @@ fn findings_on_one_huge_line_do_not_repeat_the_line() {
     let out = scorecard(&["check", card.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    assert!(text.matches("L009").count() >= 2000, "every finding is reported");
+    assert!(
+        text.matches("L009").count() >= 2000,
+        "every finding is reported"
+    );
     // Before lines were clipped this printed about 390 MB.
     assert!(text.len() < 4_000_000, "{} bytes", text.len());
     std::fs::remove_dir_all(&dir).unwrap();
