@@ -280,7 +280,7 @@ impl miette::Diagnostic for Dressed<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let label = |span: Span, message: &str| {
             let message =
-                (!message.is_empty()).then(|| crate::escape::terminal(message).into_owned());
+                (!message.is_empty()).then(|| clip_quoted(&crate::escape::terminal(message)));
             (self.place(span), message)
         };
         let (span, message) = label(self.diagnostic.span, &self.diagnostic.label);
@@ -302,6 +302,32 @@ impl Dressed<'_> {
             None => span,
         }
     }
+}
+
+/// Quoted input (between backticks) longer than this is shown clipped.
+const SHOWN_QUOTE_CHARS: usize = 80;
+
+/// A message with each long piece of quoted input (a 70,000-character column
+/// name) shortened to its start and end, so one finding stays one screen.
+fn clip_quoted(text: &str) -> String {
+    if text.len() <= SHOWN_QUOTE_CHARS {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(1024));
+    for (k, piece) in text.split('`').enumerate() {
+        if k > 0 {
+            out.push('`');
+        }
+        let count = piece.chars().count();
+        if k % 2 == 1 && count > SHOWN_QUOTE_CHARS {
+            out.extend(piece.chars().take(SHOWN_QUOTE_CHARS / 2));
+            out.push_str(&format!("… ({count} characters) …"));
+            out.extend(piece.chars().skip(count - SHOWN_QUOTE_CHARS / 4));
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 /// Keep a span inside the text and on character boundaries, so rendering never fails.
@@ -368,8 +394,8 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: HumanStyle)
                 excerpt: excerpt.as_ref(),
             },
             original: shown,
-            message: crate::escape::terminal(&diagnostic.message).into_owned(),
-            help: crate::escape::terminal_lines(&diagnostic.help).into_owned(),
+            message: clip_quoted(&crate::escape::terminal(&diagnostic.message)),
+            help: clip_quoted(&crate::escape::terminal_lines(&diagnostic.help)),
         };
         if handler.render_report(&mut out, &dressed).is_err() {
             out.push_str(&crate::escape::terminal_lines(&plain_line(
@@ -509,6 +535,17 @@ mod tests {
             shown.contains("…nope x") || shown.contains("… nope x") || shown.contains("nope x")
         );
         assert!(shown.len() < 2_000, "{} bytes", shown.len());
+    }
+
+    #[test]
+    fn long_quoted_input_in_a_message_is_clipped() {
+        let name = "y".repeat(70_000);
+        let message = format!("the data column `{name}` is not in the input contract");
+        let clipped = clip_quoted(&message);
+        assert!(clipped.len() < 200, "{clipped}");
+        assert!(clipped.contains("… (70000 characters) …"));
+        assert!(clipped.ends_with("` is not in the input contract"));
+        assert_eq!(clip_quoted("short `x`"), "short `x`");
     }
 
     #[test]
