@@ -96,6 +96,30 @@ pub fn same_length_for_terminal(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Nothing a terminal could act on survives, and safe text is unchanged.
+        #[test]
+        fn terminal_text_has_no_control_characters(text in "\\PC*|[\\x00-\\x7f\\u{80}-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069} a-z]*") {
+            let shown = terminal(&text);
+            prop_assert!(!shown.chars().any(is_unsafe_on_terminal));
+            if !text.chars().any(is_unsafe_on_terminal) {
+                prop_assert_eq!(shown.as_ref(), text.as_str());
+            }
+            let same = same_length_for_terminal(&text);
+            prop_assert_eq!(same.len(), text.len());
+            prop_assert!(!same.chars().any(|c| !matches!(c, '\n' | '\r' | '\t') && is_unsafe_on_terminal(c)));
+        }
+
+        /// No cell is left that a spreadsheet would run, and the text is kept.
+        #[test]
+        fn spreadsheet_cells_never_run(text in "[=+@\\-\\t\\r' a-z0-9]{0,6}") {
+            let cell = spreadsheet_cell(&text);
+            prop_assert!(!looks_like_formula(&cell));
+            prop_assert!(cell == text.as_str() || cell.strip_prefix('\'') == Some(text.as_str()));
+        }
+    }
 
     #[test]
     fn formulas_get_a_quote_and_nothing_else_changes() {
