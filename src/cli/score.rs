@@ -198,9 +198,15 @@ impl DataArgs {
     pub fn check_outputs(&self, sources: &[&SourceMap], out: Option<&Path>) -> Result<(), Exit> {
         let mut inputs: Vec<(&str, &Path)> = vec![("the data", &self.data)];
         for map in sources {
-            for file in (0..).map_while(|k| map.get(crate::source::FileId(k))) {
+            let files = (0..).map_while(|k| map.get(crate::source::FileId(k)));
+            for (k, file) in files.enumerate() {
                 if let Some(path) = &file.path {
-                    inputs.push(("the scorecard", path));
+                    let what = if k == 0 {
+                        "the scorecard"
+                    } else {
+                        "the imported file"
+                    };
+                    inputs.push((what, path));
                 }
             }
         }
