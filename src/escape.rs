@@ -55,15 +55,16 @@ fn push_visible(out: &mut String, c: char) {
     }
 }
 
-/// Text for a terminal that may hold line breaks of its own (a help text):
-/// as [`terminal`], but `\n` stays a line break.
+/// Text for a terminal laid out in lines of its own (a help text, a report):
+/// as [`terminal`], but line breaks and tabs stay.
 pub fn terminal_lines(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && is_unsafe_on_terminal(c)) {
+    let kept = |c: char| matches!(c, '\n' | '\t');
+    if !text.chars().any(|c| !kept(c) && is_unsafe_on_terminal(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c == '\n' {
+        if kept(c) {
             out.push(c);
         } else {
             push_visible(&mut out, c);
@@ -145,7 +146,7 @@ mod tests {
         assert_eq!(terminal("x\ny\r"), "x\\ny\\r");
         assert_eq!(terminal("\u{9b}31m \u{202e}cba"), "\\u{9b}31m \\u{202e}cba");
         assert_eq!(terminal("plain é ✓"), "plain é ✓");
-        assert_eq!(terminal_lines("a\nb\u{1b}"), "a\nb\\x1b");
+        assert_eq!(terminal_lines("a\n\tb\u{1b}\r"), "a\n\tb\\x1b\\r");
         let kept = same_length_for_terminal("a\u{1b}b\u{9b}c\n");
         assert_eq!(kept, "a?b??c\n");
         assert_eq!(kept.len(), "a\u{1b}b\u{9b}c\n".len());

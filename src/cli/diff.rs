@@ -91,8 +91,13 @@ pub fn run(args: &DiffArgs) -> Exit {
         diff::rule_changes(&old, &old_sources, &new, &new_sources),
     );
     let text = match args.format {
-        DiffFormat::Table => report::text(&report, false),
-        DiffFormat::Markdown => report::text(&report, true),
+        // Partner ids, labels and names come from the data and the scorecards.
+        DiffFormat::Table => {
+            crate::escape::terminal_lines(&report::text(&report, false)).into_owned()
+        }
+        DiffFormat::Markdown => {
+            crate::escape::terminal_lines(&report::text(&report, true)).into_owned()
+        }
         DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
     };
     super::print(&text);

@@ -66,7 +66,10 @@ pub fn run(args: &ExplainArgs) -> Exit {
         }
     };
     let text = match args.format {
-        ExplainFormat::Text => explain::text(&explanation),
+        // Partner ids, labels and names come from the data and the scorecard.
+        ExplainFormat::Text => {
+            crate::escape::terminal_lines(&explain::text(&explanation)).into_owned()
+        }
         ExplainFormat::Json => match explain::json(&explanation) {
             Ok(t) => t,
             Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),

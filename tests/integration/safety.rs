@@ -553,6 +553,25 @@ fn control_sequences_from_the_data_never_reach_the_terminal() {
     );
     assert!(printed.contains("\\x1b]0;owned\\x07\\x1b[2J"), "{printed}");
     assert!(printed.contains("\\x1b[31mred"), "{printed}");
+    // `explain` names the partner, whose id comes from the data.
+    std::fs::write(&data, "id,note,x\n\"p\u{1b}]0;t\u{7}\",n,1\n").unwrap();
+    let out = scorecard(&[
+        "explain",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        "p\u{1b}]0;t\u{7}",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = stdout(&out);
+    assert!(printed.contains("p\\x1b]0;t\\x07"), "{printed}");
+    assert!(!printed.contains('\u{1b}'), "{printed:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
