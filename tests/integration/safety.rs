@@ -602,3 +602,34 @@ fn findings_on_one_huge_line_do_not_repeat_the_line() {
     assert!(text.len() < 4_000_000, "{} bytes", text.len());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_70_kb_column_name_is_reported_without_a_panic() {
+    let dir = temp_dir("long-header");
+    let card = dir.join("t.scorecard");
+    std::fs::write(&card, TEXT_CARD).unwrap();
+    let data = dir.join("d.csv");
+    let name = "y".repeat(70_000);
+    std::fs::write(&data, format!("id,note,x,{name},late\na,n,1,2,3\n")).unwrap();
+    let out = scorecard(&[
+        "check",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    // Both columns are reported, the second past column 65,535.
+    assert!(
+        text.contains(":1:70012]"),
+        "{}",
+        &text[..text.len().min(3000)]
+    );
+    assert!(text.len() < 5_000, "{} bytes", text.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
