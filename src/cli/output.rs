@@ -288,3 +288,33 @@ pub fn regular_input(path: &Path) -> Result<(), String> {
         _ => Ok(()),
     }
 }
+
+/// Refuse a file the tool itself names next to a scorecard (a snapshot) that
+/// is a link leading outside `root`'s tree, or that is not a regular file:
+/// a scorecard from elsewhere must not make the tool read or write other files.
+pub fn confined_file(path: &Path, root: &Path) -> Result<(), String> {
+    let target = resolve_links(path).map_err(|e| e.to_string())?;
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let root = root.canonicalize().map_err(|e| e.to_string())?;
+    let inside = parent_dir(&target)
+        .canonicalize()
+        .is_ok_and(|dir| dir.starts_with(&root));
+    if !inside {
+        return Err(format!(
+            "`{}` is a link that leads outside the scorecard's directory",
+            path.display()
+        ));
+    }
+    match std::fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() => Err(format!(
+            "`{}` is {}, not a regular file",
+            path.display(),
+            crate::check::load::kind_of(&meta)
+        )),
+        _ => Ok(()),
+    }
+}

@@ -561,3 +561,61 @@ fn data_files_named_by_a_scorecard_are_confined_to_its_tree() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&outside).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn a_snapshot_file_that_links_outside_the_tree_is_neither_read_nor_written() {
+    let dir = project("snapshot-link");
+    let outside = temp_dir("snapshot-link-outside");
+    std::fs::write(outside.join("secret"), "do not read or replace\n").unwrap();
+    std::fs::write(
+        dir.join("c.scorecard"),
+        format!("{CARD}snapshot \"d.csv\"\n"),
+    )
+    .unwrap();
+    // An existing file outside, and one the snapshot would create outside.
+    for (link, target) in [
+        ("secret", outside.join("secret")),
+        ("new", outside.join("new")),
+    ] {
+        let _ = std::fs::remove_file(dir.join("c.scorecard.snap"));
+        std::os::unix::fs::symlink(&target, dir.join("c.scorecard.snap")).unwrap();
+        for extra in [&[][..], &["--update"][..]] {
+            let mut args = vec!["test", "c.scorecard"];
+            args.extend_from_slice(extra);
+            let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+                .args(&args)
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .env_remove("CI")
+                .output()
+                .unwrap();
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(out.status.code(), Some(1), "{link} {extra:?}: {text}");
+            assert!(text.contains("leads outside"), "{link}: {text}");
+            assert!(!text.contains("do not read"), "{link}: {text}");
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(outside.join("secret")).unwrap(),
+        "do not read or replace\n"
+    );
+    assert!(!outside.join("new").exists());
+    // A link inside the tree is written through.
+    std::fs::remove_file(dir.join("c.scorecard.snap")).unwrap();
+    std::os::unix::fs::symlink("snaps.txt", dir.join("c.scorecard.snap")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(["test", "c.scorecard"])
+        .current_dir(&dir)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(dir.join("snaps.txt"))
+            .unwrap()
+            .contains("a,")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&outside).unwrap();
+}
