@@ -473,10 +473,11 @@ pub fn github(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = d.message.clone();
+        // CI logs show ANSI sequences: those from the input are made visible.
+        let mut message = crate::escape::terminal(&d.message).into_owned();
         if !d.help.is_empty() {
             message.push_str("\nhelp: ");
-            message.push_str(&d.help);
+            message.push_str(&crate::escape::terminal(&d.help));
         }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
