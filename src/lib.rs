@@ -12,6 +12,7 @@ pub mod cli;
 pub mod data;
 pub mod diag;
 pub mod diff;
+pub mod escape;
 pub mod eval;
 pub mod explain;
 pub mod fmt;

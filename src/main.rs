@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Ctrl-C and SIGTERM stop the work at the next batch; files being written
     // are abandoned, so the previous output stays as it was.
-    let _ = ctrlc::set_handler(scorecard::interrupt::request);
+    let _ = ctrlc::set_handler(scorecard::interrupt::on_signal);
     let worker = std::thread::Builder::new()
         .name("scorecard".into())
         .stack_size(STACK_BYTES)

@@ -121,16 +121,88 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<(Program, Diagnostic
                 loaded: vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())],
             };
             loader.follow(file, path, imports, 1);
+            let root_dir = loader.root_dir;
+            for loaded in &program.files {
+                confine_data_paths(&root_dir, loaded, &mut diagnostics);
+            }
         }
     }
     Ok((program, diagnostics))
 }
 
+/// The data files a file's tests and snapshots name (`given file`,
+/// `snapshot`), which are read relative to the root scorecard's directory,
+/// confined to its tree as imports are (`S020`), and regular files (`S021`).
+fn confine_data_paths(root_dir: &Path, loaded: &Loaded, diagnostics: &mut Diagnostics) {
+    let mut named: Vec<&ast::Str> = Vec::new();
+    for decl in &loaded.tree.decls {
+        match decl {
+            Decl::Snapshot(s) => named.push(&s.data),
+            Decl::Test(t) => {
+                for clause in &t.clauses {
+                    if let ast::TestClause::GivenFile(path, _) = clause {
+                        named.push(path);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for path in named {
+        let written = path.value.as_str();
+        let relative = Path::new(written);
+        let outside = |message: String| {
+            Diagnostic::new(Code::S020, loaded.file, path.span, message)
+                .label("this data file")
+                .help("keep data files in the scorecard's directory or a folder below it, and write the path relative to the scorecard")
+        };
+        if relative.is_absolute() || written.starts_with(['/', '\\']) || written.contains(':') {
+            diagnostics.push(outside(format!("`{written}` is an absolute path")));
+            continue;
+        }
+        if escapes_lexically(root_dir, root_dir, relative) {
+            diagnostics.push(outside(format!(
+                "`{written}` is outside the scorecard's directory"
+            )));
+            continue;
+        }
+        let joined = root_dir.join(relative);
+        // A file that does not exist is reported when the tests run.
+        let Ok(canonical) = joined.canonicalize() else {
+            continue;
+        };
+        if !canonical.starts_with(root_dir) {
+            diagnostics.push(outside(format!(
+                "`{written}` leads outside the scorecard's directory"
+            )));
+            continue;
+        }
+        if let Ok(meta) = std::fs::metadata(&canonical) {
+            if !meta.is_file() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::S021,
+                        loaded.file,
+                        path.span,
+                        format!("`{written}` is {}, not a regular file", kind_of(&meta)),
+                    )
+                    .label("this data file")
+                    .help("name a data file (CSV, JSON or NDJSON); pipes, devices and directories are never read"),
+                );
+            }
+        }
+    }
+}
+
 /// Read a whole file; one above the size limit is not read (`Err(size)`).
 fn read_limited(path: &Path) -> std::io::Result<Result<Vec<u8>, u64>> {
     let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
+    if !meta.is_file() {
+        // Never opened: reading a FIFO or a device could block for ever.
+        return Err(std::io::Error::other(format!(
+            "it is {}, not a regular file",
+            kind_of(&meta)
+        )));
     }
     if meta.len() > crate::syntax::prescan::MAX_FILE_BYTES as u64 {
         return Ok(Err(meta.len()));
@@ -341,6 +413,28 @@ fn escapes_lexically(root: &Path, base: &Path, relative: &Path) -> bool {
         }
     }
     false
+}
+
+/// What a path that is not a regular file is, in words.
+pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }
 
 /// An I/O error in words that do not depend on the operating system.

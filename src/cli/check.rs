@@ -83,6 +83,9 @@ pub fn run(args: &CheckArgs) -> Exit {
         };
         let mut found = checked.diagnostics;
         if let (Some(data), Some(model)) = (&args.data, &checked.model) {
+            if let Err(e) = super::output::regular_input(data) {
+                return super::fail(&e);
+            }
             match check_data_header(model, data, &mut sources) {
                 Ok(d) => found.extend(d),
                 Err(e) => return super::fail(&e),

@@ -52,6 +52,9 @@ pub fn run(args: &DiffArgs) -> Exit {
         Ok(m) => m,
         Err(e) => return e,
     };
+    if let Err(e) = args.data.check_outputs(&[&old_sources, &new_sources], None) {
+        return e;
+    }
     let selection = Selection {
         period: match args.period.as_str() {
             "latest" => PeriodChoice::Latest,
@@ -67,6 +70,9 @@ pub fn run(args: &DiffArgs) -> Exit {
             Ok(l) => l,
             Err(e) => return e,
         };
+        if let Err(e) = super::score::check_selection(model, &loaded.table, &selection) {
+            return super::fail(&e);
+        }
         scored.push(diff::score_rows(model, &loaded.table, &selection));
     }
     let (Some(before), Some(after)) = (scored.first(), scored.get(1)) else {
@@ -87,8 +93,13 @@ pub fn run(args: &DiffArgs) -> Exit {
         diff::rule_changes(&old, &new),
     );
     let text = match args.format {
-        DiffFormat::Table => report::text(&report, false),
-        DiffFormat::Markdown => report::text(&report, true),
+        // Partner ids, labels and names come from the data and the scorecards.
+        DiffFormat::Table => {
+            crate::escape::terminal_lines(&report::text(&report, false)).into_owned()
+        }
+        DiffFormat::Markdown => {
+            crate::escape::terminal_lines(&report::text(&report, true)).into_owned()
+        }
         DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
     };
     super::print(&text);

@@ -101,6 +101,9 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Ok(m) => m,
         Err(e) => return e,
     };
+    if let Err(e) = args.data.check_outputs(&[&sources], None) {
+        return e;
+    }
     let plan = crate::plan::compile(&model);
     let loaded = match load_valid_rows(&args.data, &model, &plan.needed_columns) {
         Ok(l) => l,
@@ -132,9 +135,9 @@ pub fn run(args: &ExplainArgs) -> Exit {
     ) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::escape::terminal(&e.to_string()));
             if let Some(help) = e.help() {
-                eprintln!("  help: {help}");
+                eprintln!("  help: {}", crate::escape::terminal(&help.to_string()));
             }
             return match e {
                 ExplainError::Rejected { .. } => Exit::Findings,
@@ -162,10 +165,14 @@ pub fn run(args: &ExplainArgs) -> Exit {
         );
     }
     let text = match args.format {
-        ExplainFormat::Text => match text_width() {
-            Some(w) => explain::text_wrapped(&explanation, w),
-            None => explain::text(&explanation),
-        },
+        // Partner ids, labels and names come from the data and the scorecard.
+        ExplainFormat::Text => {
+            let text = match text_width() {
+                Some(w) => explain::text_wrapped(&explanation, w),
+                None => explain::text(&explanation),
+            };
+            crate::escape::terminal_lines(&text).into_owned()
+        }
         ExplainFormat::Json => match explain::json(&explanation) {
             Ok(t) => t,
             Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),

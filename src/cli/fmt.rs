@@ -110,7 +110,9 @@ fn format_path(path: &Path, check: bool) -> Result<Outcome, String> {
     if check {
         super::print(&unified_diff(&name, &text, &formatted));
     } else {
-        write_atomically(path, &formatted).map_err(|e| format!("cannot write `{name}`: {e}"))?;
+        // Written whole or not at all, through a link, keeping the file's mode.
+        super::output::write_atomically(path, formatted.as_bytes())
+            .map_err(|e| format!("cannot write `{name}`: {e}"))?;
         eprintln!("formatted {name}");
     }
     Ok(Outcome::Changed)
@@ -150,31 +152,6 @@ fn report(found: &[Diagnostic], sources: &SourceMap) {
     let text = render::human(found, sources, style);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
-}
-
-/// Replace `path`'s content: a temporary file in the same directory, renamed
-/// over it, so a reader sees the old text or the new, never a part. A symbolic
-/// link is followed: the file it points to is rewritten.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{file_name}.fmt-{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        let permissions = std::fs::metadata(&target)?.permissions();
-        std::fs::set_permissions(&temporary, permissions)?;
-        std::fs::rename(&temporary, &target)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
 }
 
 fn plural(n: usize, word: &str) -> String {

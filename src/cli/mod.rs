@@ -6,6 +6,7 @@ mod explain;
 mod explain_code;
 mod fmt;
 mod init;
+pub mod output;
 pub mod score;
 mod test;
 
@@ -129,6 +130,6 @@ pub fn print(text: &str) {
 
 /// Report a problem that stops the command (exit code 2).
 pub fn fail(message: &str) -> Exit {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", crate::escape::terminal_lines(message));
     Exit::Usage
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::Exit;
+use super::output::{AtomicFile, write_atomically};
 use crate::check::check_path;
 use crate::data::header::DataFormat;
 use crate::data::load::{self, Loaded, OnInvalid};
@@ -64,7 +65,8 @@ pub struct ScoreArgs {
     pub scorecard: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Output format (default: a table on a terminal, CSV otherwise).
+    /// Output format (default: what the `--out` file's extension says; else a
+    /// table on a terminal, CSV otherwise).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
     /// Write the results to this file (atomically) instead of standard output.
@@ -87,6 +89,71 @@ pub struct ScoreArgs {
     /// per segment, the provisional rows, and how often each action and flag fired.
     #[arg(long)]
     pub summary: bool,
+}
+
+/// The formats `--out` can write, by extension.
+const OUT_EXTENSIONS: &str =
+    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table)";
+
+/// The output format: `--format` when given, else what the `--out` file's
+/// extension says (a file without one gets CSV), else a table on a terminal
+/// and CSV otherwise. An extension that contradicts `--format`, or that names
+/// no format this tool writes, is refused.
+pub fn output_format(
+    flag: Option<OutputFormat>,
+    out: Option<&Path>,
+) -> Result<OutputFormat, String> {
+    let Some(path) = out else {
+        return Ok(flag.unwrap_or(if std::io::stdout().is_terminal() {
+            OutputFormat::Table
+        } else {
+            OutputFormat::Csv
+        }));
+    };
+    let Some(extension) = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    else {
+        return Ok(flag.unwrap_or(OutputFormat::Csv));
+    };
+    let implied = match extension.as_str() {
+        "csv" => OutputFormat::Csv,
+        "json" => OutputFormat::Json,
+        "ndjson" | "jsonl" => OutputFormat::Ndjson,
+        "txt" => OutputFormat::Table,
+        "xlsx" | "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
+            return Err(format!(
+                "`{}`: `.{extension}` files cannot be written yet; write one of {OUT_EXTENSIONS}",
+                path.display()
+            ));
+        }
+        _ => {
+            return flag.ok_or_else(|| {
+                format!(
+                    "`{}`: the extension `.{extension}` names no output format; use one of {OUT_EXTENSIONS}, or give `--format`",
+                    path.display()
+                )
+            });
+        }
+    };
+    match flag {
+        Some(f) if f != implied => Err(format!(
+            "`--format {}` contradicts the extension of `{}`, which means {}",
+            format_name(f),
+            path.display(),
+            format_name(implied)
+        )),
+        _ => Ok(implied),
+    }
+}
+
+fn format_name(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Table => "table",
+        OutputFormat::Csv => "csv",
+        OutputFormat::Json => "json",
+        OutputFormat::Ndjson => "ndjson",
+    }
 }
 
 /// A checked scorecard, or the exit code after its diagnostics were printed.
@@ -130,8 +197,47 @@ impl DataArgs {
         }
     }
 
+    /// Refuse a run whose `--rejects` or `--out` would overwrite an input
+    /// (the data, a scorecard or a file it imports) or the other output.
+    pub fn check_outputs(&self, sources: &[&SourceMap], out: Option<&Path>) -> Result<(), Exit> {
+        let mut inputs: Vec<(&str, &Path)> = vec![("the data", &self.data)];
+        for map in sources {
+            let files = (0..).map_while(|k| map.get(crate::source::FileId(k)));
+            for (k, file) in files.enumerate() {
+                if let Some(path) = &file.path {
+                    let what = if k == 0 {
+                        "the scorecard"
+                    } else {
+                        "the imported file"
+                    };
+                    inputs.push((what, path));
+                }
+            }
+        }
+        let mut outputs: Vec<(&str, &Path)> = Vec::new();
+        if let Some(path) = out {
+            outputs.push(("--out", path));
+        }
+        if let Some(path) = &self.rejects {
+            let extension = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            if extension.as_deref().is_some_and(|e| e != "csv") {
+                return Err(super::fail(&format!(
+                    "`--rejects {}`: rejected rows are written as CSV; name the file `….csv`",
+                    path.display()
+                )));
+            }
+            outputs.push(("--rejects", path));
+        }
+        super::output::check_distinct(&inputs, &outputs).map_err(|e| super::fail(&e))
+    }
+
     /// Load the data under the contract; problems are printed, counts go to stderr.
     pub fn load(&self, model: &Model, needed: &[bool]) -> Result<Loaded, Exit> {
+        if let Err(e) = super::output::regular_input(&self.data) {
+            return Err(super::fail(&e));
+        }
         let policy = match self.on_invalid {
             OnInvalidArg::Fail => OnInvalid::Fail,
             OnInvalidArg::Skip => OnInvalid::Skip,
@@ -174,6 +280,84 @@ impl DataArgs {
     }
 }
 
+/// Refuse a `--partner` or `--period` that no row of the data has, with a
+/// "did you mean" (a filter that matches nothing is a mistake, not a result).
+pub fn check_selection(
+    model: &Model,
+    table: &crate::data::table::Table,
+    selection: &Selection,
+) -> Result<(), String> {
+    use crate::data::table::Column;
+    let text =
+        |id: Option<crate::model::ColumnId>| match id.and_then(|c| table.columns.get(c.index())) {
+            Some(Column::Text(t)) => Some(t),
+            _ => None,
+        };
+    let keys = text(model.contract.key);
+    let periods = text(model.contract.period);
+    let belongs = |r: usize, partner: Option<&str>| {
+        partner.is_none_or(|p| keys.is_some_and(|k| k.get(r) == p))
+    };
+    if let (Some(partner), Some(keys)) = (&selection.partner, keys) {
+        if !(0..table.rows).any(|r| belongs(r, Some(partner))) {
+            let known: indexmap::IndexSet<&str> = (0..table.rows).map(|r| keys.get(r)).collect();
+            let help = match crate::diag::fuzzy::closest(partner, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "check the partner id; the data has {} partner{}",
+                    known.len(),
+                    if known.len() == 1 { "" } else { "s" }
+                ),
+            };
+            return Err(format!(
+                "no partner `{partner}` in the data\n  help: {help}"
+            ));
+        }
+    }
+    let PeriodChoice::Label(period) = &selection.period else {
+        return Ok(());
+    };
+    let Some(periods) = periods else {
+        return Err(format!(
+            "`--period {period}`: the scorecard declares no period column\n  help: use `--period latest` or `--period all`"
+        ));
+    };
+    let of = |partner: Option<&str>| -> indexmap::IndexSet<&str> {
+        let mut found: Vec<&str> = (0..table.rows)
+            .filter(|&r| belongs(r, partner))
+            .map(|r| periods.get(r))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().collect()
+    };
+    if of(None).contains(period.as_str()) {
+        if let Some(partner) = &selection.partner {
+            let theirs = of(Some(partner.as_str()));
+            if !theirs.contains(period.as_str()) {
+                let list: Vec<&str> = theirs.iter().copied().collect();
+                return Err(format!(
+                    "partner `{partner}` has no row for period `{period}`\n  help: its periods are {}",
+                    list.join(", ")
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let all = of(None);
+    let help = match crate::diag::fuzzy::closest(period, all.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? (or `latest`, `all`)"),
+        None => {
+            let shown: Vec<&str> = all.iter().copied().take(12).collect();
+            format!(
+                "the data's periods are {}{}; or use `latest` or `all`",
+                shown.join(", "),
+                if all.len() > shown.len() { ", …" } else { "" }
+            )
+        }
+    };
+    Err(format!("no period `{period}` in the data\n  help: {help}"))
+}
+
 fn selection(args: &ScoreArgs) -> Selection {
     Selection {
         period: match args.period.as_str() {
@@ -213,10 +397,17 @@ pub fn metric_columns(model: &Model) -> Vec<OutputColumn> {
 
 pub fn run(args: &ScoreArgs) -> Exit {
     timing("start");
-    let (model, _sources) = match load_scorecard(&args.scorecard) {
+    let format = match output_format(args.format, args.out.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return super::fail(&e),
+    };
+    let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,
     };
+    if let Err(e) = args.data.check_outputs(&[&sources], args.out.as_deref()) {
+        return e;
+    }
     let mut plan: Plan = crate::plan::compile(&model);
     if args.with_metrics {
         plan.outputs.extend(metric_columns(&model));
@@ -229,14 +420,10 @@ pub fn run(args: &ScoreArgs) -> Exit {
     if std::env::var_os("SCORECARD_TIMING").is_some() {
         eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);
     }
-    let format = args
-        .format
-        .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
-            OutputFormat::Table
-        } else {
-            OutputFormat::Csv
-        });
     let selection = selection(args);
+    if let Err(e) = check_selection(&model, &loaded.table, &selection) {
+        return super::fail(&e);
+    }
     let ordered = eval::order_rows(&model, &loaded.table);
     timing("ordered");
     let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
@@ -262,7 +449,10 @@ pub fn run(args: &ScoreArgs) -> Exit {
     };
     match format {
         OutputFormat::Csv => {
-            write(render::csv::header(&plan).as_bytes(), &mut out);
+            write(
+                render::csv::header_with(&plan, !args.no_escape_formulas).as_bytes(),
+                &mut out,
+            );
             eval::evaluate(
                 &mut ctx,
                 |batch| render::csv::rows_with(batch, &selection, !args.no_escape_formulas),
@@ -309,7 +499,15 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 |r| rows.extend(r),
             );
             reported = rows.len();
-            write(render::table::render(&plan, &rows).as_bytes(), &mut out);
+            let width = if args.out.is_none() {
+                terminal_width()
+            } else {
+                None
+            };
+            write(
+                render::table::render_within(&plan, &rows, width).as_bytes(),
+                &mut out,
+            );
         }
     }
     progress.finish();
@@ -344,67 +542,16 @@ pub fn run(args: &ScoreArgs) -> Exit {
     Exit::Clean
 }
 
-/// A file written under a temporary name and renamed into place when complete,
-/// so an interrupted run leaves the previous file or none, never half a file.
-pub struct AtomicFile {
-    temp: PathBuf,
-    target: PathBuf,
-    file: Option<std::io::BufWriter<std::fs::File>>,
-}
-
-impl AtomicFile {
-    pub fn create(target: &Path) -> std::io::Result<AtomicFile> {
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = std::fs::File::create(&temp)?;
-        Ok(AtomicFile {
-            temp,
-            target: target.to_path_buf(),
-            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
-        })
+/// The width of the terminal standard output goes to (`COLUMNS` when set),
+/// or `None` when it is not a terminal.
+fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
     }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("already closed")),
-        }
-    }
-
-    /// Flushing completes the file: it is synced and renamed into place.
-    fn flush(&mut self) -> std::io::Result<()> {
-        if let Some(mut f) = self.file.take() {
-            f.flush()?;
-            let file = f.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            std::fs::rename(&self.temp, &self.target)?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        // Not completed: leave the previous file as it was.
-        if self.file.is_some() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// Write a whole file atomically.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes)?;
-    f.flush()
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok());
+    columns.or_else(|| terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0))
 }
 
 /// A progress bar on standard error, shown only on a terminal and only once a

@@ -111,7 +111,14 @@ fn snapshot_outcomes(
         let text = snapshot::render(model, &snap.data, &period, &csv);
         let file = snapshot::path(path, k);
         let shown = file.display().to_string();
-        let write = |notes: &mut Vec<String>, verb: &str| match super::score::write_atomically(
+        if let Err(e) = super::output::confined_file(&file, base) {
+            out.push(fail(
+                e,
+                "the snapshot file is written next to the scorecard; replace the link or special file with the recorded snapshot, or delete it",
+            ));
+            continue;
+        }
+        let write = |notes: &mut Vec<String>, verb: &str| match super::output::write_atomically(
             &file,
             text.as_bytes(),
         ) {

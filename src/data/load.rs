@@ -1101,13 +1101,14 @@ pub fn render(problems: &[DataProblem], file_name: &str) -> String {
             None => format!("{file_name}:{}", p.line),
         };
         out.push_str(&format!(
-            "{place}: {}[{}]: {}\n",
+            "{}: {}[{}]: {}\n",
+            crate::escape::terminal(&place),
             p.code.severity().as_str(),
             p.code,
-            p.message
+            crate::escape::terminal(&p.message)
         ));
         if !p.help.is_empty() {
-            out.push_str(&format!("  help: {}\n", p.help));
+            out.push_str(&format!("  help: {}\n", crate::escape::terminal(&p.help)));
         }
     }
     if problems.len() > MAX_PROBLEMS {
@@ -1122,7 +1123,8 @@ pub fn render(problems: &[DataProblem], file_name: &str) -> String {
 
 /// Rejected rows as CSV, for `--rejects FILE`: the header
 /// `line,codes,problems,row`, then one record per row (codes and problem
-/// messages joined by `;`, the row as written).
+/// messages joined by `;`, the row as written; a cell a spreadsheet would run
+/// as a formula gets a leading `'`).
 pub fn render_rejects(rejected: &[Rejected]) -> String {
     let mut out = String::from("line,codes,problems,row\n");
     for r in rejected {
@@ -1132,8 +1134,8 @@ pub fn render_rejects(rejected: &[Rejected]) -> String {
             "{},{},{},{}\n",
             r.line,
             csv_field(&codes.join(";")),
-            csv_field(&messages.join("; ")),
-            csv_field(&r.row_text)
+            csv_field(&crate::escape::spreadsheet_cell(&messages.join("; "))),
+            csv_field(&crate::escape::spreadsheet_cell(&r.row_text))
         ));
     }
     out

@@ -68,6 +68,8 @@ codes! {
     S010 "score-definition" Error "a score with no definition, or with two";
     S011 "invalid-setting" Error "a setting whose value is outside what it allows";
     S012 "invalid-test" Error "a test case that cannot be run as written";
+    S020 "path-outside-tree" Error "a data file named by a test or snapshot outside the scorecard's directory tree";
+    S021 "path-not-a-file" Error "a data file named by a test or snapshot that is not a regular file";
     S028 "duplicate-defaults" Error "a second `defaults` block in one file";
     S029 "not-a-default" Error "a setting in `defaults` that each metric must give itself";
     S030 "override-without-weights" Error "`override weights` where there are no weights to override";

@@ -4,14 +4,25 @@ use super::cell;
 use crate::eval::{Batch, Col, Selection, selected};
 use crate::plan::{OutputColumn, Plan};
 
-/// The header line.
+/// The header line; a name a spreadsheet would run as a formula is
+/// neutralized (see [`header_with`]).
 pub fn header(plan: &Plan) -> String {
+    header_with(plan, true)
+}
+
+/// The header line, choosing whether names that look like formulas get a
+/// leading `'`, as text cells do.
+pub fn header_with(plan: &Plan, escape_formulas: bool) -> String {
     let mut out = String::new();
     for (k, c) in plan.outputs.iter().enumerate() {
         if k > 0 {
             out.push(',');
         }
-        push_field(&mut out, &c.name);
+        if escape_formulas {
+            push_field(&mut out, &crate::escape::spreadsheet_cell(&c.name));
+        } else {
+            push_field(&mut out, &c.name);
+        }
     }
     out.push('\n');
     out
@@ -21,12 +32,6 @@ pub fn header(plan: &Plan) -> String {
 /// a spreadsheet would run as a formula is neutralized (see [`rows_with`]).
 pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (String, usize) {
     rows_with(batch, selection, true)
-}
-
-/// Whether a spreadsheet would read this text as a formula: it starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return.
-pub fn looks_like_formula(text: &str) -> bool {
-    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// [`rows`], choosing whether text cells that look like formulas get a
@@ -47,7 +52,10 @@ pub fn rows_with(
                 Col::Label(_) | Col::Text(_) | Col::Actions | Col::FlagNames
             );
             // Numbers and bools need no quoting, nor does a plain missing text.
-            let plain = |t: &String| !t.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+            let plain = |t: &String| {
+                !t.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+                    && !crate::escape::looks_like_formula(t)
+            };
             let direct = !text_cell && column.if_missing.as_ref().is_none_or(plain);
             (column, col, text_cell, direct)
         })
@@ -67,10 +75,14 @@ pub fn rows_with(
             }
             value.clear();
             cell(batch, column, col, i, &mut value);
-            if escape_formulas && text_cell && looks_like_formula(&value) {
-                value.insert(0, '\'');
+            // A number column holds a number or its `if missing` text, which
+            // is neutralized like any text unless it is a number itself.
+            let text = text_cell || value.parse::<f64>().is_err();
+            if escape_formulas && text {
+                push_field(&mut out, &crate::escape::spreadsheet_cell(&value));
+            } else {
+                push_field(&mut out, &value);
             }
-            push_field(&mut out, &value);
         }
         out.push('\n');
     }

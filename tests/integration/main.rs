@@ -19,6 +19,7 @@ mod fuzz_regressions;
 mod grammar;
 mod init;
 mod numbers;
+mod output;
 mod robustness;
 mod safety;
 mod score;

@@ -471,3 +471,165 @@ fn every_line_is_scored_or_rejected() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_cell_a_spreadsheet_could_run_is_neutralized_in_every_file() {
+    let dir = temp_dir("formula-everywhere");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"
+input { key id  note: text, optional  x: number, optional }
+metric m { owner \"o\" source \"s\" value x }
+score s { weights { m 100 } }
+output { id \"=1+1\" = s  \"-2\" = s  y = x if missing \"=HYPERLINK(\\\"http://e\\\")\"  z = x if missing \"-1\" }
+",
+    )
+    .unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(
+        &data,
+        "id,note,x\na,n,1\nb,n,\n=HYPERLINK(\"\"http://e\"\";1),n,oops\n",
+    )
+    .unwrap();
+    let rejects = dir.join("r.csv");
+    let out = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--on-invalid",
+        "skip",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout(&out),
+        "id,'=1+1,'-2,y,z\na,1.00,1.00,1.00,1.00\nb,,,\"'=HYPERLINK(\"\"http://e\"\")\",-1\n"
+    );
+    let rejected = std::fs::read_to_string(&rejects).unwrap();
+    let row = rejected.lines().nth(1).unwrap();
+    assert!(
+        row.ends_with(",\"'=HYPERLINK(\"\"\"\"http://e\"\"\"\";1),n,oops\""),
+        "{rejected}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn control_sequences_from_the_data_never_reach_the_terminal() {
+    let dir = temp_dir("terminal-escapes");
+    let card = dir.join("t.scorecard");
+    std::fs::write(&card, TEXT_CARD).unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(
+        &data,
+        "id,note,x\na,\"\u{1b}]0;owned\u{7}\u{1b}[2J\",1\nb,n,\u{1b}[31mred\n",
+    )
+    .unwrap();
+    let out = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "table",
+        "--on-invalid",
+        "skip",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !printed.contains('\u{1b}') && !printed.contains('\u{7}'),
+        "{printed:?}"
+    );
+    assert!(printed.contains("\\x1b]0;owned\\x07\\x1b[2J"), "{printed}");
+    assert!(printed.contains("\\x1b[31mred"), "{printed}");
+    // `explain` names the partner, whose id comes from the data.
+    std::fs::write(&data, "id,note,x\n\"p\u{1b}]0;t\u{7}\",n,1\n").unwrap();
+    let out = scorecard(&[
+        "explain",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        "p\u{1b}]0;t\u{7}",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = stdout(&out);
+    assert!(printed.contains("p\\x1b]0;t\\x07"), "{printed}");
+    assert!(!printed.contains('\u{1b}'), "{printed:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn findings_on_one_huge_line_do_not_repeat_the_line() {
+    let dir = temp_dir("huge-line");
+    let card = dir.join("t.scorecard");
+    // 2,000 metrics on one 50 KB line: each one a warning pointing into it.
+    let metrics: Vec<String> = (0..2000)
+        .map(|i| format!("metric m{i} {{ value x }}"))
+        .collect();
+    std::fs::write(
+        &card,
+        format!(
+            "scorecard \"t\" version \"1\"\ninput {{ key id  x: number }}\n{} score s {{ weights {{ m0 100 }} }}\n",
+            metrics.join(" ")
+        ),
+    )
+    .unwrap();
+    let out = scorecard(&["check", card.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.matches("L009").count() >= 2000,
+        "every finding is reported"
+    );
+    // Before lines were clipped this printed about 390 MB.
+    assert!(text.len() < 4_000_000, "{} bytes", text.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_70_kb_column_name_is_reported_without_a_panic() {
+    let dir = temp_dir("long-header");
+    let card = dir.join("t.scorecard");
+    std::fs::write(&card, TEXT_CARD).unwrap();
+    let data = dir.join("d.csv");
+    let name = "y".repeat(70_000);
+    std::fs::write(&data, format!("id,note,x,{name},late\na,n,1,2,3\n")).unwrap();
+    let out = scorecard(&[
+        "check",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    // Both columns are reported, the second past column 65,535.
+    assert!(
+        text.contains(":1:70012]"),
+        "{}",
+        &text[..text.len().min(3000)]
+    );
+    assert!(text.len() < 5_000, "{} bytes", text.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

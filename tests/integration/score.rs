@@ -194,8 +194,10 @@ fn period_and_partner_choose_rows() {
             .skip(1)
             .all(|l| l.split(',').nth(1) == Some("2025Q3"))
     );
-    let (none, _, code) = args("1999Q1");
-    assert_eq!((none.lines().count(), code), (1, 0));
+    // A period no row has is a mistake, not an empty result.
+    let (none, err, code) = args("1999Q1");
+    assert_eq!((none.lines().count(), code), (0, 2));
+    assert!(err.contains("no period `1999Q1` in the data"), "{err}");
 }
 
 #[test]
@@ -233,5 +235,66 @@ fn out_writes_the_whole_file_or_nothing() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_partner_or_period_that_matches_nothing_is_an_error_with_a_suggestion() {
+    let dir = temp_dir("filters");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"
+input { key id  period quarter  x: number }
+metric m { owner \"o\" source \"s\" value x }
+score s { weights { m 100 } }
+output { id quarter s }
+",
+    )
+    .unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(
+        &data,
+        "id,quarter,x\nP1,2025Q1,1\nP1,2025Q2,2\nP2,2025Q1,3\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "score",
+            card.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        scorecard(&args)
+    };
+    let err = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--partner", "P3"],
+            "no partner `P3` in the data\n  help: did you mean `P1`?",
+        ),
+        (
+            &["--period", "2025q3"],
+            "no period `2025q3` in the data\n  help: did you mean `2025Q1`?",
+        ),
+        (
+            &["--period", "2024"],
+            "help: the data's periods are 2025Q1, 2025Q2; or use `latest` or `all`",
+        ),
+        (
+            &["--period", "2025Q2", "--partner", "P2"],
+            "partner `P2` has no row for period `2025Q2`\n  help: its periods are 2025Q1",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(err(&out).contains(says), "{args:?}: {}", err(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = run(&["--period", "2025Q2", "--partner", "P1", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    assert_eq!(stdout(&out), "id,quarter,s\nP1,2025Q2,2.00\n");
     std::fs::remove_dir_all(&dir).unwrap();
 }
