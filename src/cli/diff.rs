@@ -44,11 +44,11 @@ fn label(model: &crate::model::Model, path: &std::path::Path) -> String {
 }
 
 pub fn run(args: &DiffArgs) -> Exit {
-    let (old, _) = match load_scorecard(&args.old) {
+    let (old, old_sources) = match load_scorecard(&args.old) {
         Ok(m) => m,
         Err(e) => return e,
     };
-    let (new, _) = match load_scorecard(&args.new) {
+    let (new, new_sources) = match load_scorecard(&args.new) {
         Ok(m) => m,
         Err(e) => return e,
     };

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Exit;
-use super::score::{DataFormatArg, write_atomically};
+use super::output::write_atomically;
+use super::score::DataFormatArg;
 use crate::data::header::DataFormat;
 use crate::init::{self, Options};
 
