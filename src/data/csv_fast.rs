@@ -499,6 +499,10 @@ enum Op<'s> {
 
 impl<'s> Op<'s> {
     fn new(c: usize, spec: &'s Spec, target: Target) -> Self {
+        if spec.role != Role::Plain {
+            // A key or period is refused with spaces around it: `check` knows.
+            return Op::General { spec: c };
+        }
         // Where the value goes: its column, nowhere (a skipped column, still
         // checked), or — for a key or period of another type — kept as text.
         let out = match (&spec.check, target) {
@@ -572,9 +576,16 @@ impl Fields<'_, '_> {
             Some(Op::Skip) | None => return,
             Some(&op) => op,
         };
-        let raw = source.get(start..end).unwrap_or_default();
-        let (lead, trail) = trim_bounds(raw);
-        let (start, end) = (start + lead, start + trail);
+        // Numbers, integers and bools tolerate spaces around them; text and
+        // labels are exactly the field (keys and periods: see `check`).
+        let (start, end) = match op {
+            Op::Number { .. } | Op::Integer { .. } | Op::Bool { .. } => {
+                let raw = source.get(start..end).unwrap_or_default();
+                let (lead, trail) = trim_bounds(raw);
+                (start + lead, start + trail)
+            }
+            _ => (start, end),
+        };
         let result = if start == end {
             self.missing(rows, op)
         } else {

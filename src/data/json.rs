@@ -2,9 +2,11 @@
 //!
 //! Each object is one row; its keys name the columns, and keys the contract
 //! does not declare are ignored. `null` or an absent key is a missing value.
-//! A number is a JSON number or a string holding one; a bool is `true` or
-//! `false` (or those words as a string); labels and text are strings, and a
-//! key or period may also be a number. Values are read from the raw JSON
+//! A number is a JSON number or a string holding one; a bool is the JSON
+//! literal `true` or `false` (a string such as `"true"` is refused); labels
+//! and text are strings, taken exactly as decoded (a string that escapes half
+//! of a surrogate pair alone is refused, never read as missing), and a key or
+//! period may also be a number. Values are read from the raw JSON
 //! text, so numbers follow the rules of CSV fields and are rounded once.
 //!
 //! Nothing here recurses into nested values: elements are delimited by a flat
@@ -25,7 +27,9 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::data::collect::{At, Found, Rows, not_utf8};
-use crate::data::convert::{Fault, Spec, Value, check, check_json_bool, check_json_number, issue};
+use crate::data::convert::{
+    Check, Fault, Spec, Value, check, check_json_bool, check_json_number, issue,
+};
 use crate::data::csv_fast::{TOO_LONG_HELP, character, missing_column, too_long};
 use crate::data::load::{DataProblem, MAX_LINE_BYTES};
 use crate::diag::Code;
@@ -219,12 +223,22 @@ fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scra
             None | Some("null") => ("", check(spec, b"", 0, 0)),
             Some(r) if r.starts_with('"') => {
                 decoded = if r.contains('\\') {
-                    Cow::Owned(serde_json::from_str::<String>(r).unwrap_or_default())
+                    // Fails only on a lone surrogate (`"\ud800"`): the
+                    // object's syntax was checked when it was read.
+                    serde_json::from_str::<String>(r).map(Cow::Owned)
                 } else {
-                    Cow::Borrowed(r.get(1..r.len().saturating_sub(1)).unwrap_or_default())
+                    Ok(Cow::Borrowed(
+                        r.get(1..r.len().saturating_sub(1)).unwrap_or_default(),
+                    ))
                 };
-                let text = decoded.trim_matches([' ', '\t']);
-                (text, check(spec, text.as_bytes(), 0, text.len()))
+                match &decoded {
+                    Err(_) => (r, Err(Fault::LoneSurrogate)),
+                    // A bool column takes JSON `true` and `false`, not strings.
+                    Ok(_) if matches!(spec.check, Check::Bool) => {
+                        (r, Err(Fault::JsonType("a string")))
+                    }
+                    Ok(text) => (text.as_ref(), check(spec, text.as_bytes(), 0, text.len())),
+                }
             }
             Some(r @ ("true" | "false")) => (r, check_json_bool(spec, r == "true")),
             Some(r) if r.starts_with(['{', '[']) => (r, Err(Fault::JsonType(kind(r)))),

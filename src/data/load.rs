@@ -11,8 +11,9 @@
 //!   the key and period) must be in the header; optional columns may be
 //!   absent, and are then missing in every row. Columns the input block does
 //!   not declare are ignored. Column names are unique.
-//! - **Values** follow the rules in `convert`: spaces around values are
-//!   removed, an empty value is missing, numbers are finite and correctly
+//! - **Values** follow the rules in `convert`: text and labels are exactly
+//!   what the file holds, spaces around numbers and bools are tolerated, a
+//!   key or period with spaces around it is refused, an empty value is missing, numbers are finite and correctly
 //!   rounded, integers are digits only and at most 2^53, bools are
 //!   `true`/`false` in any case, labels are exact, bounds are checked.
 //! - **Rows.** The key (and period, when declared) is never empty, and no two
@@ -101,7 +102,7 @@ pub struct DataProblem {
     pub column: Option<String>,
     /// The 1-based position of the CSV field.
     pub field: Option<usize>,
-    /// The value refused, as written (spaces around it removed).
+    /// The value refused, as written (for numbers and bools, spaces around it removed).
     pub value: Option<String>,
     /// One lowercase line; user input in backticks.
     pub message: String,

@@ -327,6 +327,46 @@ fn json_extra_comma() -> Vec<u8> {
     b"[{\"partner_id\": \"P1\"},]".to_vec()
 }
 
+const ROW_START: &str = r#""partner_id": "P1", "quarter": "2025Q4", "partner_type": "msp", "revenue": 1, "sales_reps": 1, "market_alignment": 1"#;
+
+/// A lone surrogate is not text: never a missing value, in an optional
+/// column or a required one.
+fn ndjson_lone_surrogates() -> Vec<u8> {
+    format!(
+        "{{{ROW_START}, \"certified\": true, \"region\": \"x\\ud800y\"}}\n\
+         {{{}, \"certified\": true, \"region\": \"\\udc00\"}}\n\
+         {{{}, \"certified\": true, \"region\": \"pair \\ud83d\\ude00 kept\"}}\n",
+        ROW_START.replace("P1", "P2"),
+        ROW_START.replace("P1", "P3"),
+    )
+    .into_bytes()
+}
+
+/// A bool column takes JSON `true` and `false`; strings are refused.
+fn ndjson_bools_as_strings() -> Vec<u8> {
+    format!(
+        "{{{ROW_START}, \"certified\": \"true\"}}\n\
+         {{{}, \"certified\": \"FALSE\"}}\n\
+         {{{}, \"certified\": false}}\n",
+        ROW_START.replace("P1", "P2"),
+        ROW_START.replace("P1", "P3"),
+    )
+    .into_bytes()
+}
+
+/// Strings are exact in JSON too: spaces inside the quotes are kept for
+/// text, refused for labels and keys, tolerated for numbers.
+fn ndjson_spaces_in_strings() -> Vec<u8> {
+    concat!(
+        r#"{"partner_id": "P1", "quarter": "2025Q4", "partner_type": "msp", "revenue": " 1.5 ", "sales_reps": 1, "market_alignment": 1, "certified": true, "region": " radio/television "}"#,
+        "\n",
+        r#"{"partner_id": "P2 ", "quarter": "2025Q4", "partner_type": "msp ", "revenue": 1, "sales_reps": 1, "market_alignment": 1, "certified": true}"#,
+        "\n",
+    )
+    .as_bytes()
+    .to_vec()
+}
+
 fn json_invalid_utf8() -> Vec<u8> {
     b"[{\"partner_id\": \"P\xff1\"}]".to_vec()
 }
@@ -360,6 +400,13 @@ const CASES: &[Case] = &[
         codes: &[D009],
     },
     case("spaces_around_values", File("spaces.csv"), Csv, &[]),
+    Case {
+        name: "text_is_never_trimmed",
+        input: File("spaces_in_text.csv"),
+        format: Csv,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
     case("ragged_rows", File("ragged.csv"), Csv, &[D007]),
     case(
         "unterminated_quote",
@@ -554,6 +601,27 @@ const CASES: &[Case] = &[
         format: Json,
         policy: OnInvalid::Skip,
         codes: &[D005, D009],
+    },
+    Case {
+        name: "json_lone_surrogates",
+        input: Bytes("surrogates.ndjson", ndjson_lone_surrogates),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    Case {
+        name: "json_bools_are_not_strings",
+        input: Bytes("bools.ndjson", ndjson_bools_as_strings),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    Case {
+        name: "json_strings_are_exact",
+        input: Bytes("spaces.ndjson", ndjson_spaces_in_strings),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
     },
     Case {
         name: "duplicates_under_skip",
@@ -845,4 +913,68 @@ fn render_writes_a_line_and_a_help_per_problem() {
         "partners.csv:2:21: error[D010]: column `revenue`: `-0.01` is outside the allowed range >= 0"
     );
     assert!(text.lines().nth(1).unwrap().starts_with("  help: "));
+}
+
+mod exact_text {
+    //! Text values are never altered, and a JSON array reads as the same
+    //! rows written as NDJSON.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text_value() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                " ", "\t", "a", "Z", ",", "\"", "\n", "\r\n", "é", "😀", "/", "  ", "\\",
+            ]),
+            0..8,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn csv_quoted(text: &str) -> String {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    }
+
+    fn row_json(i: usize, region: &str, revenue_spaces: &str) -> String {
+        format!(
+            "{{\"partner_id\": \"P{i}\", \"quarter\": \"2025Q4\", \"partner_type\": \"msp\", \"revenue\": {}, \"sales_reps\": 1, \"certified\": true, \"market_alignment\": 1, \"region\": {}}}",
+            serde_json::to_string(&format!("{revenue_spaces}{i}.5{revenue_spaces}")).unwrap(),
+            serde_json::to_string(region).unwrap()
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn quoted_text_is_read_byte_for_byte_in_every_format(
+            regions in proptest::collection::vec(text_value(), 1..12),
+            pad in proptest::sample::select(vec!["", " ", "\t", "  "]),
+        ) {
+            let model = contract();
+            let region = model.contract.find("region").unwrap().index();
+            let mut csv = String::from("partner_id,quarter,partner_type,revenue,sales_reps,certified,market_alignment,nps,region\n");
+            let mut ndjson = String::new();
+            let mut rows = Vec::new();
+            for (i, r) in regions.iter().enumerate() {
+                csv.push_str(&format!("P{i},2025Q4,msp,{pad}{i}.5{pad},1,true,1,,{}\n", csv_quoted(r)));
+                ndjson.push_str(&row_json(i, r, pad));
+                ndjson.push('\n');
+                rows.push(row_json(i, r, pad));
+            }
+            let json = format!("[\n{}\n]", rows.join(",\n"));
+            let mut dumps = Vec::new();
+            for (bytes, format) in [(csv.as_bytes(), Csv), (ndjson.as_bytes(), Ndjson), (json.as_bytes(), Json)] {
+                let loaded = load_bytes(bytes, format, &model, OnInvalid::Fail)
+                    .unwrap_or_else(|e| panic!("{format:?}: {e:?}"));
+                let Column::Text(t) = &loaded.table.columns[region] else { panic!("text column") };
+                let got: Vec<&str> = (0..loaded.table.rows).map(|i| t.get(i)).collect();
+                let want: Vec<&str> = regions.iter().map(String::as_str).collect();
+                prop_assert_eq!(&got, &want, "{:?}", format);
+                dumps.push(dump(&model, &loaded.table));
+            }
+            // The rows are the same; JSON lines number array elements, NDJSON lines.
+            prop_assert_eq!(&dumps[1], &dumps[2]);
+        }
+    }
 }
