@@ -204,27 +204,135 @@ pub fn load(
             .map_err(LoadError::Io)?;
         return load_bytes(&bytes, format, model, needed, policy);
     }
-    if format == DataFormat::Json {
-        let bytes = std::fs::read(path).map_err(LoadError::Io)?;
-        return load_bytes(&bytes, format, model, needed, policy);
+    let file = std::fs::File::open(path).map_err(LoadError::Io)?;
+    let opened = file.metadata().map_err(LoadError::Io)?;
+    load_opened(path, file, &opened, format, model, needed, policy)
+}
+
+/// [`load`] of the file at `path`, open as `file`, whose metadata when it
+/// was opened is `opened`: the load fails when the file is not the same
+/// when it has been read (truncated, grown, rewritten or replaced).
+fn load_opened(
+    path: &Path,
+    mut file: std::fs::File,
+    opened: &std::fs::Metadata,
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
+    let mut input = Counted {
+        file: &mut file,
+        bytes: 0,
+    };
+    let result = if format == DataFormat::Json {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(LoadError::Io)?;
+        load_bytes(&bytes, format, model, needed, policy)
+    } else {
+        let size = Some(opened)
+            .filter(|m| m.is_file())
+            .and_then(|m| usize::try_from(m.len()).ok());
+        let source = Source::File(path, format, std::cell::OnceCell::new());
+        load_stream(
+            &mut input,
+            size,
+            format,
+            model,
+            needed,
+            policy,
+            Parts::for_machine(),
+            &source,
+        )
+    };
+    // Only a complete load has read the whole file; any result is checked
+    // against a change of the file's metadata.
+    let read = result.is_ok().then_some(input.bytes);
+    match changed(path, &file, opened, read) {
+        Some(change) => Err(LoadError::Io(std::io::Error::other(format!(
+            "the file changed while it was read ({change}); nothing was loaded: read it again once it is complete"
+        )))),
+        None => result,
     }
-    let mut file = std::fs::File::open(path).map_err(LoadError::Io)?;
-    let size = file
-        .metadata()
-        .ok()
-        .filter(std::fs::Metadata::is_file)
-        .and_then(|m| usize::try_from(m.len()).ok());
-    let source = Source::File(path, format, std::cell::OnceCell::new());
-    load_stream(
-        &mut file,
-        size,
-        format,
-        model,
-        needed,
-        policy,
-        Parts::for_machine(),
-        &source,
-    )
+}
+
+/// A reader that counts the bytes it gives.
+struct Counted<'f> {
+    file: &'f mut std::fs::File,
+    bytes: u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// How a regular file differs from what it was when opened: its size or
+/// modification time (through the open file, and at its path), or which
+/// file the path names. `read` is the number of bytes read, when the whole
+/// file was read. `None` when nothing changed, or the file is not a
+/// regular file (a pipe, a terminal), which has nothing to compare.
+fn changed(
+    path: &Path,
+    file: &std::fs::File,
+    opened: &std::fs::Metadata,
+    read: Option<u64>,
+) -> Option<String> {
+    if !opened.is_file() {
+        return None;
+    }
+    if let Some(read) = read.filter(|r| *r != opened.len()) {
+        return Some(format!(
+            "{read} bytes were read of the {} it had when it was opened",
+            opened.len()
+        ));
+    }
+    let differs = |now: &std::fs::Metadata| {
+        if now.len() != opened.len() {
+            Some(format!(
+                "its size went from {} to {} bytes",
+                opened.len(),
+                now.len()
+            ))
+        } else if now.modified().ok() != opened.modified().ok() {
+            Some("it was written to".to_string())
+        } else {
+            None
+        }
+    };
+    match file.metadata() {
+        Ok(now) => {
+            if let Some(change) = differs(&now) {
+                return Some(change);
+            }
+        }
+        Err(e) => return Some(format!("it can no longer be examined: {e}")),
+    }
+    match std::fs::metadata(path) {
+        Ok(now) => {
+            if !same_file(opened, &now) {
+                return Some("another file was put in its place".to_string());
+            }
+            differs(&now)
+        }
+        Err(_) => Some("it was removed or renamed".to_string()),
+    }
+}
+
+/// Whether two metadata describe the same file (device and inode; on other
+/// systems, only size and time are compared).
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// [`load`] for data already in memory.
@@ -1342,6 +1450,79 @@ mod tests {
         assert_eq!(read, 355);
         assert_eq!(rows + rejected, read);
         assert!(rows > 100 && rejected > 100, "{rows} {rejected}");
+    }
+
+    /// A file changed after it was opened, and what `load_opened` says of it.
+    fn load_changed(
+        name: &str,
+        format: DataFormat,
+        change: impl Fn(&Path),
+    ) -> Result<Loaded, LoadError> {
+        let dir = std::env::temp_dir().join(format!("scorecard-changed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(LoadError::Io)?;
+        let path = dir.join(name);
+        let bytes = match format {
+            DataFormat::Json => b"[{\"partner_id\": \"P1\", \"quarter\": \"2025Q4\", \"revenue\": 1}, {\"partner_id\": \"P2\", \"quarter\": \"2025Q4\", \"revenue\": 2}]".to_vec(),
+            _ => {
+                let mut text = String::from("partner_id,quarter,revenue,note\n");
+                for i in 0..2000 {
+                    text.push_str(&format!("P{i},2025Q4,{i},n\n"));
+                }
+                text.into_bytes()
+            }
+        };
+        std::fs::write(&path, &bytes).map_err(LoadError::Io)?;
+        let file = std::fs::File::open(&path).map_err(LoadError::Io)?;
+        let opened = file.metadata().map_err(LoadError::Io)?;
+        change(&path);
+        let result = load_opened(&path, file, &opened, format, &model(), &[], OnInvalid::Fail);
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+
+    fn error_text(result: Result<Loaded, LoadError>) -> String {
+        match result {
+            Ok(loaded) => format!("loaded {} rows", loaded.read),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_file_changed_while_it_is_read_is_not_loaded() {
+        let truncate = |path: &Path| {
+            let file = std::fs::OpenOptions::new().write(true).open(path);
+            if let Ok(f) = file {
+                let _ = f.set_len(1000);
+            }
+        };
+        let append = |path: &Path| {
+            use std::io::Write;
+            let file = std::fs::OpenOptions::new().append(true).open(path);
+            if let Ok(mut f) = file {
+                let _ = f.write_all(b"P9999,2025Q4,1,n\n");
+            }
+        };
+        let replace = |path: &Path| {
+            let other = path.with_extension("new");
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let _ = std::fs::write(&other, bytes);
+            let _ = std::fs::rename(&other, path);
+        };
+        let unchanged = error_text(load_changed("same.csv", DataFormat::Csv, |_| {}));
+        assert_eq!(unchanged, "loaded 2000 rows");
+        for format in [DataFormat::Csv, DataFormat::Json] {
+            for (name, change) in [
+                ("truncated", &truncate as &dyn Fn(&Path)),
+                ("appended", &append),
+                ("replaced", &replace),
+            ] {
+                let text = error_text(load_changed(&format!("{name}.{format:?}"), format, change));
+                assert!(
+                    text.contains("the file changed while it was read"),
+                    "{name} {format:?}: {text}"
+                );
+            }
+        }
     }
 
     #[test]
