@@ -18,7 +18,7 @@ use crate::data::convert::{
     Bounds, Check, Fault, Labels, Role, Spec, Value, check, integer_at, issue, number_at,
     trim_bounds, within,
 };
-use crate::data::load::{DataProblem, MAX_LINE_BYTES};
+use crate::data::load::{DataProblem, MAX_LINE_BYTES, excerpt};
 use crate::diag::Code;
 use crate::diag::fuzzy::closest;
 
@@ -995,7 +995,8 @@ pub(super) fn read_part(
             line: record_line,
         };
         rows.finish(at, text, scratch_text, || {
-            text.get(start..end).unwrap_or_default().to_string()
+            // An over-long row is kept as an excerpt (see `excerpt`).
+            excerpt(text.get(start..end).unwrap_or_default())
         });
     }
     PartEnd { cut: None }

@@ -31,7 +31,7 @@ use crate::data::convert::{
     Check, Fault, Spec, Value, check, check_json_bool, check_json_number, issue,
 };
 use crate::data::csv_fast::{TOO_LONG_HELP, character, missing_column, too_long};
-use crate::data::load::{DataProblem, MAX_LINE_BYTES};
+use crate::data::load::{DataProblem, MAX_LINE_BYTES, excerpt};
 use crate::diag::Code;
 
 /// Contract column names to spec indexes.
@@ -297,7 +297,7 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
                 too_long(line.len()),
                 TOO_LONG_HELP,
             ));
-            rows.finish(at, "", "", || line.to_string());
+            rows.finish(at, "", "", || excerpt(line));
             continue;
         }
         match read_object(body, keys, &mut values, &mut rows.found.first_keys) {
@@ -489,7 +489,7 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
                 too_long(element.len()),
                 TOO_LONG_HELP,
             ));
-            rows.finish(at, "", "", || element.to_string());
+            rows.finish(at, "", "", || excerpt(element));
             continue;
         }
         match read_object(element, keys, &mut values, &mut rows.found.first_keys) {

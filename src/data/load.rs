@@ -42,7 +42,7 @@ use std::collections::hash_map::Entry;
 use std::io::Read;
 use std::path::Path;
 
-use crate::data::collect::{self, Columns, Found, Rows, Target, not_utf8};
+use crate::data::collect::{self, At, Columns, Found, Rows, Target, not_utf8};
 use crate::data::convert::{self, Issue, Role, Spec};
 use crate::data::csv_fast::{self, PartEnd};
 use crate::data::header::DataFormat;
@@ -85,7 +85,9 @@ pub struct Loaded {
 pub struct Rejected {
     /// The line the row starts on (for a JSON array, the line its object starts on).
     pub line: u64,
-    /// The row as written: the CSV record or NDJSON line without its line end, or the JSON object.
+    /// The row as written: the CSV record or NDJSON line without its line
+    /// end, or the JSON object; for a row longer than [`MAX_LINE_BYTES`],
+    /// only its first [`EXCERPT_BYTES`] bytes and `…`.
     pub row_text: String,
     pub problems: Vec<DataProblem>,
 }
@@ -580,6 +582,8 @@ struct Blocks<'r> {
     eof: bool,
     /// Some byte read so far is not ASCII white space.
     content: bool,
+    /// The size of a block, which `want` returns to after a long record.
+    block_bytes: usize,
 }
 
 impl<'r> Blocks<'r> {
@@ -591,6 +595,7 @@ impl<'r> Blocks<'r> {
             want: want.max(1),
             eof: false,
             content: false,
+            block_bytes: want.max(1),
         }
     }
 
@@ -628,6 +633,102 @@ impl<'r> Blocks<'r> {
     }
 }
 
+/// A record passed over by [`Blocks::skip_record`].
+struct Skipped {
+    /// Its length in bytes, without its line end.
+    length: usize,
+    /// The LFs in it and ending it.
+    lines: u64,
+    /// Its first bytes.
+    excerpt: Vec<u8>,
+    /// Whether it ended at a line end or at the end of the input outside
+    /// quotes (otherwise a quoted field is never closed).
+    closed: bool,
+}
+
+impl Blocks<'_> {
+    /// Read past the record at `pos` (a CSV record when `quotes`, otherwise
+    /// a line), keeping only its first bytes: the buffer never holds more
+    /// than a block. A CSV record ends at the first LF after an even number
+    /// of quotes.
+    fn skip_record(&mut self, quotes: bool) -> std::io::Result<Skipped> {
+        let mut skipped = Skipped {
+            length: 0,
+            lines: 0,
+            excerpt: Vec::new(),
+            closed: true,
+        };
+        let mut open = false;
+        let mut last = 0u8;
+        self.want = self.block_bytes;
+        loop {
+            let waiting = self.buf.get(self.pos..).unwrap_or_default();
+            let room = EXCERPT_BYTES + 4 - skipped.excerpt.len().min(EXCERPT_BYTES + 4);
+            skipped
+                .excerpt
+                .extend_from_slice(waiting.get(..room.min(waiting.len())).unwrap_or_default());
+            let mut end = None;
+            for (i, &c) in waiting.iter().enumerate() {
+                if c == b'\n' {
+                    skipped.lines += 1;
+                    if !open {
+                        end = Some(i);
+                        break;
+                    }
+                } else if quotes && c == b'"' {
+                    open = !open;
+                }
+            }
+            match end {
+                Some(i) => {
+                    let before = if i == 0 {
+                        last
+                    } else {
+                        waiting.get(i - 1).copied().unwrap_or(0)
+                    };
+                    skipped.length += i - usize::from(quotes && before == b'\r');
+                    skipped.excerpt.truncate(skipped.length);
+                    self.pos += i + 1;
+                    return Ok(skipped);
+                }
+                None => {
+                    skipped.length += waiting.len();
+                    last = waiting.last().copied().unwrap_or(last);
+                    self.pos = self.buf.len();
+                    if self.eof {
+                        skipped.closed = !open;
+                        return Ok(skipped);
+                    }
+                    self.fill()?;
+                }
+            }
+        }
+    }
+}
+
+/// The first bytes of an over-long row kept for the rejects file.
+pub const EXCERPT_BYTES: usize = 1024;
+
+/// A row's text as kept for the rejects file: whole, or, when it is longer
+/// than a row may be ([`MAX_LINE_BYTES`]), its first [`EXCERPT_BYTES`]
+/// bytes (to a character) and `…`.
+pub(super) fn excerpt(text: &str) -> String {
+    if text.len() <= MAX_LINE_BYTES {
+        return text.to_string();
+    }
+    clip(text)
+}
+
+/// The first [`EXCERPT_BYTES`] bytes of an over-long row's text (to a
+/// character), and `…`.
+fn clip(text: &str) -> String {
+    let mut cut = EXCERPT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", text.get(..cut).unwrap_or_default())
+}
+
 impl Reader<'_> {
     /// Read the rest of `blocks` (which starts on line `first_line`) block
     /// by block into columns with room for `rows` rows to begin with.
@@ -662,6 +763,20 @@ impl Reader<'_> {
             } else {
                 match waiting.iter().rposition(|b| *b == b'\n') {
                     Some(lf) => lf + 1,
+                    None if waiting.len() > MAX_LINE_BYTES => {
+                        // The record has no line end within a row's limit:
+                        // pass over it without keeping it.
+                        let found =
+                            self.skip_long_record(blocks, &mut columns, free, &mut line, quotes)?;
+                        all = Some(match all.take() {
+                            Some(mut all) => {
+                                all.append(found);
+                                all
+                            }
+                            None => found,
+                        });
+                        continue;
+                    }
                     None => {
                         // Not one line end in a block: read more at a time.
                         blocks.want = blocks.want.saturating_mul(2);
@@ -713,6 +828,17 @@ impl Reader<'_> {
                     }
                     blocks.pos += at;
                     line = at_line;
+                    if parts.threads == 1 && end - at > MAX_LINE_BYTES {
+                        // Read in one piece, the record runs past the end of
+                        // the block, more than a row's limit from its start.
+                        let found =
+                            self.skip_long_record(blocks, &mut columns, free, &mut line, quotes)?;
+                        if let Some(all) = all.as_mut() {
+                            all.append(found);
+                        }
+                        whole = false;
+                        continue;
+                    }
                     whole = true;
                     // When what is left is most of a block, the next block
                     // might end at the same line end: read more at a time,
@@ -727,6 +853,51 @@ impl Reader<'_> {
             Some(found) => Ok((found, columns)),
             None => Err(invalid(Vec::new())),
         }
+    }
+
+    /// Pass over the record at `blocks.pos`, longer than a row may be,
+    /// without keeping more of it than an excerpt; `line`, its line, moves
+    /// past it. What was found: the row, rejected as too long (D006), or, when
+    /// the file ends inside a quoted field, that problem of the file (D005).
+    fn skip_long_record(
+        &self,
+        blocks: &mut Blocks<'_>,
+        columns: &mut Columns,
+        free: usize,
+        line: &mut u64,
+        quotes: bool,
+    ) -> Result<Found, LoadError> {
+        let skipped = blocks.skip_record(quotes).map_err(LoadError::Io)?;
+        let out = columns.split(free, &[0]).into_iter().next();
+        let Some(out) = out else {
+            return Err(invalid(Vec::new()));
+        };
+        let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
+        if skipped.closed {
+            rows.clear_values();
+            rows.issues.push(DataProblem::new(
+                Code::D006,
+                *line,
+                csv_fast::too_long(skipped.length),
+                csv_fast::TOO_LONG_HELP,
+            ));
+            let row = At {
+                row: *line,
+                line: *line,
+            };
+            rows.finish(row, "", "", || {
+                clip(&String::from_utf8_lossy(&skipped.excerpt))
+            });
+        } else {
+            rows.file_problem(DataProblem::new(
+                Code::D005,
+                *line,
+                "a quoted field that starts on this line is never closed",
+                csv_fast::UNCLOSED_HELP,
+            ));
+        }
+        *line += skipped.lines;
+        Ok(rows.into_found())
     }
 
     /// Read one block (which starts on `first_line`) into `columns` from row
@@ -1450,6 +1621,158 @@ mod tests {
         assert_eq!(read, 355);
         assert_eq!(rows + rejected, read);
         assert!(rows > 100 && rejected > 100, "{rows} {rejected}");
+    }
+
+    /// Bytes made as they are read: `head`, then `fill` bytes of `byte`, then `tail`.
+    struct Generated {
+        head: Vec<u8>,
+        byte: u8,
+        fill: usize,
+        tail: Vec<u8>,
+        pos: usize,
+    }
+
+    impl Read for Generated {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let (head, fill) = (self.head.len(), self.fill);
+            let mut n = 0;
+            for slot in buf.iter_mut() {
+                let p = self.pos;
+                let b = if p < head {
+                    self.head.get(p).copied()
+                } else if p < head + fill {
+                    Some(self.byte)
+                } else {
+                    self.tail.get(p - head - fill).copied()
+                };
+                let Some(b) = b else { break };
+                *slot = b;
+                n += 1;
+                self.pos += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_record_far_over_the_limit_is_passed_over_in_blocks() {
+        let mut input = Generated {
+            head: b"partner_id,quarter,revenue,note\nP1,2025Q4,1,\"".to_vec(),
+            byte: b'x',
+            fill: 24 << 20,
+            tail: b"\nmore\"\nP2,2025Q4,2,n\n".to_vec(),
+            pos: 0,
+        };
+        let mut blocks = Blocks::new(&mut input, 1 << 20);
+        let skipped = (|| {
+            blocks.fill()?;
+            blocks.pos = 32;
+            blocks.skip_record(true)
+        })();
+        let skipped = skipped.map_err(|e| e.to_string());
+        assert!(
+            matches!(&skipped, Ok(s) if s.closed && s.lines == 2 && s.length == 13 + (24 << 20) + 6)
+        );
+        assert!(
+            blocks.buf.capacity() <= 4 << 20,
+            "{} bytes held",
+            blocks.buf.capacity()
+        );
+
+        // Through the loader, under both policies: the row is reported once,
+        // its excerpt rejected, and the next row read.
+        for policy in [OnInvalid::Skip, OnInvalid::Fail] {
+            input.pos = 0;
+            let parts = Parts {
+                threads: 2,
+                min_bytes: 1,
+                block_bytes: 1 << 20,
+            };
+            let result = with_reader(&model(), &[], policy, parts, |reader| {
+                stream_with(reader, &mut input, None, DataFormat::Csv, &Source::Csv(&[]))
+            });
+            match (policy, result) {
+                (OnInvalid::Skip, Ok(loaded)) => {
+                    assert_eq!((loaded.read, loaded.table.rows), (2, 1));
+                    let rejected = loaded
+                        .rejected
+                        .first()
+                        .map(|r| (r.line, r.row_text.len(), r.problems.first().map(|p| p.code)));
+                    assert_eq!(
+                        rejected,
+                        Some((2, EXCERPT_BYTES + "…".len(), Some(Code::D006)))
+                    );
+                    assert_eq!(loaded.table.lines, vec![4]);
+                }
+                (OnInvalid::Fail, Err(LoadError::Invalid(problems, 1))) => {
+                    assert_eq!(
+                        problems.first().map(|p| (p.code, p.line)),
+                        Some((Code::D006, 2))
+                    );
+                }
+                (policy, other) => {
+                    let text = format!("{policy:?}: {other:?}");
+                    assert!(text.is_empty(), "{text}");
+                }
+            }
+        }
+    }
+
+    /// Over-long rows, read whole or in blocks far smaller than they are,
+    /// are reported the same; so is a quoted field never closed after one.
+    #[test]
+    fn over_long_rows_are_reported_the_same_however_the_file_is_read() {
+        let long = "y".repeat(MAX_LINE_BYTES + 10);
+        let csv = format!(
+            "partner_id,quarter,revenue,note\nP1,2025Q4,1,a\nP2,2025Q4,2,{long}\r\nP3,2025Q4,3,\"{long}\n\"\"{long}\"\nP4,2025Q4,4,b\n"
+        );
+        let ndjson = format!(
+            "{{\"partner_id\": \"P1\", \"quarter\": \"2025Q4\", \"revenue\": 1}}\n{{\"note\": \"{long}\"}}\r\n{{\"partner_id\": \"P4\", \"quarter\": \"2025Q4\", \"revenue\": 4}}\n"
+        );
+        let unclosed = format!(
+            "partner_id,quarter,revenue,note\nP1,2025Q4,1,a\nP2,2025Q4,2,\"{long}\n{long}\n"
+        );
+        for (bytes, format) in [
+            (csv.as_bytes(), DataFormat::Csv),
+            (ndjson.as_bytes(), DataFormat::Ndjson),
+            (unclosed.as_bytes(), DataFormat::Csv),
+        ] {
+            for policy in [OnInvalid::Fail, OnInvalid::Skip] {
+                let whole = Parts {
+                    threads: 1,
+                    min_bytes: usize::MAX,
+                    block_bytes: usize::MAX,
+                };
+                let expected = outcome(bytes, format, policy, whole);
+                assert!(expected.contains("D00"), "{expected:.2000}");
+                assert!(
+                    expected.len() < 20_000,
+                    "{format:?} {policy:?}: {}",
+                    expected.len()
+                );
+                for block_bytes in [4096, 300_000, 3 << 20] {
+                    for threads in [1, 3] {
+                        let parts = Parts {
+                            threads,
+                            min_bytes: 1,
+                            block_bytes,
+                        };
+                        let got = outcome(bytes, format, policy, parts);
+                        let at = got
+                            .bytes()
+                            .zip(expected.bytes())
+                            .position(|(a, b)| a != b)
+                            .unwrap_or(got.len().min(expected.len()));
+                        assert!(
+                            got == expected,
+                            "{format:?} {policy:?} {parts:?}: from byte {at}: {:?} / {:?}",
+                            got.get(at.saturating_sub(100)..(at + 300).min(got.len())),
+                            expected.get(at.saturating_sub(100)..(at + 300).min(expected.len()))
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// A file changed after it was opened, and what `load_opened` says of it.
