@@ -18,7 +18,10 @@ use crate::data::convert::{
     Bounds, Check, Fault, Labels, Role, Spec, Value, check, integer_at, issue, number_at,
     trim_bounds, within,
 };
-use crate::data::load::{DataProblem, MAX_LINE_BYTES, excerpt};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use crate::data::load::{DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
 use crate::diag::Code;
 use crate::diag::fuzzy::closest;
 
@@ -221,6 +224,19 @@ impl<'b> Splitter<'b> {
     }
 }
 
+/// From `(pos, character)` — the 1-based character position of byte `pos`
+/// of `text`, `None` once past a line break — on to byte `at`, counting only
+/// the characters in between.
+fn advance(
+    text: &str,
+    (pos, character): (usize, Option<usize>),
+    at: usize,
+) -> (usize, Option<usize>) {
+    let between = text.get(pos..at).unwrap_or_default();
+    let character = character.filter(|_| !between.contains('\n'));
+    (at.max(pos), character.map(|c| c + between.chars().count()))
+}
+
 /// The 1-based character position of `at` in the line that starts at
 /// `line_start`, if `at` is on that line.
 pub(super) fn character(text: &str, line_start: usize, at: usize) -> Option<usize> {
@@ -266,28 +282,41 @@ pub(super) fn header_complete(bytes: &[u8]) -> bool {
 ///
 /// `bytes` is the start of the file, holding the whole header record unless
 /// that is longer than a record may be.
-pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<DataProblem>> {
+///
+/// The problems are the first [`MAX_PROBLEMS`] and how many there are.
+pub(super) fn read_header(
+    bytes: &[u8],
+    specs: &[Spec],
+) -> Result<Layout, (Vec<DataProblem>, usize)> {
     let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     if blank(bytes) {
-        return Err(vec![DataProblem::new(
-            Code::D003,
+        return Err((
+            vec![DataProblem::new(
+                Code::D003,
+                1,
+                "the file is empty: there is no header row",
+                "a CSV data file starts with a header row that names the columns",
+            )],
             1,
-            "the file is empty: there is no header row",
-            "a CSV data file starts with a header row that names the columns",
-        )]);
+        ));
     }
     let mut splitter = Splitter::new(bytes, start);
     let Some(record) = splitter.next_record() else {
-        return Err(Vec::new());
+        return Err((Vec::new(), 0));
     };
     let header_bytes = bytes.get(..record.end).unwrap_or_default();
     let Ok(text) = std::str::from_utf8(header_bytes) else {
-        let mut problems = Vec::new();
-        not_utf8(header_bytes, 0, &mut |p| problems.push(p));
-        return Err(problems);
+        let (mut problems, mut count) = (Vec::new(), 0);
+        not_utf8(header_bytes, 0, &mut |p| {
+            count += 1;
+            if problems.len() < MAX_PROBLEMS {
+                problems.push(p);
+            }
+        });
+        return Err((problems, count));
     };
     let problem = |code, message: &str, help: &str| {
-        Err(vec![DataProblem::new(code, record.line, message, help)])
+        Err((vec![DataProblem::new(code, record.line, message, help)], 1))
     };
     if record.bare_cr {
         return problem(Code::D005, BARE_CR.0, BARE_CR.1);
@@ -336,42 +365,57 @@ pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<Da
                 .trim_matches([' ', '\t'])
         })
         .collect();
+    // One pass, whatever the width: the first field of each name, and the
+    // character position of each field counted on from the field before.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     let mut problems = Vec::new();
+    let mut count = 0;
+    let mut place = (record.start, Some(1));
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
             continue;
         }
-        if let Some(first) = names.iter().take(i).position(|n| n == name) {
-            problems.push(
-                DataProblem::new(
-                    Code::D003,
-                    record.line,
-                    format!(
-                        "the column `{name}` appears twice in the header (fields {} and {})",
-                        first + 1,
-                        i + 1
-                    ),
-                    "give every column of the data file its own name",
-                )
-                .at(splitter
-                    .fields
-                    .get(i)
-                    .and_then(|f| character(text, record.start, f.at)))
-                .column(name)
-                .field(i),
-            );
+        let earlier = match first.entry(name) {
+            Entry::Vacant(e) => {
+                e.insert(i);
+                continue;
+            }
+            Entry::Occupied(e) => *e.get(),
+        };
+        count += 1;
+        if problems.len() >= MAX_PROBLEMS {
+            continue;
         }
+        let at = splitter.fields.get(i).map_or(record.start, |f| f.at);
+        place = advance(text, place, at);
+        problems.push(
+            DataProblem::new(
+                Code::D003,
+                record.line,
+                format!(
+                    "the column `{name}` appears twice in the header (fields {} and {})",
+                    earlier + 1,
+                    i + 1
+                ),
+                "give every column of the data file its own name",
+            )
+            .at(place.1)
+            .column(name)
+            .field(i),
+        );
     }
     let mut source = Vec::with_capacity(specs.len());
     for spec in specs {
-        let found = names.iter().position(|n| *n == spec.name);
+        let found = first.get(spec.name.as_str()).copied();
         if found.is_none() && spec.required {
+            count += 1;
             problems.push(missing_column(spec, names.iter().copied(), record.line));
         }
         source.push(found);
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if count > 0 {
+        problems.truncate(MAX_PROBLEMS);
+        return Err((problems, count));
     }
     Ok(Layout {
         fields: names.len(),
@@ -760,6 +804,17 @@ fn plain_record(
     }
 }
 
+/// Per header field, the spec it holds, if any.
+fn field_specs(layout: &Layout) -> Vec<Option<usize>> {
+    let mut specs = vec![None; layout.fields];
+    for (c, field) in layout.source.iter().enumerate() {
+        if let Some(slot) = field.and_then(|f| specs.get_mut(f)) {
+            *slot = Some(c);
+        }
+    }
+    specs
+}
+
 /// Read the records of one part of the data (it starts at a record and ends
 /// after an LF, or at the end of the file when `last`).
 ///
@@ -780,9 +835,9 @@ pub(super) fn read_part(
     let fields = Fields {
         text,
         specs,
-        ops: (0..layout.fields)
-            .map(|f| {
-                let c = layout.source.iter().position(|s| *s == Some(f));
+        ops: field_specs(layout)
+            .into_iter()
+            .map(|c| {
                 match (
                     c,
                     c.and_then(|c| specs.get(c)),

@@ -521,7 +521,8 @@ fn stream_with(
                 blocks.want = blocks.want.saturating_mul(2);
                 blocks.fill().map_err(LoadError::Io)?;
             }
-            let layout = csv_fast::read_header(blocks.head(), specs).map_err(invalid)?;
+            let layout = csv_fast::read_header(blocks.head(), specs)
+                .map_err(|(problems, count)| LoadError::Invalid(problems, count))?;
             blocks.pos = layout.data_start;
             blocks.want = parts.block_bytes.max(1);
             let rows = estimate_rows(size, &blocks);

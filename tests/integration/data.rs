@@ -978,3 +978,37 @@ mod exact_text {
         }
     }
 }
+
+/// A header of 120,000 columns, and one of 400,000 repeats of a name (each
+/// within the 1 MiB limit), are read in one pass: the first problems are
+/// reported and all are counted.
+#[test]
+fn very_wide_headers_are_read_in_linear_time() {
+    let model = contract();
+    let declared = "partner_id,quarter,partner_type,revenue,sales_reps,certified,market_alignment";
+    let mut wide = String::from(declared);
+    for i in 0..120_000 {
+        wide.push_str(&format!(",c{i}"));
+    }
+    wide.push('\n');
+    let mut row = String::from("P1,2025Q4,msp,1,1,true,1");
+    row.push_str(&",x".repeat(120_000));
+    row.push('\n');
+    wide.push_str(&row);
+    let loaded = load_bytes(wide.as_bytes(), Csv, &model, OnInvalid::Fail).unwrap();
+    assert_eq!((loaded.read, loaded.table.rows), (1, 1));
+
+    let mut repeated = String::from(declared);
+    repeated.push_str(&",d".repeat(400_000));
+    repeated.push('\n');
+    let Err(LoadError::Invalid(problems, total)) =
+        load_bytes(repeated.as_bytes(), Csv, &model, OnInvalid::Fail)
+    else {
+        panic!("a repeated name is a problem of the header")
+    };
+    assert_eq!(total, 399_999);
+    assert_eq!(problems.len(), load::MAX_PROBLEMS);
+    assert_eq!(problems[0].field, Some(9));
+    assert_eq!(problems[0].character, Some(declared.len() + 4));
+    assert_eq!(problems[1].character, Some(declared.len() + 6));
+}
