@@ -343,6 +343,33 @@ pub(super) struct Elements {
     pub spans: Vec<(usize, usize)>,
 }
 
+/// Character positions in a line, counted on from the last one asked for,
+/// so that the elements of an array written on one line take one pass.
+#[derive(Default)]
+struct Columns {
+    line_start: usize,
+    /// The byte last asked for, and its 0-based character position.
+    at: usize,
+    chars: usize,
+}
+
+impl Columns {
+    /// The 1-based character position of byte `pos` in the line that
+    /// starts at `line_start` (`pos` never moves back within a line).
+    fn character(&mut self, text: &str, line_start: usize, pos: usize) -> usize {
+        if line_start != self.line_start || pos < self.at {
+            *self = Columns {
+                line_start,
+                at: line_start,
+                chars: 0,
+            };
+        }
+        self.chars += text.get(self.at..pos).map_or(0, |t| t.chars().count());
+        self.at = pos;
+        self.chars + 1
+    }
+}
+
 /// Find the elements of a JSON array, without reading them (no recursion:
 /// brackets are counted). The problems found are the file's.
 #[expect(
@@ -391,6 +418,7 @@ pub(super) fn scan_array(text: &str) -> Result<Elements, DataProblem> {
         }
     }
     let open_line = line;
+    let mut columns = Columns::default();
     loop {
         skip_space(&mut pos, &mut line, &mut line_start);
         if elements.spans.is_empty() && b.get(pos) == Some(&b']') {
@@ -399,7 +427,7 @@ pub(super) fn scan_array(text: &str) -> Result<Elements, DataProblem> {
         }
         let start = pos;
         let start_line = line;
-        let start_char = character(text, line_start, start).unwrap_or(1);
+        let start_char = columns.character(text, line_start, start);
         // The element ends at a `,` or `]` outside strings and brackets.
         let mut depth: usize = 0;
         let mut in_string = false;
@@ -537,4 +565,41 @@ pub(super) fn missing_keys(found: &mut Found, specs: &[Spec]) {
         .collect();
     found.file_problem_count += problems.len();
     found.file_problems.splice(0..0, problems);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_of_a_one_line_array_have_their_character_positions() {
+        // Elements with multi-byte characters, on one line, then two more lines.
+        let mut text = String::from("[");
+        let mut expected = Vec::new();
+        for i in 0..3000 {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            expected.push((1, text.chars().count() + 1));
+            text.push_str(&format!(
+                "{{\"partner_id\": \"P{i}\", \"note\": \"é✓😀 {i}\"}}"
+            ));
+        }
+        text.push_str(",\n  {\"partner_id\": \"x\"}, {\"é\": 1},\n{}]");
+        expected.push((2, 3));
+        expected.push((2, 24));
+        expected.push((3, 1));
+        let elements = scan_array(&text).map_err(|p| p.message);
+        let got = elements.map(|e| {
+            e.lines
+                .iter()
+                .copied()
+                .zip(e.characters.iter().copied())
+                .collect::<Vec<(u64, usize)>>()
+        });
+        let got = got.unwrap_or_default();
+        assert_eq!(got.len(), expected.len());
+        let first_wrong = got.iter().zip(&expected).position(|(g, e)| g != e);
+        assert_eq!(first_wrong.map(|i| (i, got.get(i), expected.get(i))), None);
+    }
 }
