@@ -1,8 +1,10 @@
-//! The input contract against a data file's header (`check --data`): D001–D003.
+//! The input contract against a data file's header (`check --data`): D001–D003,
+//! in one pass over the header however wide it is.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::data::header::{DataFormat, HeaderError, read_header};
+use crate::data::header::{DataFormat, Header, HeaderError, look_alike, read_header};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::Model;
 use crate::source::{FileId, SourceMap};
@@ -36,32 +38,42 @@ pub fn check_data_header(
             .get(i)
             .map_or(Span::new(0, 0), |(s, e)| Span::new(*s, *e))
     };
+    // One pass over the header, whatever its width.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(header.columns.len());
+    let mut repeated = 0usize;
     for (i, column) in header.columns.iter().enumerate() {
-        if let Some(first) = header.columns.iter().position(|c| c == column) {
-            if first < i {
-                out.push(
-                    Diagnostic::new(
-                        Code::D003,
-                        file,
-                        span_of(i),
-                        format!("the column `{column}` appears twice in the header"),
-                    )
-                    .label("second time")
-                    .note(span_of(first), "first time")
-                    .help("give every column of the data file its own name"),
-                );
-            }
+        let Some(&earlier) = first.get(column.as_str()) else {
+            first.insert(column, i);
+            continue;
+        };
+        repeated += 1;
+        if repeated > MAX_LISTED {
+            continue;
         }
+        out.push(
+            Diagnostic::new(
+                Code::D003,
+                file,
+                span_of(i),
+                format!("the column `{column}` appears twice in the header"),
+            )
+            .label("second time")
+            .note(span_of(earlier), "first time")
+            .help("give every column of the data file its own name"),
+        );
     }
     for column in &model.contract.columns {
-        if column.optional || header.columns.contains(&column.name) {
+        if column.optional || first.contains_key(column.name.as_str()) {
             continue;
         }
         let help = match crate::diag::fuzzy::closest(
             &column.name,
             header.columns.iter().map(String::as_str),
         ) {
-            Some(s) => format!("the data has `{s}`: rename one of them"),
+            Some(s) => match look_alike(s, &column.name) {
+                Some(note) => format!("the data has `{s}`, {note}"),
+                None => format!("the data has `{s}`: rename one of them"),
+            },
             None => {
                 "add the column to the data, or mark it `optional` in the input block".to_string()
             }
@@ -77,30 +89,90 @@ pub fn check_data_header(
             .help(help),
         );
     }
-    for (i, column) in header.columns.iter().enumerate() {
-        if model.contract.find(column).is_some() {
-            continue;
+    if !model.contract.others_ignored {
+        if let Some(d) = undeclared(model, &header, file, &span_of) {
+            out.push(d);
         }
-        let help = match crate::diag::fuzzy::closest(
-            column,
-            model.contract.columns.iter().map(|c| c.name.as_str()),
-        ) {
-            Some(s) => format!("did you mean `{s}`? otherwise declare it in the input block"),
-            None => {
-                "declare it in the input block so its values are checked, or drop it from the data"
-                    .to_string()
-            }
-        };
-        out.push(
-            Diagnostic::new(
-                Code::D002,
-                file,
-                span_of(i),
-                format!("the data column `{column}` is not declared in the input block"),
-            )
-            .label("undeclared column")
-            .help(help),
-        );
     }
     Ok(out)
+}
+
+/// How many names a diagnostic lists (and how many repeated names are reported).
+const MAX_LISTED: usize = 10;
+
+/// One D002 for all the data columns the input block does not declare: the
+/// first few by name, with a "did you mean" for those that look like a
+/// declared column, and how many there are.
+fn undeclared(
+    model: &Model,
+    header: &Header,
+    file: FileId,
+    span_of: &dyn Fn(usize) -> Span,
+) -> Option<Diagnostic> {
+    let declared: HashSet<&str> = model
+        .contract
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut seen = HashSet::new();
+    let mut found: Vec<(usize, &str)> = Vec::new();
+    let mut count = 0usize;
+    for (i, column) in header.columns.iter().enumerate() {
+        if declared.contains(column.as_str()) || !seen.insert(column.as_str()) {
+            continue;
+        }
+        count += 1;
+        if found.len() < MAX_LISTED {
+            found.push((i, column));
+        }
+    }
+    let &(first, _) = found.first()?;
+    let mut names: Vec<String> = found.iter().map(|(_, c)| format!("`{c}`")).collect();
+    if count > found.len() {
+        names.push(format!("and {} more", count - found.len()));
+    }
+    let message = if count == 1 {
+        format!(
+            "the data column {} is not declared in the input block",
+            names.join(", ")
+        )
+    } else {
+        format!(
+            "{count} data columns are not declared in the input block: {}",
+            names.join(", ")
+        )
+    };
+    let near: Vec<String> = found
+        .iter()
+        .filter_map(|(_, c)| {
+            let s = crate::diag::fuzzy::closest(
+                c,
+                model.contract.columns.iter().map(|d| d.name.as_str()),
+            )?;
+            Some(match look_alike(c, s) {
+                Some(note) => format!("`{c}` may be `{s}` ({note})"),
+                None => format!("`{c}` may be `{s}`"),
+            })
+        })
+        .collect();
+    let mut help = String::new();
+    if !near.is_empty() {
+        help.push_str(&near.join("; "));
+        help.push_str("; ");
+    }
+    help.push_str(if count == 1 {
+        "declare it in the input block so its values are checked, or write `other columns ignored` in the input block if such columns are expected"
+    } else {
+        "declare the columns the scorecard should check, or write `other columns ignored` in the input block if the others are expected"
+    });
+    Some(
+        Diagnostic::new(Code::D002, file, span_of(first), message)
+            .label(if count == 1 {
+                "undeclared column"
+            } else {
+                "the first undeclared column"
+            })
+            .help(help),
+    )
 }

@@ -21,6 +21,7 @@ use crate::data::convert::{
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use crate::data::header::look_alike;
 use crate::data::load::{DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
 use crate::diag::Code;
 use crate::diag::fuzzy::closest;
@@ -437,7 +438,10 @@ pub(super) fn missing_column<'a>(
         Role::Plain => "column",
     };
     let help = match closest(&spec.name, names) {
-        Some(s) => format!("the data has `{s}`: rename one of them"),
+        Some(s) => match look_alike(s, &spec.name) {
+            Some(note) => format!("the data has `{s}`, {note}"),
+            None => format!("the data has `{s}`: rename one of them"),
+        },
         None if spec.role == Role::Plain => {
             "add the column to the data, or declare it `optional` in the input block".to_string()
         }

@@ -155,6 +155,18 @@ fn object_keys(text: &str) -> Result<Vec<String>, HeaderError> {
     }
 }
 
+/// When `found` is `wanted` written with a look-alike character from another
+/// alphabet (`rеvenue` with a Cyrillic `е`): which character, by code point.
+pub fn look_alike(found: &str, wanted: &str) -> Option<String> {
+    let c = found.chars().find(|c| !c.is_ascii())?;
+    wanted.is_ascii().then(|| {
+        format!(
+            "whose `{c}` is the character U+{:04X}, not an ASCII letter: retype it",
+            c as u32
+        )
+    })
+}
+
 /// Where each name stands in the header text (searching left to right).
 fn locate(text: &str, start: usize, names: &[String]) -> Vec<(usize, usize)> {
     let mut at = start;

@@ -1012,3 +1012,112 @@ fn very_wide_headers_are_read_in_linear_time() {
     assert_eq!(problems[0].character, Some(declared.len() + 4));
     assert_eq!(problems[1].character, Some(declared.len() + 6));
 }
+
+mod check_data {
+    //! `check --data`: the contract against a data file's header.
+    use super::*;
+    use scorecard::check::contract::check_data_header;
+    use scorecard::diag::Diagnostic;
+    use scorecard::source::SourceMap;
+
+    fn check_header(card: &str, header: &str, name: &str) -> Vec<Diagnostic> {
+        let dir = crate::support::temp_dir("check-data");
+        let card_path = dir.join(format!("{name}.scorecard"));
+        std::fs::write(&card_path, card).unwrap();
+        let data = dir.join(format!("{name}.csv"));
+        std::fs::write(&data, header).unwrap();
+        let model = model_of(&card_path);
+        let mut sources = SourceMap::new();
+        let found = check_data_header(&model, &data, &mut sources).unwrap();
+        found.iter().cloned().collect()
+    }
+
+    const CARD: &str =
+        "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n  revenue: number\n}\n";
+
+    #[test]
+    fn undeclared_columns_are_one_warning_that_lists_them() {
+        let mut header = String::from("partner_id,revenu");
+        for i in 0..120_000 {
+            header.push_str(&format!(",c{i}"));
+        }
+        header.push('\n');
+        let found = check_header(CARD, &header, "wide");
+        let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![D001, D002]);
+        let d002 = &found[1];
+        assert_eq!(
+            d002.message,
+            "120001 data columns are not declared in the input block: `revenu`, `c0`, `c1`, `c2`, `c3`, `c4`, `c5`, `c6`, `c7`, `c8`, and 119991 more"
+        );
+        assert!(
+            d002.help
+                .as_str()
+                .starts_with("`revenu` may be `revenue`; "),
+            "{:?}",
+            d002.help
+        );
+    }
+
+    #[test]
+    fn other_columns_ignored_means_no_warning_for_them() {
+        let card = CARD.replace(
+            "  revenue: number\n",
+            "  revenue: number\n  other columns ignored\n",
+        );
+        let found = check_header(&card, "partner_id,revenue,region,notes\n", "ignored");
+        assert!(found.is_empty(), "{found:?}");
+        // Only the warning: a missing column is still an error.
+        let found = check_header(&card, "partner_id,region\n", "ignored_missing");
+        let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![D001]);
+    }
+
+    #[test]
+    fn other_columns_ignored_is_kept_by_fmt() {
+        let text = "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n    other   columns ignored // more\n  other: text\n}\n";
+        let formatted = scorecard::fmt::format(scorecard::source::FileId(0), text).unwrap();
+        assert!(
+            formatted.contains("\n  other columns ignored  // more\n"),
+            "{formatted}"
+        );
+        assert_eq!(
+            scorecard::fmt::format(scorecard::source::FileId(0), &formatted).unwrap(),
+            formatted
+        );
+    }
+
+    #[test]
+    fn a_look_alike_letter_in_a_header_is_named_by_code_point() {
+        let found = check_header(CARD, "partner_id,r\u{435}venue\n", "confusable");
+        let d001 = found
+            .iter()
+            .find(|d| d.code == D001)
+            .expect("revenue is missing");
+        assert_eq!(
+            Some(d001.help.as_str()),
+            Some(
+                "the data has `r\u{435}venue`, whose `\u{435}` is the character U+0435, not an ASCII letter: retype it"
+            )
+        );
+        let d002 = found
+            .iter()
+            .find(|d| d.code == D002)
+            .expect("the look-alike is undeclared");
+        assert!(d002.help.as_str().contains("U+0435"), "{:?}", d002.help);
+        // Loading says the same.
+        let model = contract();
+        let data =
+            "partner_id,quarter,partner_type,r\u{435}venue,sales_reps,certified,market_alignment\n";
+        let Err(LoadError::Invalid(problems, _)) =
+            load_bytes(data.as_bytes(), Csv, &model, OnInvalid::Fail)
+        else {
+            panic!("revenue is missing")
+        };
+        assert!(
+            problems[0].help.contains("U+0435"),
+            "{:?}",
+            problems[0].help
+        );
+    }
+}
