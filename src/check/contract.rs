@@ -21,6 +21,25 @@ pub fn check_data_header(
     let header = match read_header(data, DataFormat::from_path(data)) {
         Ok(h) => h,
         Err(HeaderError::Io(e)) => return Err(format!("cannot read `{name}`: {e}")),
+        Err(HeaderError::NotText(kind)) => {
+            // Nothing of the file is shown: its bytes are not text.
+            let file = sources.add(&name, Some(data), String::new());
+            let problem = kind.problem();
+            out.push(
+                Diagnostic::new(
+                    problem.code,
+                    file,
+                    Span::new(0, 0),
+                    format!(
+                        "cannot read the column names of `{name}`: {}",
+                        problem.message
+                    ),
+                )
+                .label("the start of the file")
+                .help(problem.help),
+            );
+            return Ok(out);
+        }
         Err(HeaderError::Invalid(reason, text)) => {
             let file = sources.add(&name, Some(data), text);
             out.push(

@@ -3,6 +3,8 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use crate::data::sniff::{Kind, SNIFF_BYTES, sniff};
+
 /// The formats data files come in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataFormat {
@@ -43,12 +45,21 @@ pub enum HeaderError {
     Io(std::io::Error),
     /// The content is not a usable header: the reason, and the text read.
     Invalid(String, String),
+    /// The file is not UTF-8 text: a binary format, or another encoding.
+    NotText(Kind),
 }
 
 /// The longest first line read when looking for a header.
 const MAX_HEADER_BYTES: u64 = 1 << 20;
 
 pub fn read_header(path: &Path, format: DataFormat) -> Result<Header, HeaderError> {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(HeaderError::Io)?;
+    if let Some(kind) = sniff(&head) {
+        return Err(HeaderError::NotText(kind));
+    }
     let file = std::fs::File::open(path).map_err(HeaderError::Io)?;
     match format {
         DataFormat::Csv => {

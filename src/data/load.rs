@@ -47,6 +47,7 @@ use crate::data::convert::{self, Issue, Role, Spec};
 use crate::data::csv_fast::{self, PartEnd};
 use crate::data::header::DataFormat;
 use crate::data::json;
+use crate::data::sniff;
 use crate::data::table::{Column, Table, TextColumn, retain};
 use crate::diag::Code;
 use crate::model::Model;
@@ -416,6 +417,9 @@ fn load_in_parts(
             )
         }
         DataFormat::Json => with_reader(model, needed, policy, parts, |reader| {
+            if let Some(kind) = sniff::sniff(bytes) {
+                return Err(invalid(vec![kind.problem()]));
+            }
             let specs = reader.specs;
             let text = std::str::from_utf8(bytes).map_err(|_| {
                 let mut problems = Vec::new();
@@ -508,6 +512,15 @@ fn stream_with(
     let (specs, parts) = (reader.specs, reader.parts);
     let mut blocks = Blocks::new(input, parts.block_bytes);
     blocks.fill().map_err(LoadError::Io)?;
+    // A workbook or UTF-16 text is named before anything is read as text.
+    while !blocks.eof && blocks.head().len() < sniff::SNIFF_BYTES {
+        blocks.want = blocks.want.saturating_mul(2);
+        blocks.fill().map_err(LoadError::Io)?;
+    }
+    if let Some(kind) = sniff::sniff(blocks.head()) {
+        return Err(invalid(vec![kind.problem()]));
+    }
+    blocks.want = parts.block_bytes.max(1);
     match format {
         DataFormat::Csv => {
             // The whole header record, unless it is longer than a record may

@@ -367,6 +367,45 @@ fn ndjson_spaces_in_strings() -> Vec<u8> {
     .to_vec()
 }
 
+/// An Excel workbook given as data: a ZIP archive.
+fn xlsx() -> Vec<u8> {
+    b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml\x1b[31m".to_vec()
+}
+
+/// The valid fixture saved as UTF-16 (little-endian) with a byte order
+/// mark, and as UTF-16 (big-endian) without one.
+fn utf16(big_endian: bool, mark: bool) -> Vec<u8> {
+    let text = std::fs::read_to_string(fixture("valid.csv")).unwrap();
+    let mut bytes = Vec::new();
+    if mark {
+        bytes.extend(if big_endian {
+            [0xfe, 0xff]
+        } else {
+            [0xff, 0xfe]
+        });
+    }
+    for unit in text.encode_utf16() {
+        bytes.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    bytes
+}
+
+fn utf16_le_with_mark() -> Vec<u8> {
+    utf16(false, true)
+}
+
+fn utf16_be_without_mark() -> Vec<u8> {
+    utf16(true, false)
+}
+
+fn gzip_json() -> Vec<u8> {
+    b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xae\x05\x00".to_vec()
+}
+
 fn json_invalid_utf8() -> Vec<u8> {
     b"[{\"partner_id\": \"P\xff1\"}]".to_vec()
 }
@@ -434,6 +473,25 @@ const CASES: &[Case] = &[
         &[D005],
     ),
     case("empty_file", Bytes("empty.csv", empty), Csv, &[D003]),
+    case("xlsx_is_named", Bytes("partners.xlsx", xlsx), Csv, &[D012]),
+    case(
+        "utf16_with_a_mark_is_named",
+        Bytes("utf16le.csv", utf16_le_with_mark),
+        Csv,
+        &[D004],
+    ),
+    case(
+        "utf16_without_a_mark_is_named",
+        Bytes("utf16be.ndjson", utf16_be_without_mark),
+        Ndjson,
+        &[D004],
+    ),
+    case(
+        "gzip_is_named",
+        Bytes("rows.json.gz", gzip_json),
+        Json,
+        &[D012],
+    ),
     case(
         "blank_lines_only",
         Bytes("blank.csv", blank_lines_only),
@@ -683,7 +741,9 @@ fn hostile_inputs_answer_with_their_problems() {
 #[test]
 fn every_code_of_loading_is_produced_by_a_case() {
     let produced: BTreeSet<Code> = CASES.iter().flat_map(|c| c.codes.iter().copied()).collect();
-    for code in [D001, D003, D004, D005, D006, D007, D008, D009, D010, D011] {
+    for code in [
+        D001, D003, D004, D005, D006, D007, D008, D009, D010, D011, D012,
+    ] {
         assert!(produced.contains(&code), "no case produces {code}");
     }
 }
