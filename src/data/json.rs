@@ -210,14 +210,10 @@ fn syntax_problem(e: &serde_json::Error, line: u64, character: usize, what: &str
 /// Check the values of one object into `rows.slots`, texts into `scratch`.
 fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scratch: &mut String) {
     scratch.clear();
+    note_keys(rows, values);
     let specs = rows.specs;
     for (c, (spec, raw)) in specs.iter().zip(values).enumerate() {
         let raw = raw.map(|r| r.get().trim());
-        if raw.is_some() {
-            if let Some(seen) = rows.found.seen.get_mut(c) {
-                *seen = true;
-            }
-        }
         let decoded;
         let (text, result) = match raw {
             None | Some("null") => ("", check(spec, b"", 0, 0)),
@@ -265,6 +261,14 @@ fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scra
     }
 }
 
+/// Note that an object was read, and which contract columns it has.
+fn note_keys(rows: &mut Rows, values: &[Option<&RawValue>]) {
+    rows.found.objects += 1;
+    for (seen, value) in rows.found.seen.iter_mut().zip(values) {
+        *seen |= value.is_some();
+    }
+}
+
 /// Read one part of an NDJSON file, which starts on line `first_line`.
 pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows: &mut Rows) {
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -305,7 +309,7 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
             Err(e) => {
                 rows.clear_values();
                 scratch.clear();
-                rows.issues.push(match e {
+                let problem = match e {
                     ObjectError::Syntax(e) => syntax_problem(&e, number, start, "the line"),
                     ObjectError::NotObject(kind) => DataProblem::new(
                         Code::D005,
@@ -314,8 +318,12 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
                         "write one JSON object per line: `{\"partner_id\": \"P1\", \"revenue\": 1250.5}`",
                     )
                     .at(Some(start)),
-                    ObjectError::Duplicate(key) => duplicate_key(&key, number),
-                });
+                    ObjectError::Duplicate(key) => {
+                        note_keys(rows, &values);
+                        duplicate_key(&key, number)
+                    }
+                };
+                rows.issues.push(problem);
             }
         }
         rows.finish(at, "", &scratch, || line.to_string());
@@ -530,17 +538,26 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
             Err(ObjectError::NotObject(kind)) => {
                 rows.clear_values();
                 scratch.clear();
+                let rows_inside = element
+                    .strip_prefix('[')
+                    .is_some_and(|rest| rest.trim_start().starts_with('{'));
+                let help = if rows_inside {
+                    "the rows are inside a second array: write one array of objects, `[{\"partner_id\": \"P1\"}, {\"partner_id\": \"P2\"}]`"
+                } else {
+                    "make every element of the array an object: `{\"partner_id\": \"P1\", \"revenue\": 1250.5}`"
+                };
                 rows.issues.push(
                     DataProblem::new(
                         Code::D005,
                         line,
                         format!("element {index} of the array is {kind}, not a JSON object"),
-                        "make every element of the array an object: `{\"partner_id\": \"P1\", \"revenue\": 1250.5}`",
+                        help,
                     )
                     .at(Some(character)),
                 );
             }
             Err(ObjectError::Duplicate(key)) => {
+                note_keys(rows, &values);
                 rows.clear_values();
                 scratch.clear();
                 rows.issues.push(duplicate_key(&key, line));
@@ -552,8 +569,12 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
 
 /// Report required columns that no object has (D001), once each, before
 /// other problems of the file.
+///
+/// When no object's keys could be read (every row is not an object, or not
+/// valid JSON), nothing is known of the columns: the rows' own problems say
+/// what is wrong, and no column is called missing.
 pub(super) fn missing_keys(found: &mut Found, specs: &[Spec]) {
-    if found.read == 0 {
+    if found.objects == 0 {
         return;
     }
     let known = found.first_keys.clone().unwrap_or_default();

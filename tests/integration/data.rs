@@ -406,6 +406,23 @@ fn gzip_json() -> Vec<u8> {
     b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xae\x05\x00".to_vec()
 }
 
+/// The rows inside a second array: one problem, no column called missing.
+fn json_nested_array() -> Vec<u8> {
+    format!("[[{{{ROW_START}, \"certified\": true}}]]").into_bytes()
+}
+
+/// The only object repeats a key: one problem, no column called missing.
+fn json_duplicate_key() -> Vec<u8> {
+    format!("[{{{ROW_START}, \"certified\": true, \"partner_id\": \"P2\"}}]").into_bytes()
+}
+
+/// Every line is invalid JSON (a raw tab inside a string).
+fn ndjson_every_line_invalid() -> Vec<u8> {
+    format!("{{{ROW_START}, \"certified\": true, \"region\": \"a\tb\"}}\n")
+        .repeat(3)
+        .into_bytes()
+}
+
 fn json_invalid_utf8() -> Vec<u8> {
     b"[{\"partner_id\": \"P\xff1\"}]".to_vec()
 }
@@ -681,6 +698,24 @@ const CASES: &[Case] = &[
         policy: OnInvalid::Skip,
         codes: &[D009],
     },
+    case(
+        "json_rows_in_a_second_array",
+        Bytes("nested.json", json_nested_array),
+        Json,
+        &[D005],
+    ),
+    case(
+        "json_key_given_twice",
+        Bytes("twice.json", json_duplicate_key),
+        Json,
+        &[D005],
+    ),
+    case(
+        "ndjson_no_line_is_valid",
+        Bytes("invalid.ndjson", ndjson_every_line_invalid),
+        Ndjson,
+        &[D005],
+    ),
     Case {
         name: "duplicates_under_skip",
         input: File("duplicate_rows.csv"),
