@@ -111,6 +111,9 @@ pub struct DataProblem {
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// A problem of the file as a whole (its header, encoding or form),
+    /// which no `--on-invalid` policy can leave out.
+    pub whole_file: bool,
 }
 
 impl DataProblem {
@@ -129,6 +132,7 @@ impl DataProblem {
             value: None,
             message: message.into(),
             help: help.into(),
+            whole_file: false,
         }
     }
 
@@ -182,6 +186,19 @@ impl std::fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+impl LoadError {
+    /// Whether leaving invalid rows out (`--on-invalid skip`) would load
+    /// the rest: the problems are all problems of rows.
+    pub fn rows_only(&self) -> bool {
+        match self {
+            LoadError::Invalid(problems, _) => {
+                !problems.is_empty() && problems.iter().all(|p| !p.whole_file)
+            }
+            LoadError::Io(_) => false,
+        }
+    }
+}
 
 /// Load the data file at `path` (`-` for standard input) under the model's contract.
 ///
@@ -430,7 +447,7 @@ fn load_in_parts(
                         problems.push(p);
                     }
                 });
-                LoadError::Invalid(problems, count)
+                unreadable(problems, count)
             })?;
             let elements = json::scan_array(text).map_err(|p| invalid(vec![p]))?;
             let keys = json::Keys::new(specs);
@@ -471,8 +488,17 @@ fn with_reader<R>(
     })
 }
 
+/// Problems of the file as a whole: all of them.
 fn invalid(problems: Vec<DataProblem>) -> LoadError {
     let total = problems.len();
+    unreadable(problems, total)
+}
+
+/// Problems of the file as a whole: the first ones, and how many there are.
+fn unreadable(mut problems: Vec<DataProblem>, total: usize) -> LoadError {
+    for p in &mut problems {
+        p.whole_file = true;
+    }
     LoadError::Invalid(problems, total)
 }
 
@@ -535,7 +561,7 @@ fn stream_with(
                 blocks.fill().map_err(LoadError::Io)?;
             }
             let layout = csv_fast::read_header(blocks.head(), specs)
-                .map_err(|(problems, count)| LoadError::Invalid(problems, count))?;
+                .map_err(|(problems, count)| unreadable(problems, count))?;
             blocks.pos = layout.data_start;
             blocks.want = parts.block_bytes.max(1);
             let rows = estimate_rows(size, &blocks);
@@ -1149,7 +1175,7 @@ fn finish(
     };
     if file_count > 0 {
         file_problems.sort_by_key(|p| p.line);
-        return Err(LoadError::Invalid(file_problems, file_count));
+        return Err(unreadable(file_problems, file_count));
     }
     if found.overflow {
         // Only lines ending in a lone CR make more rows than lines, and those

@@ -1216,3 +1216,47 @@ mod check_data {
         );
     }
 }
+
+/// `--on-invalid skip` is advised only when it would help: under `fail`,
+/// when the problems are rows.
+#[test]
+fn skipping_is_advised_only_when_it_would_help() {
+    let dir = crate::support::temp_dir("advice");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"\ninput { key id  x: number }\nmetric m { owner \"o\" source \"s\" value x }\nscore s { weights { m 100 } }\n",
+    )
+    .unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let bad_row = write("row.csv", b"id,x\nP1,1\nP2,abc\n");
+    let latin1 = write("latin1.csv", b"id,x\nM\xfcnchen,1\n");
+    let no_column = write("column.csv", b"id,y\nP1,1\n");
+    const ADVICE: &str = "use `--on-invalid skip`";
+    let run = |data: &Path, policy: &str| {
+        let out = scorecard(&[
+            "score",
+            card.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--on-invalid",
+            policy,
+        ]);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(run(&bad_row, "fail").contains(ADVICE));
+    for (data, policy) in [
+        (&latin1, "fail"),
+        (&latin1, "skip"),
+        (&no_column, "fail"),
+        (&no_column, "skip"),
+    ] {
+        let err = run(data, policy);
+        assert!(err.contains("nothing was scored"), "{err}");
+        assert!(!err.contains(ADVICE), "{policy}: {err}");
+    }
+}
