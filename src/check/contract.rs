@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::data::header::{DataFormat, Header, HeaderError, look_alike, read_header};
+use crate::data::load::printable;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::Model;
 use crate::source::{FileId, SourceMap};
@@ -41,16 +42,16 @@ pub fn check_data_header(
             return Ok(out);
         }
         Err(HeaderError::Invalid(reason, text)) => {
-            let file = sources.add(&name, Some(data), text);
+            let file = sources.add(&name, Some(data), same_width_printable(&text));
             out.push(
-                Diagnostic::new(Code::D003, file, Span::new(0, 0), format!("cannot read the column names of `{name}`: {reason}"))
+                Diagnostic::new(Code::D003, file, Span::new(0, 0), format!("cannot read the column names of `{name}`: {}", printable(&reason)))
                     .label("the header")
                     .help("the first row of a CSV file (or the keys of the first JSON object) must name the columns"),
             );
             return Ok(out);
         }
     };
-    let file: FileId = sources.add(&name, Some(data), header.text.clone());
+    let file: FileId = sources.add(&name, Some(data), same_width_printable(&header.text));
     let span_of = |i: usize| {
         header
             .spans
@@ -74,7 +75,10 @@ pub fn check_data_header(
                 Code::D003,
                 file,
                 span_of(i),
-                format!("the column `{column}` appears twice in the header"),
+                format!(
+                    "the column `{}` appears twice in the header",
+                    printable(column)
+                ),
             )
             .label("second time")
             .note(span_of(earlier), "first time")
@@ -90,8 +94,8 @@ pub fn check_data_header(
             header.columns.iter().map(String::as_str),
         ) {
             Some(s) => match look_alike(s, &column.name) {
-                Some(note) => format!("the data has `{s}`, {note}"),
-                None => format!("the data has `{s}`: rename one of them"),
+                Some(note) => format!("the data has `{}`, {note}", printable(s)),
+                None => format!("the data has `{}`: rename one of them", printable(s)),
             },
             None => {
                 "add the column to the data, or mark it `optional` in the input block".to_string()
@@ -114,6 +118,21 @@ pub fn check_data_header(
         }
     }
     Ok(out)
+}
+
+/// The header as shown under a diagnostic: each control character but tab
+/// and line feed (an escape sequence would act on the terminal) replaced by
+/// as many `?` as it has bytes, so that every span still points where it did.
+fn same_width_printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' && c != '\n' {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// How many names a diagnostic lists (and how many repeated names are reported).
@@ -147,7 +166,10 @@ fn undeclared(
         }
     }
     let &(first, _) = found.first()?;
-    let mut names: Vec<String> = found.iter().map(|(_, c)| format!("`{c}`")).collect();
+    let mut names: Vec<String> = found
+        .iter()
+        .map(|(_, c)| format!("`{}`", printable(c)))
+        .collect();
     if count > found.len() {
         names.push(format!("and {} more", count - found.len()));
     }
@@ -170,8 +192,8 @@ fn undeclared(
                 model.contract.columns.iter().map(|d| d.name.as_str()),
             )?;
             Some(match look_alike(c, s) {
-                Some(note) => format!("`{c}` may be `{s}` ({note})"),
-                None => format!("`{c}` may be `{s}`"),
+                Some(note) => format!("`{}` may be `{s}` ({note})", printable(c)),
+                None => format!("`{}` may be `{s}`", printable(c)),
             })
         })
         .collect();

@@ -1371,6 +1371,24 @@ fn remove_rows(table: &mut Table, drop: &[usize]) {
     table.rows = table.lines.len();
 }
 
+/// Text from a data file made safe for a terminal: control characters (an
+/// escape sequence could recolour or rewrite the screen) are written as
+/// `\u{1b}`; everything else is kept.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Problems as lines for a terminal or a log:
 /// `partners.csv:12:7: error[D009]: column `revenue`: `abc` is not a number`,
 /// then `  help: …`. At most [`MAX_PROBLEMS`] are written, then a count of the rest.
@@ -1385,10 +1403,10 @@ pub fn render(problems: &[DataProblem], file_name: &str) -> String {
             "{place}: {}[{}]: {}\n",
             p.code.severity().as_str(),
             p.code,
-            p.message
+            printable(&p.message)
         ));
         if !p.help.is_empty() {
-            out.push_str(&format!("  help: {}\n", p.help));
+            out.push_str(&format!("  help: {}\n", printable(&p.help)));
         }
     }
     if problems.len() > MAX_PROBLEMS {

@@ -1260,3 +1260,38 @@ fn skipping_is_advised_only_when_it_would_help() {
         assert!(!err.contains(ADVICE), "{policy}: {err}");
     }
 }
+
+/// Control characters in a data file (an escape sequence would act on the
+/// terminal) are never printed as they are, by `score` or by `check --data`.
+#[test]
+fn control_characters_in_data_are_not_printed() {
+    let dir = crate::support::temp_dir("controls");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"\ninput { key id  x: number }\nmetric m { owner \"o\" source \"s\" value x }\nscore s { weights { m 100 } }\n",
+    )
+    .unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(&data, b"id,x,\x1b[2Jcleared\nP1,\x1b[31mred,1\n").unwrap();
+    let score = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let check = scorecard(&[
+        "check",
+        "--data",
+        data.to_str().unwrap(),
+        card.to_str().unwrap(),
+    ]);
+    for out in [&score, &check] {
+        let text = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(!text.contains(&0x1b), "{}", String::from_utf8_lossy(&text));
+    }
+    let err = String::from_utf8_lossy(&score.stderr);
+    assert!(err.contains("`\\u{1b}[31mred` is not a number"), "{err}");
+    let shown = String::from_utf8_lossy(&check.stdout);
+    assert!(shown.contains("\\u{1b}[2Jcleared"), "{shown}");
+}
