@@ -207,8 +207,41 @@ fn syntax_problem(e: &serde_json::Error, line: u64, character: usize, what: &str
     .at(Some(at.max(1)))
 }
 
-/// Check the values of one object into `rows.slots`, texts into `scratch`.
-fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scratch: &mut String) {
+/// Where an object's text starts: the text the values were read from, and
+/// the line and 1-based character position of its first byte.
+#[derive(Clone, Copy)]
+struct Place<'t> {
+    text: &'t str,
+    line: u64,
+    character: usize,
+}
+
+impl Place<'_> {
+    /// The line and character position of `value`, a slice of the object's text.
+    #[cold]
+    fn of(self, value: &str) -> (u64, Option<usize>) {
+        let offset = (value.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize);
+        let Some(before) = offset.and_then(|o| self.text.get(..o)) else {
+            return (self.line, None);
+        };
+        match before.rfind('\n') {
+            Some(lf) => (
+                self.line + before.matches('\n').count() as u64,
+                Some(before.get(lf + 1..).map_or(0, |t| t.chars().count()) + 1),
+            ),
+            None => (self.line, Some(self.character + before.chars().count())),
+        }
+    }
+}
+
+/// Check the values of one object into `rows.slots`, texts into `scratch`;
+/// a value refused is reported at its own line and position.
+fn convert_values(
+    rows: &mut Rows,
+    values: &[Option<&RawValue>],
+    place: Place,
+    scratch: &mut String,
+) {
     scratch.clear();
     note_keys(rows, values);
     let specs = rows.specs;
@@ -249,7 +282,12 @@ fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scra
             Err(fault) => {
                 // No value is kept, and none of an earlier row lingers.
                 rows.put(c, Value::Missing, 0, 0, false);
+                let (line, character) = match values.get(c).copied().flatten() {
+                    Some(value) => place.of(value.get()),
+                    None => (place.line, None),
+                };
                 let problem = DataProblem::from_issue(issue(spec, text.as_bytes(), fault), line)
+                    .at(character)
                     .column(&spec.name);
                 rows.issues.push(if text.is_empty() {
                     problem
@@ -305,7 +343,14 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
             continue;
         }
         match read_object(body, keys, &mut values, &mut rows.found.first_keys) {
-            Ok(()) => convert_values(rows, &values, number, &mut scratch),
+            Ok(()) => {
+                let place = Place {
+                    text: body,
+                    line: number,
+                    character: start,
+                };
+                convert_values(rows, &values, place, &mut scratch)
+            }
             Err(e) => {
                 rows.clear_values();
                 scratch.clear();
@@ -529,7 +574,14 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
             continue;
         }
         match read_object(element, keys, &mut values, &mut rows.found.first_keys) {
-            Ok(()) => convert_values(rows, &values, line, &mut scratch),
+            Ok(()) => {
+                let place = Place {
+                    text: element,
+                    line,
+                    character,
+                };
+                convert_values(rows, &values, place, &mut scratch)
+            }
             Err(ObjectError::Syntax(e)) => {
                 // Invalid JSON makes the file unreadable, whatever the policy.
                 rows.file_problem(syntax_problem(&e, line, character, "the element"));
