@@ -60,6 +60,7 @@ pub fn check_data_header(
     };
     // One pass over the header, whatever its width.
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(header.columns.len());
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
     let mut repeated = 0usize;
     for (i, column) in header.columns.iter().enumerate() {
         let Some(&earlier) = first.get(column.as_str()) else {
@@ -67,9 +68,20 @@ pub fn check_data_header(
             continue;
         };
         repeated += 1;
-        if repeated > MAX_LISTED {
-            continue;
+        if repeats.len() < MAX_LISTED {
+            repeats.push((i, earlier));
         }
+    }
+    for (k, &(i, earlier)) in repeats.iter().enumerate() {
+        let column = header.columns.get(i).map_or("", String::as_str);
+        let more = repeated - repeats.len();
+        let help = if k + 1 == repeats.len() && more > 0 {
+            format!(
+                "give every column of the data file its own name; {more} more columns repeat a name"
+            )
+        } else {
+            "give every column of the data file its own name".to_string()
+        };
         out.push(
             Diagnostic::new(
                 Code::D003,
@@ -82,7 +94,7 @@ pub fn check_data_header(
             )
             .label("second time")
             .note(span_of(earlier), "first time")
-            .help("give every column of the data file its own name"),
+            .help(help),
         );
     }
     for column in &model.contract.columns {

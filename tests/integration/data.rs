@@ -1155,6 +1155,21 @@ mod check_data {
     }
 
     #[test]
+    fn repeated_names_are_reported_ten_times_and_counted() {
+        let header = format!("partner_id,revenue{}\n", ",d".repeat(400_000));
+        let found = check_header(CARD, &header, "repeated");
+        let repeats: Vec<&Diagnostic> = found.iter().filter(|d| d.code == D003).collect();
+        assert_eq!(repeats.len(), 10);
+        assert!(
+            repeats[9]
+                .help
+                .ends_with("; 399989 more columns repeat a name"),
+            "{}",
+            repeats[9].help
+        );
+    }
+
+    #[test]
     fn other_columns_ignored_means_no_warning_for_them() {
         let card = CARD.replace(
             "  revenue: number\n",
