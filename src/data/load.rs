@@ -20,9 +20,12 @@
 //!   rows share a key and period. A row or JSON element may be at most
 //!   [`MAX_LINE_BYTES`] long.
 //!
-//! Problems of the file as a whole (unreadable header, missing or repeated
-//! columns, text that is not UTF-8, broken quoting or line ends, invalid JSON
-//! in an array) stop loading whatever the policy. Problems of rows are
+//! Problems of the file as a whole (a binary format or another encoding,
+//! unreadable header, missing or repeated columns, text that is not UTF-8,
+//! broken quoting or line ends, invalid JSON in an array) stop loading
+//! whatever the policy, and are marked [`DataProblem::whole_file`]. A file
+//! that changes while it is read (truncated, grown, rewritten, replaced) is
+//! an I/O error: nothing of it is loaded. Problems of rows are
 //! collected for the whole file: under [`OnInvalid::Fail`] they are returned
 //! instead of a table; under [`OnInvalid::Skip`] the invalid rows are left out
 //! and returned in [`Loaded::rejected`], so that the rows read are the rows
@@ -31,7 +34,8 @@
 //!
 //! CSV and NDJSON files are read in blocks of 16 MiB (never whole,
 //! so memory holds the table and one block), each block ending at a line
-//! end. A block is read in parts on several threads, split at line ends that
+//! end. A row longer than [`MAX_LINE_BYTES`] that does not fit in a block is
+//! read past without being kept (see `Blocks::skip_record`). A block is read in parts on several threads, split at line ends that
 //! are not inside quoted fields. Each part is checked against the part before
 //! it: a part that ends inside a quoted field drops the parts after it, and
 //! the next block starts at its cut record and is read in one piece. So the
