@@ -77,6 +77,9 @@ pub struct Contract {
     pub period: Option<ColumnId>,
     pub columns: Vec<ColumnDef>,
     pub loc: Option<Loc>,
+    /// `other columns ignored`: data columns the contract does not declare
+    /// are expected (`check --data` does not report them).
+    pub others_ignored: bool,
 }
 
 impl Contract {

@@ -1,8 +1,10 @@
-//! The input contract against a data file's header (`check --data`): D001–D003.
+//! The input contract against a data file's header (`check --data`): D001–D003,
+//! in one pass over the header however wide it is.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::data::header::{DataFormat, HeaderError, read_header};
+use crate::data::header::{DataFormat, Header, HeaderError, look_alike, read_header};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::Model;
 use crate::source::{FileId, SourceMap};
@@ -19,49 +21,93 @@ pub fn check_data_header(
     let header = match read_header(data, DataFormat::from_path(data)) {
         Ok(h) => h,
         Err(HeaderError::Io(e)) => return Err(format!("cannot read `{name}`: {e}")),
-        Err(HeaderError::Invalid(reason, text)) => {
-            let file = sources.add(&name, Some(data), text);
+        Err(HeaderError::NotText(kind)) => {
+            // Nothing of the file is shown: its bytes are not text.
+            let file = sources.add(&name, Some(data), String::new());
+            let problem = kind.problem();
             out.push(
-                Diagnostic::new(Code::D003, file, Span::new(0, 0), format!("cannot read the column names of `{name}`: {reason}"))
+                Diagnostic::new(
+                    problem.code,
+                    file,
+                    Span::new(0, 0),
+                    format!(
+                        "cannot read the column names of `{name}`: {}",
+                        problem.message
+                    ),
+                )
+                .label("the start of the file")
+                .help(problem.help),
+            );
+            return Ok(out);
+        }
+        Err(HeaderError::Invalid(reason, text)) => {
+            let file = sources.add(&name, Some(data), same_width_printable(&text));
+            out.push(
+                Diagnostic::new(Code::D003, file, Span::new(0, 0), format!("cannot read the column names of `{name}`: {}", crate::escape::terminal(&reason)))
                     .label("the header")
                     .help("the first row of a CSV file (or the keys of the first JSON object) must name the columns"),
             );
             return Ok(out);
         }
     };
-    let file: FileId = sources.add(&name, Some(data), header.text.clone());
+    let file: FileId = sources.add(&name, Some(data), same_width_printable(&header.text));
     let span_of = |i: usize| {
         header
             .spans
             .get(i)
             .map_or(Span::new(0, 0), |(s, e)| Span::new(*s, *e))
     };
+    // One pass over the header, whatever its width.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(header.columns.len());
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut repeated = 0usize;
     for (i, column) in header.columns.iter().enumerate() {
-        if let Some(first) = header.columns.iter().position(|c| c == column) {
-            if first < i {
-                out.push(
-                    Diagnostic::new(
-                        Code::D003,
-                        file,
-                        span_of(i),
-                        format!("the column `{column}` appears twice in the header"),
-                    )
-                    .label("second time")
-                    .note(span_of(first), "first time")
-                    .help("give every column of the data file its own name"),
-                );
-            }
+        let Some(&earlier) = first.get(column.as_str()) else {
+            first.insert(column, i);
+            continue;
+        };
+        repeated += 1;
+        if repeats.len() < MAX_LISTED {
+            repeats.push((i, earlier));
         }
     }
+    for (k, &(i, earlier)) in repeats.iter().enumerate() {
+        let column = header.columns.get(i).map_or("", String::as_str);
+        let more = repeated - repeats.len();
+        let help = if k + 1 == repeats.len() && more > 0 {
+            format!(
+                "give every column of the data file its own name; {more} more columns repeat a name"
+            )
+        } else {
+            "give every column of the data file its own name".to_string()
+        };
+        out.push(
+            Diagnostic::new(
+                Code::D003,
+                file,
+                span_of(i),
+                format!(
+                    "the column `{}` appears twice in the header",
+                    crate::escape::terminal(column)
+                ),
+            )
+            .label("second time")
+            .note(span_of(earlier), "first time")
+            .help(help),
+        );
+    }
     for column in &model.contract.columns {
-        if column.optional || header.columns.contains(&column.name) {
+        if column.optional || first.contains_key(column.name.as_str()) {
             continue;
         }
         let help = match crate::diag::fuzzy::closest(
             &column.name,
             header.columns.iter().map(String::as_str),
         ) {
-            Some(s) => format!("the data has `{s}`: rename one of them"),
+            Some(s) => match look_alike(s, &column.name) {
+                Some(note) => format!("the data has `{}`, {note}", crate::escape::terminal(s)),
+                None => format!("the data has `{}`: rename one of them", crate::escape::terminal(s)),
+            },
             None => {
                 "add the column to the data, or mark it `optional` in the input block".to_string()
             }
@@ -77,30 +123,108 @@ pub fn check_data_header(
             .help(help),
         );
     }
-    for (i, column) in header.columns.iter().enumerate() {
-        if model.contract.find(column).is_some() {
-            continue;
+    if !model.contract.others_ignored {
+        if let Some(d) = undeclared(model, &header, file, &span_of) {
+            out.push(d);
         }
-        let help = match crate::diag::fuzzy::closest(
-            column,
-            model.contract.columns.iter().map(|c| c.name.as_str()),
-        ) {
-            Some(s) => format!("did you mean `{s}`? otherwise declare it in the input block"),
-            None => {
-                "declare it in the input block so its values are checked, or drop it from the data"
-                    .to_string()
-            }
-        };
-        out.push(
-            Diagnostic::new(
-                Code::D002,
-                file,
-                span_of(i),
-                format!("the data column `{column}` is not declared in the input block"),
-            )
-            .label("undeclared column")
-            .help(help),
-        );
     }
     Ok(out)
+}
+
+/// The header as shown under a diagnostic: each control character but tab
+/// and line feed (an escape sequence would act on the terminal) replaced by
+/// as many `?` as it has bytes, so that every span still points where it did.
+fn same_width_printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' && c != '\n' {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// How many names a diagnostic lists (and how many repeated names are reported).
+const MAX_LISTED: usize = 10;
+
+/// One D002 for all the data columns the input block does not declare: the
+/// first few by name, with a "did you mean" for those that look like a
+/// declared column, and how many there are.
+fn undeclared(
+    model: &Model,
+    header: &Header,
+    file: FileId,
+    span_of: &dyn Fn(usize) -> Span,
+) -> Option<Diagnostic> {
+    let declared: HashSet<&str> = model
+        .contract
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut seen = HashSet::new();
+    let mut found: Vec<(usize, &str)> = Vec::new();
+    let mut count = 0usize;
+    for (i, column) in header.columns.iter().enumerate() {
+        if declared.contains(column.as_str()) || !seen.insert(column.as_str()) {
+            continue;
+        }
+        count += 1;
+        if found.len() < MAX_LISTED {
+            found.push((i, column));
+        }
+    }
+    let &(first, _) = found.first()?;
+    let mut names: Vec<String> = found
+        .iter()
+        .map(|(_, c)| format!("`{}`", crate::escape::terminal(c)))
+        .collect();
+    if count > found.len() {
+        names.push(format!("and {} more", count - found.len()));
+    }
+    let message = if count == 1 {
+        format!(
+            "the data column {} is not declared in the input block",
+            names.join(", ")
+        )
+    } else {
+        format!(
+            "{count} data columns are not declared in the input block: {}",
+            names.join(", ")
+        )
+    };
+    let near: Vec<String> = found
+        .iter()
+        .filter_map(|(_, c)| {
+            let s = crate::diag::fuzzy::closest(
+                c,
+                model.contract.columns.iter().map(|d| d.name.as_str()),
+            )?;
+            Some(match look_alike(c, s) {
+                Some(note) => format!("`{}` may be `{s}` ({note})", crate::escape::terminal(c)),
+                None => format!("`{}` may be `{s}`", crate::escape::terminal(c)),
+            })
+        })
+        .collect();
+    let mut help = String::new();
+    if !near.is_empty() {
+        help.push_str(&near.join("; "));
+        help.push_str("; ");
+    }
+    help.push_str(if count == 1 {
+        "declare it in the input block so its values are checked, or write `other columns ignored` in the input block if such columns are expected"
+    } else {
+        "declare the columns the scorecard should check, or write `other columns ignored` in the input block if the others are expected"
+    });
+    Some(
+        Diagnostic::new(Code::D002, file, span_of(first), message)
+            .label(if count == 1 {
+                "undeclared column"
+            } else {
+                "the first undeclared column"
+            })
+            .help(help),
+    )
 }

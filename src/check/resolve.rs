@@ -253,6 +253,7 @@ impl<'p> Resolver<'p> {
                         }
                     }
                     ast::InputEntry::Column(column) => self.declare_column(file, column),
+                    ast::InputEntry::OthersIgnored(_) => self.model.contract.others_ignored = true,
                 }
             }
         }

@@ -251,12 +251,21 @@ impl DataArgs {
             Err(load::LoadError::Io(e)) => {
                 return Err(super::fail(&format!("cannot read `{name}`: {e}")));
             }
-            Err(load::LoadError::Invalid(problems, total)) => {
-                eprint!("{}", load::render(&problems, &name));
-                eprintln!(
-                    "error: `{name}` has {total} problem{}; nothing was scored (use `--on-invalid skip` to score the valid rows)",
-                    if total == 1 { "" } else { "s" }
-                );
+            Err(e @ load::LoadError::Invalid(..)) => {
+                // Leaving rows out helps only when rows are the problem, and
+                // only when they are not already left out.
+                let hint = if policy == OnInvalid::Fail && e.rows_only() {
+                    " (use `--on-invalid skip` to score the valid rows)"
+                } else {
+                    ""
+                };
+                if let load::LoadError::Invalid(problems, total) = e {
+                    eprint!("{}", load::render(&problems, &name));
+                    eprintln!(
+                        "error: `{name}` has {total} problem{}; nothing was scored{hint}",
+                        if total == 1 { "" } else { "s" }
+                    );
+                }
                 return Err(Exit::Findings);
             }
         };

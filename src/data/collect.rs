@@ -403,6 +403,7 @@ impl<'s, 'a> Rows<'s, 'a> {
                 utf8_problem_count: 0,
                 keys: KeyLog::new(),
                 seen: vec![false; specs.len()],
+                objects: 0,
                 first_keys: None,
             },
         }
@@ -679,6 +680,9 @@ pub(super) struct Found {
     pub keys: KeyLog,
     /// Per spec: whether any row had the column at all (JSON objects).
     pub seen: Vec<bool>,
+    /// JSON objects whose keys were read (a row that is not an object, or
+    /// not valid JSON, tells nothing of the columns).
+    pub objects: usize,
     /// The keys of the first JSON object, for "did you mean".
     pub first_keys: Option<Vec<String>>,
 }
@@ -731,6 +735,7 @@ impl Found {
         for (mine, theirs) in self.seen.iter_mut().zip(other.seen) {
             *mine |= theirs;
         }
+        self.objects += other.objects;
         if self.first_keys.is_none() {
             self.first_keys = other.first_keys;
         }

@@ -2,8 +2,13 @@
 //!
 //! The rules for values, whatever the file format:
 //!
-//! - Spaces and tabs around a value are removed, quoted or not; a value that
-//!   is empty after that is missing.
+//! - An empty value is missing.
+//! - Text and enum labels are exactly what the file holds: nothing is removed
+//!   or added, so `" gold "` is neither `gold` nor missing.
+//! - Spaces and tabs around a number, integer or bool are tolerated, quoted or
+//!   not; one that is only spaces is missing.
+//! - A key or period that starts or ends with a space or tab is refused, since
+//!   `P001` and `P001 ` would silently be two partners.
 //! - A number is digits with an optional sign, an optional `.` decimal point
 //!   and an optional exponent (`1.5e3`), parsed to the nearest binary64. It
 //!   must be finite: `NaN`, `inf` and values beyond ±1.8e308 are refused, as
@@ -215,6 +220,11 @@ pub(super) enum Fault {
     Range,
     /// A JSON value of the wrong type: what it is.
     JsonType(&'static str),
+    /// A key or period with spaces or tabs around it.
+    Spaces,
+    /// A JSON string that is not text: it escapes half of a UTF-16
+    /// surrogate pair (`\ud800`) alone.
+    LoneSurrogate,
 }
 
 /// Why a value was refused, for people: the code, the message and the help line.
@@ -239,17 +249,54 @@ pub(super) fn trim_bounds(b: &[u8]) -> (usize, usize) {
     }
 }
 
-/// Check one value given as text (a CSV field or a JSON string): the
-/// trimmed value at `start..end` of `source`, which is UTF-8.
+/// Whether a value starts or ends with a space or tab.
+#[inline]
+pub(super) fn has_edge_blank(b: &[u8]) -> bool {
+    let blank = |c: Option<&u8>| matches!(c, Some(b' ' | b'\t'));
+    blank(b.first()) || blank(b.last())
+}
+
+/// Check one value given as text (a CSV field or a JSON string), as written
+/// at `start..end` of `source`, which is UTF-8.
+///
+/// Spaces and tabs around a number, integer or bool are tolerated; text and
+/// labels are taken exactly as written, and a key or period with spaces
+/// around it is refused (`P001` and `P001 ` would be two partners).
 #[inline(always)]
 pub(super) fn check(spec: &Spec, source: &[u8], start: usize, end: usize) -> Result<Value, Fault> {
-    let text = source.get(start..end).unwrap_or_default();
-    if text.is_empty() {
-        return if spec.required {
+    let raw = source.get(start..end).unwrap_or_default();
+    if raw.is_empty() {
+        return missing(spec);
+    }
+    if spec.role != Role::Plain && has_edge_blank(raw) {
+        // A key or period of spaces alone is as good as empty.
+        return if raw.iter().all(|c| *c == b' ' || *c == b'\t') {
             Err(Fault::Missing)
         } else {
-            Ok(Value::Missing)
+            Err(Fault::Spaces)
         };
+    }
+    match &spec.check {
+        Check::Label(labels) => labels.find(raw).map(Value::Small).ok_or(Fault::Label),
+        Check::Text => Ok(Value::Text),
+        Check::Number | Check::Integer | Check::Bool => {
+            let (lead, trail) = trim_bounds(raw);
+            check_trimmed(spec, source, start + lead, start + trail)
+        }
+    }
+}
+
+/// Check a number, integer or bool at `start..end` of `source`, spaces around it removed.
+#[inline(always)]
+pub(super) fn check_trimmed(
+    spec: &Spec,
+    source: &[u8],
+    start: usize,
+    end: usize,
+) -> Result<Value, Fault> {
+    let text = source.get(start..end).unwrap_or_default();
+    if text.is_empty() {
+        return missing(spec);
     }
     match &spec.check {
         Check::Number => within(number_at(source, start, end), spec.bounds).map(Value::Number),
@@ -265,6 +312,16 @@ pub(super) fn check(spec: &Spec, source: &[u8], start: usize, end: usize) -> Res
         }
         Check::Label(labels) => labels.find(text).map(Value::Small).ok_or(Fault::Label),
         Check::Text => Ok(Value::Text),
+    }
+}
+
+/// An empty value: missing, which only optional columns may be.
+#[inline(always)]
+fn missing(spec: &Spec) -> Result<Value, Fault> {
+    if spec.required {
+        Err(Fault::Missing)
+    } else {
+        Ok(Value::Missing)
     }
 }
 
@@ -394,6 +451,8 @@ pub(super) fn issue(spec: &Spec, text: &[u8], fault: Fault) -> Issue {
         },
         Fault::Range => range_issue(spec, &text),
         Fault::JsonType(found) => json_type_issue(spec, found),
+        Fault::Spaces => spaces_issue(spec, &text),
+        Fault::LoneSurrogate => lone_surrogate_issue(spec),
     }
 }
 
@@ -703,6 +762,20 @@ fn bool_issue(spec: &Spec, text: &str) -> Issue {
 
 #[cold]
 fn label_issue(spec: &Spec, labels: &Labels, text: &str) -> Issue {
+    let trimmed = text.trim_matches([' ', '\t']);
+    if trimmed != text && labels.find(trimmed.as_bytes()).is_some() {
+        return Issue {
+            code: Code::D009,
+            message: format!(
+                "column `{}`: `{}` is not one of its labels: it has spaces around `{trimmed}`",
+                spec.name,
+                shown(text)
+            ),
+            help: format!(
+                "labels are matched exactly, spaces included: write `{trimmed}` without the spaces"
+            ),
+        };
+    }
     let help = match crate::diag::fuzzy::closest(text, labels.names.iter().map(String::as_str)) {
         Some(s) => format!("did you mean `{s}`?"),
         None => {
@@ -731,6 +804,40 @@ fn label_issue(spec: &Spec, labels: &Labels, text: &str) -> Issue {
             shown(text)
         ),
         help,
+    }
+}
+
+#[cold]
+fn spaces_issue(spec: &Spec, text: &str) -> Issue {
+    let what = if spec.role == Role::Period {
+        "period"
+    } else {
+        "key"
+    };
+    Issue {
+        code: Code::D009,
+        message: format!(
+            "column `{}`: the {what} `{}` starts or ends with a space or tab",
+            spec.name,
+            shown(text)
+        ),
+        help: format!(
+            "{what}s are compared exactly, so `{}` and `{}` would differ: remove the spaces in the data",
+            shown(text.trim_matches([' ', '\t'])),
+            shown(text)
+        ),
+    }
+}
+
+#[cold]
+fn lone_surrogate_issue(spec: &Spec) -> Issue {
+    Issue {
+        code: Code::D009,
+        message: format!(
+            "column `{}`: the string is not valid text: it escapes half of a UTF-16 surrogate pair alone (such as `\\ud800`)",
+            spec.name
+        ),
+        help: "write the character itself, or both halves of its pair (`\\ud83d\\ude00`); the file was likely cut or converted wrongly".to_string(),
     }
 }
 
@@ -775,10 +882,16 @@ pub(super) fn json_type_issue(spec: &Spec, found: &str) -> Issue {
         Check::Label(_) => ("a label as a JSON string", "`\"reseller\"`"),
         Check::Text => ("a JSON string", "`\"text\"`"),
     };
+    let help = if matches!(spec.check, Check::Bool) && found == "a string" {
+        "write the JSON literal `true` or `false`, without quotes, or `null` when it is missing"
+            .to_string()
+    } else {
+        format!("write a value such as {example}, or `null` when it is missing")
+    };
     Issue {
         code: Code::D009,
         message: format!("column `{}`: expected {expected}, found {found}", spec.name),
-        help: format!("write a value such as {example}, or `null` when it is missing"),
+        help,
     }
 }
 

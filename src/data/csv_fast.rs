@@ -18,7 +18,11 @@ use crate::data::convert::{
     Bounds, Check, Fault, Labels, Role, Spec, Value, check, integer_at, issue, number_at,
     trim_bounds, within,
 };
-use crate::data::load::{DataProblem, MAX_LINE_BYTES};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use crate::data::header::look_alike;
+use crate::data::load::{DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
 use crate::diag::Code;
 use crate::diag::fuzzy::closest;
 
@@ -221,6 +225,19 @@ impl<'b> Splitter<'b> {
     }
 }
 
+/// From `(pos, character)` — the 1-based character position of byte `pos`
+/// of `text`, `None` once past a line break — on to byte `at`, counting only
+/// the characters in between.
+fn advance(
+    text: &str,
+    (pos, character): (usize, Option<usize>),
+    at: usize,
+) -> (usize, Option<usize>) {
+    let between = text.get(pos..at).unwrap_or_default();
+    let character = character.filter(|_| !between.contains('\n'));
+    (at.max(pos), character.map(|c| c + between.chars().count()))
+}
+
 /// The 1-based character position of `at` in the line that starts at
 /// `line_start`, if `at` is on that line.
 pub(super) fn character(text: &str, line_start: usize, at: usize) -> Option<usize> {
@@ -266,28 +283,41 @@ pub(super) fn header_complete(bytes: &[u8]) -> bool {
 ///
 /// `bytes` is the start of the file, holding the whole header record unless
 /// that is longer than a record may be.
-pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<DataProblem>> {
+///
+/// The problems are the first [`MAX_PROBLEMS`] and how many there are.
+pub(super) fn read_header(
+    bytes: &[u8],
+    specs: &[Spec],
+) -> Result<Layout, (Vec<DataProblem>, usize)> {
     let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     if blank(bytes) {
-        return Err(vec![DataProblem::new(
-            Code::D003,
+        return Err((
+            vec![DataProblem::new(
+                Code::D003,
+                1,
+                "the file is empty: there is no header row",
+                "a CSV data file starts with a header row that names the columns",
+            )],
             1,
-            "the file is empty: there is no header row",
-            "a CSV data file starts with a header row that names the columns",
-        )]);
+        ));
     }
     let mut splitter = Splitter::new(bytes, start);
     let Some(record) = splitter.next_record() else {
-        return Err(Vec::new());
+        return Err((Vec::new(), 0));
     };
     let header_bytes = bytes.get(..record.end).unwrap_or_default();
     let Ok(text) = std::str::from_utf8(header_bytes) else {
-        let mut problems = Vec::new();
-        not_utf8(header_bytes, 0, &mut |p| problems.push(p));
-        return Err(problems);
+        let (mut problems, mut count) = (Vec::new(), 0);
+        not_utf8(header_bytes, 0, &mut |p| {
+            count += 1;
+            if problems.len() < MAX_PROBLEMS {
+                problems.push(p);
+            }
+        });
+        return Err((problems, count));
     };
     let problem = |code, message: &str, help: &str| {
-        Err(vec![DataProblem::new(code, record.line, message, help)])
+        Err((vec![DataProblem::new(code, record.line, message, help)], 1))
     };
     if record.bare_cr {
         return problem(Code::D005, BARE_CR.0, BARE_CR.1);
@@ -336,42 +366,57 @@ pub(super) fn read_header(bytes: &[u8], specs: &[Spec]) -> Result<Layout, Vec<Da
                 .trim_matches([' ', '\t'])
         })
         .collect();
+    // One pass, whatever the width: the first field of each name, and the
+    // character position of each field counted on from the field before.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     let mut problems = Vec::new();
+    let mut count = 0;
+    let mut place = (record.start, Some(1));
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
             continue;
         }
-        if let Some(first) = names.iter().take(i).position(|n| n == name) {
-            problems.push(
-                DataProblem::new(
-                    Code::D003,
-                    record.line,
-                    format!(
-                        "the column `{name}` appears twice in the header (fields {} and {})",
-                        first + 1,
-                        i + 1
-                    ),
-                    "give every column of the data file its own name",
-                )
-                .at(splitter
-                    .fields
-                    .get(i)
-                    .and_then(|f| character(text, record.start, f.at)))
-                .column(name)
-                .field(i),
-            );
+        let earlier = match first.entry(name) {
+            Entry::Vacant(e) => {
+                e.insert(i);
+                continue;
+            }
+            Entry::Occupied(e) => *e.get(),
+        };
+        count += 1;
+        if problems.len() >= MAX_PROBLEMS {
+            continue;
         }
+        let at = splitter.fields.get(i).map_or(record.start, |f| f.at);
+        place = advance(text, place, at);
+        problems.push(
+            DataProblem::new(
+                Code::D003,
+                record.line,
+                format!(
+                    "the column `{name}` appears twice in the header (fields {} and {})",
+                    earlier + 1,
+                    i + 1
+                ),
+                "give every column of the data file its own name",
+            )
+            .at(place.1)
+            .column(name)
+            .field(i),
+        );
     }
     let mut source = Vec::with_capacity(specs.len());
     for spec in specs {
-        let found = names.iter().position(|n| *n == spec.name);
+        let found = first.get(spec.name.as_str()).copied();
         if found.is_none() && spec.required {
+            count += 1;
             problems.push(missing_column(spec, names.iter().copied(), record.line));
         }
         source.push(found);
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if count > 0 {
+        problems.truncate(MAX_PROBLEMS);
+        return Err((problems, count));
     }
     Ok(Layout {
         fields: names.len(),
@@ -393,7 +438,10 @@ pub(super) fn missing_column<'a>(
         Role::Plain => "column",
     };
     let help = match closest(&spec.name, names) {
-        Some(s) => format!("the data has `{s}`: rename one of them"),
+        Some(s) => match look_alike(s, &spec.name) {
+            Some(note) => format!("the data has `{s}`, {note}"),
+            None => format!("the data has `{s}`: rename one of them"),
+        },
         None if spec.role == Role::Plain => {
             "add the column to the data, or declare it `optional` in the input block".to_string()
         }
@@ -499,6 +547,10 @@ enum Op<'s> {
 
 impl<'s> Op<'s> {
     fn new(c: usize, spec: &'s Spec, target: Target) -> Self {
+        if spec.role != Role::Plain {
+            // A key or period is refused with spaces around it: `check` knows.
+            return Op::General { spec: c };
+        }
         // Where the value goes: its column, nowhere (a skipped column, still
         // checked), or — for a key or period of another type — kept as text.
         let out = match (&spec.check, target) {
@@ -572,9 +624,16 @@ impl Fields<'_, '_> {
             Some(Op::Skip) | None => return,
             Some(&op) => op,
         };
-        let raw = source.get(start..end).unwrap_or_default();
-        let (lead, trail) = trim_bounds(raw);
-        let (start, end) = (start + lead, start + trail);
+        // Numbers, integers and bools tolerate spaces around them; text and
+        // labels are exactly the field (keys and periods: see `check`).
+        let (start, end) = match op {
+            Op::Number { .. } | Op::Integer { .. } | Op::Bool { .. } => {
+                let raw = source.get(start..end).unwrap_or_default();
+                let (lead, trail) = trim_bounds(raw);
+                (start + lead, start + trail)
+            }
+            _ => (start, end),
+        };
         let result = if start == end {
             self.missing(rows, op)
         } else {
@@ -749,6 +808,17 @@ fn plain_record(
     }
 }
 
+/// Per header field, the spec it holds, if any.
+fn field_specs(layout: &Layout) -> Vec<Option<usize>> {
+    let mut specs = vec![None; layout.fields];
+    for (c, field) in layout.source.iter().enumerate() {
+        if let Some(slot) = field.and_then(|f| specs.get_mut(f)) {
+            *slot = Some(c);
+        }
+    }
+    specs
+}
+
 /// Read the records of one part of the data (it starts at a record and ends
 /// after an LF, or at the end of the file when `last`).
 ///
@@ -769,9 +839,9 @@ pub(super) fn read_part(
     let fields = Fields {
         text,
         specs,
-        ops: (0..layout.fields)
-            .map(|f| {
-                let c = layout.source.iter().position(|s| *s == Some(f));
+        ops: field_specs(layout)
+            .into_iter()
+            .map(|c| {
                 match (
                     c,
                     c.and_then(|c| specs.get(c)),
@@ -984,7 +1054,8 @@ pub(super) fn read_part(
             line: record_line,
         };
         rows.finish(at, text, scratch_text, || {
-            text.get(start..end).unwrap_or_default().to_string()
+            // An over-long row is kept as an excerpt (see `excerpt`).
+            excerpt(text.get(start..end).unwrap_or_default())
         });
     }
     PartEnd { cut: None }

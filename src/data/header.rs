@@ -3,6 +3,8 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use crate::data::sniff::{Kind, SNIFF_BYTES, sniff};
+
 /// The formats data files come in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataFormat {
@@ -43,12 +45,21 @@ pub enum HeaderError {
     Io(std::io::Error),
     /// The content is not a usable header: the reason, and the text read.
     Invalid(String, String),
+    /// The file is not UTF-8 text: a binary format, or another encoding.
+    NotText(Kind),
 }
 
 /// The longest first line read when looking for a header.
 const MAX_HEADER_BYTES: u64 = 1 << 20;
 
 pub fn read_header(path: &Path, format: DataFormat) -> Result<Header, HeaderError> {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(HeaderError::Io)?;
+    if let Some(kind) = sniff(&head) {
+        return Err(HeaderError::NotText(kind));
+    }
     let file = std::fs::File::open(path).map_err(HeaderError::Io)?;
     match format {
         DataFormat::Csv => {
@@ -153,6 +164,18 @@ fn object_keys(text: &str) -> Result<Vec<String>, HeaderError> {
             text.to_string(),
         )),
     }
+}
+
+/// When `found` is `wanted` written with a look-alike character from another
+/// alphabet (`rеvenue` with a Cyrillic `е`): which character, by code point.
+pub fn look_alike(found: &str, wanted: &str) -> Option<String> {
+    let c = found.chars().find(|c| !c.is_ascii())?;
+    wanted.is_ascii().then(|| {
+        format!(
+            "whose `{c}` is the character U+{:04X}, not an ASCII letter: retype it",
+            c as u32
+        )
+    })
 }
 
 /// Where each name stands in the header text (searching left to right).

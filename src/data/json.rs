@@ -2,9 +2,11 @@
 //!
 //! Each object is one row; its keys name the columns, and keys the contract
 //! does not declare are ignored. `null` or an absent key is a missing value.
-//! A number is a JSON number or a string holding one; a bool is `true` or
-//! `false` (or those words as a string); labels and text are strings, and a
-//! key or period may also be a number. Values are read from the raw JSON
+//! A number is a JSON number or a string holding one; a bool is the JSON
+//! literal `true` or `false` (a string such as `"true"` is refused); labels
+//! and text are strings, taken exactly as decoded (a string that escapes half
+//! of a surrogate pair alone is refused, never read as missing), and a key or
+//! period may also be a number. Values are read from the raw JSON
 //! text, so numbers follow the rules of CSV fields and are rounded once.
 //!
 //! Nothing here recurses into nested values: elements are delimited by a flat
@@ -25,9 +27,11 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::data::collect::{At, Found, Rows, not_utf8};
-use crate::data::convert::{Fault, Spec, Value, check, check_json_bool, check_json_number, issue};
+use crate::data::convert::{
+    Check, Fault, Spec, Value, check, check_json_bool, check_json_number, issue,
+};
 use crate::data::csv_fast::{TOO_LONG_HELP, character, missing_column, too_long};
-use crate::data::load::{DataProblem, MAX_LINE_BYTES};
+use crate::data::load::{DataProblem, MAX_LINE_BYTES, excerpt};
 use crate::diag::Code;
 
 /// Contract column names to spec indexes.
@@ -203,28 +207,67 @@ fn syntax_problem(e: &serde_json::Error, line: u64, character: usize, what: &str
     .at(Some(at.max(1)))
 }
 
-/// Check the values of one object into `rows.slots`, texts into `scratch`.
-fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scratch: &mut String) {
+/// Where an object's text starts: the text the values were read from, and
+/// the line and 1-based character position of its first byte.
+#[derive(Clone, Copy)]
+struct Place<'t> {
+    text: &'t str,
+    line: u64,
+    character: usize,
+}
+
+impl Place<'_> {
+    /// The line and character position of `value`, a slice of the object's text.
+    #[cold]
+    fn of(self, value: &str) -> (u64, Option<usize>) {
+        let offset = (value.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize);
+        let Some(before) = offset.and_then(|o| self.text.get(..o)) else {
+            return (self.line, None);
+        };
+        match before.rfind('\n') {
+            Some(lf) => (
+                self.line + before.matches('\n').count() as u64,
+                Some(before.get(lf + 1..).map_or(0, |t| t.chars().count()) + 1),
+            ),
+            None => (self.line, Some(self.character + before.chars().count())),
+        }
+    }
+}
+
+/// Check the values of one object into `rows.slots`, texts into `scratch`;
+/// a value refused is reported at its own line and position.
+fn convert_values(
+    rows: &mut Rows,
+    values: &[Option<&RawValue>],
+    place: Place,
+    scratch: &mut String,
+) {
     scratch.clear();
+    note_keys(rows, values);
     let specs = rows.specs;
     for (c, (spec, raw)) in specs.iter().zip(values).enumerate() {
         let raw = raw.map(|r| r.get().trim());
-        if raw.is_some() {
-            if let Some(seen) = rows.found.seen.get_mut(c) {
-                *seen = true;
-            }
-        }
         let decoded;
         let (text, result) = match raw {
             None | Some("null") => ("", check(spec, b"", 0, 0)),
             Some(r) if r.starts_with('"') => {
                 decoded = if r.contains('\\') {
-                    Cow::Owned(serde_json::from_str::<String>(r).unwrap_or_default())
+                    // Fails only on a lone surrogate (`"\ud800"`): the
+                    // object's syntax was checked when it was read.
+                    serde_json::from_str::<String>(r).map(Cow::Owned)
                 } else {
-                    Cow::Borrowed(r.get(1..r.len().saturating_sub(1)).unwrap_or_default())
+                    Ok(Cow::Borrowed(
+                        r.get(1..r.len().saturating_sub(1)).unwrap_or_default(),
+                    ))
                 };
-                let text = decoded.trim_matches([' ', '\t']);
-                (text, check(spec, text.as_bytes(), 0, text.len()))
+                match &decoded {
+                    Err(_) => (r, Err(Fault::LoneSurrogate)),
+                    // A bool column takes JSON `true` and `false`, not strings.
+                    Ok(_) if matches!(spec.check, Check::Bool) => {
+                        (r, Err(Fault::JsonType("a string")))
+                    }
+                    Ok(text) => (text.as_ref(), check(spec, text.as_bytes(), 0, text.len())),
+                }
             }
             Some(r @ ("true" | "false")) => (r, check_json_bool(spec, r == "true")),
             Some(r) if r.starts_with(['{', '[']) => (r, Err(Fault::JsonType(kind(r)))),
@@ -239,7 +282,12 @@ fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scra
             Err(fault) => {
                 // No value is kept, and none of an earlier row lingers.
                 rows.put(c, Value::Missing, 0, 0, false);
+                let (line, character) = match values.get(c).copied().flatten() {
+                    Some(value) => place.of(value.get()),
+                    None => (place.line, None),
+                };
                 let problem = DataProblem::from_issue(issue(spec, text.as_bytes(), fault), line)
+                    .at(character)
                     .column(&spec.name);
                 rows.issues.push(if text.is_empty() {
                     problem
@@ -248,6 +296,14 @@ fn convert_values(rows: &mut Rows, values: &[Option<&RawValue>], line: u64, scra
                 });
             }
         }
+    }
+}
+
+/// Note that an object was read, and which contract columns it has.
+fn note_keys(rows: &mut Rows, values: &[Option<&RawValue>]) {
+    rows.found.objects += 1;
+    for (seen, value) in rows.found.seen.iter_mut().zip(values) {
+        *seen |= value.is_some();
     }
 }
 
@@ -283,15 +339,22 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
                 too_long(line.len()),
                 TOO_LONG_HELP,
             ));
-            rows.finish(at, "", "", || line.to_string());
+            rows.finish(at, "", "", || excerpt(line));
             continue;
         }
         match read_object(body, keys, &mut values, &mut rows.found.first_keys) {
-            Ok(()) => convert_values(rows, &values, number, &mut scratch),
+            Ok(()) => {
+                let place = Place {
+                    text: body,
+                    line: number,
+                    character: start,
+                };
+                convert_values(rows, &values, place, &mut scratch)
+            }
             Err(e) => {
                 rows.clear_values();
                 scratch.clear();
-                rows.issues.push(match e {
+                let problem = match e {
                     ObjectError::Syntax(e) => syntax_problem(&e, number, start, "the line"),
                     ObjectError::NotObject(kind) => DataProblem::new(
                         Code::D005,
@@ -300,8 +363,12 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
                         "write one JSON object per line: `{\"partner_id\": \"P1\", \"revenue\": 1250.5}`",
                     )
                     .at(Some(start)),
-                    ObjectError::Duplicate(key) => duplicate_key(&key, number),
-                });
+                    ObjectError::Duplicate(key) => {
+                        note_keys(rows, &values);
+                        duplicate_key(&key, number)
+                    }
+                };
+                rows.issues.push(problem);
             }
         }
         rows.finish(at, "", &scratch, || line.to_string());
@@ -327,6 +394,33 @@ pub(super) struct Elements {
     pub characters: Vec<usize>,
     /// The byte range of each element.
     pub spans: Vec<(usize, usize)>,
+}
+
+/// Character positions in a line, counted on from the last one asked for,
+/// so that the elements of an array written on one line take one pass.
+#[derive(Default)]
+struct Columns {
+    line_start: usize,
+    /// The byte last asked for, and its 0-based character position.
+    at: usize,
+    chars: usize,
+}
+
+impl Columns {
+    /// The 1-based character position of byte `pos` in the line that
+    /// starts at `line_start` (`pos` never moves back within a line).
+    fn character(&mut self, text: &str, line_start: usize, pos: usize) -> usize {
+        if line_start != self.line_start || pos < self.at {
+            *self = Columns {
+                line_start,
+                at: line_start,
+                chars: 0,
+            };
+        }
+        self.chars += text.get(self.at..pos).map_or(0, |t| t.chars().count());
+        self.at = pos;
+        self.chars + 1
+    }
 }
 
 /// Find the elements of a JSON array, without reading them (no recursion:
@@ -377,6 +471,7 @@ pub(super) fn scan_array(text: &str) -> Result<Elements, DataProblem> {
         }
     }
     let open_line = line;
+    let mut columns = Columns::default();
     loop {
         skip_space(&mut pos, &mut line, &mut line_start);
         if elements.spans.is_empty() && b.get(pos) == Some(&b']') {
@@ -385,7 +480,7 @@ pub(super) fn scan_array(text: &str) -> Result<Elements, DataProblem> {
         }
         let start = pos;
         let start_line = line;
-        let start_char = character(text, line_start, start).unwrap_or(1);
+        let start_char = columns.character(text, line_start, start);
         // The element ends at a `,` or `]` outside strings and brackets.
         let mut depth: usize = 0;
         let mut in_string = false;
@@ -475,11 +570,18 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
                 too_long(element.len()),
                 TOO_LONG_HELP,
             ));
-            rows.finish(at, "", "", || element.to_string());
+            rows.finish(at, "", "", || excerpt(element));
             continue;
         }
         match read_object(element, keys, &mut values, &mut rows.found.first_keys) {
-            Ok(()) => convert_values(rows, &values, line, &mut scratch),
+            Ok(()) => {
+                let place = Place {
+                    text: element,
+                    line,
+                    character,
+                };
+                convert_values(rows, &values, place, &mut scratch)
+            }
             Err(ObjectError::Syntax(e)) => {
                 // Invalid JSON makes the file unreadable, whatever the policy.
                 rows.file_problem(syntax_problem(&e, line, character, "the element"));
@@ -488,17 +590,26 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
             Err(ObjectError::NotObject(kind)) => {
                 rows.clear_values();
                 scratch.clear();
+                let rows_inside = element
+                    .strip_prefix('[')
+                    .is_some_and(|rest| rest.trim_start().starts_with('{'));
+                let help = if rows_inside {
+                    "the rows are inside a second array: write one array of objects, `[{\"partner_id\": \"P1\"}, {\"partner_id\": \"P2\"}]`"
+                } else {
+                    "make every element of the array an object: `{\"partner_id\": \"P1\", \"revenue\": 1250.5}`"
+                };
                 rows.issues.push(
                     DataProblem::new(
                         Code::D005,
                         line,
                         format!("element {index} of the array is {kind}, not a JSON object"),
-                        "make every element of the array an object: `{\"partner_id\": \"P1\", \"revenue\": 1250.5}`",
+                        help,
                     )
                     .at(Some(character)),
                 );
             }
             Err(ObjectError::Duplicate(key)) => {
+                note_keys(rows, &values);
                 rows.clear_values();
                 scratch.clear();
                 rows.issues.push(duplicate_key(&key, line));
@@ -510,8 +621,12 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
 
 /// Report required columns that no object has (D001), once each, before
 /// other problems of the file.
+///
+/// When no object's keys could be read (every row is not an object, or not
+/// valid JSON), nothing is known of the columns: the rows' own problems say
+/// what is wrong, and no column is called missing.
 pub(super) fn missing_keys(found: &mut Found, specs: &[Spec]) {
-    if found.read == 0 {
+    if found.objects == 0 {
         return;
     }
     let known = found.first_keys.clone().unwrap_or_default();
@@ -523,4 +638,41 @@ pub(super) fn missing_keys(found: &mut Found, specs: &[Spec]) {
         .collect();
     found.file_problem_count += problems.len();
     found.file_problems.splice(0..0, problems);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_of_a_one_line_array_have_their_character_positions() {
+        // Elements with multi-byte characters, on one line, then two more lines.
+        let mut text = String::from("[");
+        let mut expected = Vec::new();
+        for i in 0..3000 {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            expected.push((1, text.chars().count() + 1));
+            text.push_str(&format!(
+                "{{\"partner_id\": \"P{i}\", \"note\": \"é✓😀 {i}\"}}"
+            ));
+        }
+        text.push_str(",\n  {\"partner_id\": \"x\"}, {\"é\": 1},\n{}]");
+        expected.push((2, 3));
+        expected.push((2, 24));
+        expected.push((3, 1));
+        let elements = scan_array(&text).map_err(|p| p.message);
+        let got = elements.map(|e| {
+            e.lines
+                .iter()
+                .copied()
+                .zip(e.characters.iter().copied())
+                .collect::<Vec<(u64, usize)>>()
+        });
+        let got = got.unwrap_or_default();
+        assert_eq!(got.len(), expected.len());
+        let first_wrong = got.iter().zip(&expected).position(|(g, e)| g != e);
+        assert_eq!(first_wrong.map(|i| (i, got.get(i), expected.get(i))), None);
+    }
 }

@@ -11,17 +11,21 @@
 //!   the key and period) must be in the header; optional columns may be
 //!   absent, and are then missing in every row. Columns the input block does
 //!   not declare are ignored. Column names are unique.
-//! - **Values** follow the rules in `convert`: spaces around values are
-//!   removed, an empty value is missing, numbers are finite and correctly
+//! - **Values** follow the rules in `convert`: text and labels are exactly
+//!   what the file holds, spaces around numbers and bools are tolerated, a
+//!   key or period with spaces around it is refused, an empty value is missing, numbers are finite and correctly
 //!   rounded, integers are digits only and at most 2^53, bools are
 //!   `true`/`false` in any case, labels are exact, bounds are checked.
 //! - **Rows.** The key (and period, when declared) is never empty, and no two
 //!   rows share a key and period. A row or JSON element may be at most
 //!   [`MAX_LINE_BYTES`] long.
 //!
-//! Problems of the file as a whole (unreadable header, missing or repeated
-//! columns, text that is not UTF-8, broken quoting or line ends, invalid JSON
-//! in an array) stop loading whatever the policy. Problems of rows are
+//! Problems of the file as a whole (a binary format or another encoding,
+//! unreadable header, missing or repeated columns, text that is not UTF-8,
+//! broken quoting or line ends, invalid JSON in an array) stop loading
+//! whatever the policy, and are marked [`DataProblem::whole_file`]. A file
+//! that changes while it is read (truncated, grown, rewritten, replaced) is
+//! an I/O error: nothing of it is loaded. Problems of rows are
 //! collected for the whole file: under [`OnInvalid::Fail`] they are returned
 //! instead of a table; under [`OnInvalid::Skip`] the invalid rows are left out
 //! and returned in [`Loaded::rejected`], so that the rows read are the rows
@@ -30,7 +34,8 @@
 //!
 //! CSV and NDJSON files are read in blocks of 16 MiB (never whole,
 //! so memory holds the table and one block), each block ending at a line
-//! end. A block is read in parts on several threads, split at line ends that
+//! end. A row longer than [`MAX_LINE_BYTES`] that does not fit in a block is
+//! read past without being kept (see `Blocks::skip_record`). A block is read in parts on several threads, split at line ends that
 //! are not inside quoted fields. Each part is checked against the part before
 //! it: a part that ends inside a quoted field drops the parts after it, and
 //! the next block starts at its cut record and is read in one piece. So the
@@ -41,11 +46,12 @@ use std::collections::hash_map::Entry;
 use std::io::Read;
 use std::path::Path;
 
-use crate::data::collect::{self, Columns, Found, Rows, Target, not_utf8};
+use crate::data::collect::{self, At, Columns, Found, Rows, Target, not_utf8};
 use crate::data::convert::{self, Issue, Role, Spec};
 use crate::data::csv_fast::{self, PartEnd};
 use crate::data::header::DataFormat;
 use crate::data::json;
+use crate::data::sniff;
 use crate::data::table::{Column, Table, TextColumn, retain};
 use crate::diag::Code;
 use crate::model::Model;
@@ -84,7 +90,9 @@ pub struct Loaded {
 pub struct Rejected {
     /// The line the row starts on (for a JSON array, the line its object starts on).
     pub line: u64,
-    /// The row as written: the CSV record or NDJSON line without its line end, or the JSON object.
+    /// The row as written: the CSV record or NDJSON line without its line
+    /// end, or the JSON object; for a row longer than [`MAX_LINE_BYTES`],
+    /// only its first [`EXCERPT_BYTES`] bytes and `…`.
     pub row_text: String,
     pub problems: Vec<DataProblem>,
 }
@@ -101,12 +109,15 @@ pub struct DataProblem {
     pub column: Option<String>,
     /// The 1-based position of the CSV field.
     pub field: Option<usize>,
-    /// The value refused, as written (spaces around it removed).
+    /// The value refused, as written (for numbers and bools, spaces around it removed).
     pub value: Option<String>,
     /// One lowercase line; user input in backticks.
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// A problem of the file as a whole (its header, encoding or form),
+    /// which no `--on-invalid` policy can leave out.
+    pub whole_file: bool,
 }
 
 impl DataProblem {
@@ -125,6 +136,7 @@ impl DataProblem {
             value: None,
             message: message.into(),
             help: help.into(),
+            whole_file: false,
         }
     }
 
@@ -179,6 +191,19 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+impl LoadError {
+    /// Whether leaving invalid rows out (`--on-invalid skip`) would load
+    /// the rest: the problems are all problems of rows.
+    pub fn rows_only(&self) -> bool {
+        match self {
+            LoadError::Invalid(problems, _) => {
+                !problems.is_empty() && problems.iter().all(|p| !p.whole_file)
+            }
+            LoadError::Io(_) => false,
+        }
+    }
+}
+
 /// Load the data file at `path` (`-` for standard input) under the model's contract.
 ///
 /// `needed` says, per `ColumnId`, whether the table keeps the column's values
@@ -203,27 +228,135 @@ pub fn load(
             .map_err(LoadError::Io)?;
         return load_bytes(&bytes, format, model, needed, policy);
     }
-    if format == DataFormat::Json {
-        let bytes = std::fs::read(path).map_err(LoadError::Io)?;
-        return load_bytes(&bytes, format, model, needed, policy);
+    let file = std::fs::File::open(path).map_err(LoadError::Io)?;
+    let opened = file.metadata().map_err(LoadError::Io)?;
+    load_opened(path, file, &opened, format, model, needed, policy)
+}
+
+/// [`load`] of the file at `path`, open as `file`, whose metadata when it
+/// was opened is `opened`: the load fails when the file is not the same
+/// when it has been read (truncated, grown, rewritten or replaced).
+fn load_opened(
+    path: &Path,
+    mut file: std::fs::File,
+    opened: &std::fs::Metadata,
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
+    let mut input = Counted {
+        file: &mut file,
+        bytes: 0,
+    };
+    let result = if format == DataFormat::Json {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(LoadError::Io)?;
+        load_bytes(&bytes, format, model, needed, policy)
+    } else {
+        let size = Some(opened)
+            .filter(|m| m.is_file())
+            .and_then(|m| usize::try_from(m.len()).ok());
+        let source = Source::File(path, format, std::cell::OnceCell::new());
+        load_stream(
+            &mut input,
+            size,
+            format,
+            model,
+            needed,
+            policy,
+            Parts::for_machine(),
+            &source,
+        )
+    };
+    // Only a complete load has read the whole file; any result is checked
+    // against a change of the file's metadata.
+    let read = result.is_ok().then_some(input.bytes);
+    match changed(path, &file, opened, read) {
+        Some(change) => Err(LoadError::Io(std::io::Error::other(format!(
+            "the file changed while it was read ({change}); nothing was loaded: read it again once it is complete"
+        )))),
+        None => result,
     }
-    let mut file = std::fs::File::open(path).map_err(LoadError::Io)?;
-    let size = file
-        .metadata()
-        .ok()
-        .filter(std::fs::Metadata::is_file)
-        .and_then(|m| usize::try_from(m.len()).ok());
-    let source = Source::File(path, format, std::cell::OnceCell::new());
-    load_stream(
-        &mut file,
-        size,
-        format,
-        model,
-        needed,
-        policy,
-        Parts::for_machine(),
-        &source,
-    )
+}
+
+/// A reader that counts the bytes it gives.
+struct Counted<'f> {
+    file: &'f mut std::fs::File,
+    bytes: u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// How a regular file differs from what it was when opened: its size or
+/// modification time (through the open file, and at its path), or which
+/// file the path names. `read` is the number of bytes read, when the whole
+/// file was read. `None` when nothing changed, or the file is not a
+/// regular file (a pipe, a terminal), which has nothing to compare.
+fn changed(
+    path: &Path,
+    file: &std::fs::File,
+    opened: &std::fs::Metadata,
+    read: Option<u64>,
+) -> Option<String> {
+    if !opened.is_file() {
+        return None;
+    }
+    if let Some(read) = read.filter(|r| *r != opened.len()) {
+        return Some(format!(
+            "{read} bytes were read of the {} it had when it was opened",
+            opened.len()
+        ));
+    }
+    let differs = |now: &std::fs::Metadata| {
+        if now.len() != opened.len() {
+            Some(format!(
+                "its size went from {} to {} bytes",
+                opened.len(),
+                now.len()
+            ))
+        } else if now.modified().ok() != opened.modified().ok() {
+            Some("it was written to".to_string())
+        } else {
+            None
+        }
+    };
+    match file.metadata() {
+        Ok(now) => {
+            if let Some(change) = differs(&now) {
+                return Some(change);
+            }
+        }
+        Err(e) => return Some(format!("it can no longer be examined: {e}")),
+    }
+    match std::fs::metadata(path) {
+        Ok(now) => {
+            if !same_file(opened, &now) {
+                return Some("another file was put in its place".to_string());
+            }
+            differs(&now)
+        }
+        Err(_) => Some("it was removed or renamed".to_string()),
+    }
+}
+
+/// Whether two metadata describe the same file (device and inode; on other
+/// systems, only size and time are compared).
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// [`load`] for data already in memory.
@@ -305,6 +438,9 @@ fn load_in_parts(
             )
         }
         DataFormat::Json => with_reader(model, needed, policy, parts, |reader| {
+            if let Some(kind) = sniff::sniff(bytes) {
+                return Err(invalid(vec![kind.problem()]));
+            }
             let specs = reader.specs;
             let text = std::str::from_utf8(bytes).map_err(|_| {
                 let mut problems = Vec::new();
@@ -315,7 +451,7 @@ fn load_in_parts(
                         problems.push(p);
                     }
                 });
-                LoadError::Invalid(problems, count)
+                unreadable(problems, count)
             })?;
             let elements = json::scan_array(text).map_err(|p| invalid(vec![p]))?;
             let keys = json::Keys::new(specs);
@@ -356,8 +492,17 @@ fn with_reader<R>(
     })
 }
 
+/// Problems of the file as a whole: all of them.
 fn invalid(problems: Vec<DataProblem>) -> LoadError {
     let total = problems.len();
+    unreadable(problems, total)
+}
+
+/// Problems of the file as a whole: the first ones, and how many there are.
+fn unreadable(mut problems: Vec<DataProblem>, total: usize) -> LoadError {
+    for p in &mut problems {
+        p.whole_file = true;
+    }
     LoadError::Invalid(problems, total)
 }
 
@@ -397,6 +542,15 @@ fn stream_with(
     let (specs, parts) = (reader.specs, reader.parts);
     let mut blocks = Blocks::new(input, parts.block_bytes);
     blocks.fill().map_err(LoadError::Io)?;
+    // A workbook or UTF-16 text is named before anything is read as text.
+    while !blocks.eof && blocks.head().len() < sniff::SNIFF_BYTES {
+        blocks.want = blocks.want.saturating_mul(2);
+        blocks.fill().map_err(LoadError::Io)?;
+    }
+    if let Some(kind) = sniff::sniff(blocks.head()) {
+        return Err(invalid(vec![kind.problem()]));
+    }
+    blocks.want = parts.block_bytes.max(1);
     match format {
         DataFormat::Csv => {
             // The whole header record, unless it is longer than a record may
@@ -410,7 +564,8 @@ fn stream_with(
                 blocks.want = blocks.want.saturating_mul(2);
                 blocks.fill().map_err(LoadError::Io)?;
             }
-            let layout = csv_fast::read_header(blocks.head(), specs).map_err(invalid)?;
+            let layout = csv_fast::read_header(blocks.head(), specs)
+                .map_err(|(problems, count)| unreadable(problems, count))?;
             blocks.pos = layout.data_start;
             blocks.want = parts.block_bytes.max(1);
             let rows = estimate_rows(size, &blocks);
@@ -471,6 +626,8 @@ struct Blocks<'r> {
     eof: bool,
     /// Some byte read so far is not ASCII white space.
     content: bool,
+    /// The size of a block, which `want` returns to after a long record.
+    block_bytes: usize,
 }
 
 impl<'r> Blocks<'r> {
@@ -482,6 +639,7 @@ impl<'r> Blocks<'r> {
             want: want.max(1),
             eof: false,
             content: false,
+            block_bytes: want.max(1),
         }
     }
 
@@ -519,6 +677,102 @@ impl<'r> Blocks<'r> {
     }
 }
 
+/// A record passed over by [`Blocks::skip_record`].
+struct Skipped {
+    /// Its length in bytes, without its line end.
+    length: usize,
+    /// The LFs in it and ending it.
+    lines: u64,
+    /// Its first bytes.
+    excerpt: Vec<u8>,
+    /// Whether it ended at a line end or at the end of the input outside
+    /// quotes (otherwise a quoted field is never closed).
+    closed: bool,
+}
+
+impl Blocks<'_> {
+    /// Read past the record at `pos` (a CSV record when `quotes`, otherwise
+    /// a line), keeping only its first bytes: the buffer never holds more
+    /// than a block. A CSV record ends at the first LF after an even number
+    /// of quotes.
+    fn skip_record(&mut self, quotes: bool) -> std::io::Result<Skipped> {
+        let mut skipped = Skipped {
+            length: 0,
+            lines: 0,
+            excerpt: Vec::new(),
+            closed: true,
+        };
+        let mut open = false;
+        let mut last = 0u8;
+        self.want = self.block_bytes;
+        loop {
+            let waiting = self.buf.get(self.pos..).unwrap_or_default();
+            let room = EXCERPT_BYTES + 4 - skipped.excerpt.len().min(EXCERPT_BYTES + 4);
+            skipped
+                .excerpt
+                .extend_from_slice(waiting.get(..room.min(waiting.len())).unwrap_or_default());
+            let mut end = None;
+            for (i, &c) in waiting.iter().enumerate() {
+                if c == b'\n' {
+                    skipped.lines += 1;
+                    if !open {
+                        end = Some(i);
+                        break;
+                    }
+                } else if quotes && c == b'"' {
+                    open = !open;
+                }
+            }
+            match end {
+                Some(i) => {
+                    let before = if i == 0 {
+                        last
+                    } else {
+                        waiting.get(i - 1).copied().unwrap_or(0)
+                    };
+                    skipped.length += i - usize::from(quotes && before == b'\r');
+                    skipped.excerpt.truncate(skipped.length);
+                    self.pos += i + 1;
+                    return Ok(skipped);
+                }
+                None => {
+                    skipped.length += waiting.len();
+                    last = waiting.last().copied().unwrap_or(last);
+                    self.pos = self.buf.len();
+                    if self.eof {
+                        skipped.closed = !open;
+                        return Ok(skipped);
+                    }
+                    self.fill()?;
+                }
+            }
+        }
+    }
+}
+
+/// The first bytes of an over-long row kept for the rejects file.
+pub const EXCERPT_BYTES: usize = 1024;
+
+/// A row's text as kept for the rejects file: whole, or, when it is longer
+/// than a row may be ([`MAX_LINE_BYTES`]), its first [`EXCERPT_BYTES`]
+/// bytes (to a character) and `…`.
+pub(super) fn excerpt(text: &str) -> String {
+    if text.len() <= MAX_LINE_BYTES {
+        return text.to_string();
+    }
+    clip(text)
+}
+
+/// The first [`EXCERPT_BYTES`] bytes of an over-long row's text (to a
+/// character), and `…`.
+fn clip(text: &str) -> String {
+    let mut cut = EXCERPT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", text.get(..cut).unwrap_or_default())
+}
+
 impl Reader<'_> {
     /// Read the rest of `blocks` (which starts on line `first_line`) block
     /// by block into columns with room for `rows` rows to begin with.
@@ -553,6 +807,20 @@ impl Reader<'_> {
             } else {
                 match waiting.iter().rposition(|b| *b == b'\n') {
                     Some(lf) => lf + 1,
+                    None if waiting.len() > MAX_LINE_BYTES => {
+                        // The record has no line end within a row's limit:
+                        // pass over it without keeping it.
+                        let found =
+                            self.skip_long_record(blocks, &mut columns, free, &mut line, quotes)?;
+                        all = Some(match all.take() {
+                            Some(mut all) => {
+                                all.append(found);
+                                all
+                            }
+                            None => found,
+                        });
+                        continue;
+                    }
                     None => {
                         // Not one line end in a block: read more at a time.
                         blocks.want = blocks.want.saturating_mul(2);
@@ -604,6 +872,17 @@ impl Reader<'_> {
                     }
                     blocks.pos += at;
                     line = at_line;
+                    if parts.threads == 1 && end - at > MAX_LINE_BYTES {
+                        // Read in one piece, the record runs past the end of
+                        // the block, more than a row's limit from its start.
+                        let found =
+                            self.skip_long_record(blocks, &mut columns, free, &mut line, quotes)?;
+                        if let Some(all) = all.as_mut() {
+                            all.append(found);
+                        }
+                        whole = false;
+                        continue;
+                    }
                     whole = true;
                     // When what is left is most of a block, the next block
                     // might end at the same line end: read more at a time,
@@ -618,6 +897,51 @@ impl Reader<'_> {
             Some(found) => Ok((found, columns)),
             None => Err(invalid(Vec::new())),
         }
+    }
+
+    /// Pass over the record at `blocks.pos`, longer than a row may be,
+    /// without keeping more of it than an excerpt; `line`, its line, moves
+    /// past it. What was found: the row, rejected as too long (D006), or, when
+    /// the file ends inside a quoted field, that problem of the file (D005).
+    fn skip_long_record(
+        &self,
+        blocks: &mut Blocks<'_>,
+        columns: &mut Columns,
+        free: usize,
+        line: &mut u64,
+        quotes: bool,
+    ) -> Result<Found, LoadError> {
+        let skipped = blocks.skip_record(quotes).map_err(LoadError::Io)?;
+        let out = columns.split(free, &[0]).into_iter().next();
+        let Some(out) = out else {
+            return Err(invalid(Vec::new()));
+        };
+        let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
+        if skipped.closed {
+            rows.clear_values();
+            rows.issues.push(DataProblem::new(
+                Code::D006,
+                *line,
+                csv_fast::too_long(skipped.length),
+                csv_fast::TOO_LONG_HELP,
+            ));
+            let row = At {
+                row: *line,
+                line: *line,
+            };
+            rows.finish(row, "", "", || {
+                clip(&String::from_utf8_lossy(&skipped.excerpt))
+            });
+        } else {
+            rows.file_problem(DataProblem::new(
+                Code::D005,
+                *line,
+                "a quoted field that starts on this line is never closed",
+                csv_fast::UNCLOSED_HELP,
+            ));
+        }
+        *line += skipped.lines;
+        Ok(rows.into_found())
     }
 
     /// Read one block (which starts on `first_line`) into `columns` from row
@@ -855,7 +1179,7 @@ fn finish(
     };
     if file_count > 0 {
         file_problems.sort_by_key(|p| p.line);
-        return Err(LoadError::Invalid(file_problems, file_count));
+        return Err(unreadable(file_problems, file_count));
     }
     if found.overflow {
         // Only lines ending in a lone CR make more rows than lines, and those
@@ -1382,6 +1706,231 @@ mod tests {
         assert_eq!(read, 355);
         assert_eq!(rows + rejected, read);
         assert!(rows > 100 && rejected > 100, "{rows} {rejected}");
+    }
+
+    /// Bytes made as they are read: `head`, then `fill` bytes of `byte`, then `tail`.
+    struct Generated {
+        head: Vec<u8>,
+        byte: u8,
+        fill: usize,
+        tail: Vec<u8>,
+        pos: usize,
+    }
+
+    impl Read for Generated {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let (head, fill) = (self.head.len(), self.fill);
+            let mut n = 0;
+            for slot in buf.iter_mut() {
+                let p = self.pos;
+                let b = if p < head {
+                    self.head.get(p).copied()
+                } else if p < head + fill {
+                    Some(self.byte)
+                } else {
+                    self.tail.get(p - head - fill).copied()
+                };
+                let Some(b) = b else { break };
+                *slot = b;
+                n += 1;
+                self.pos += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_record_far_over_the_limit_is_passed_over_in_blocks() {
+        let mut input = Generated {
+            head: b"partner_id,quarter,revenue,note\nP1,2025Q4,1,\"".to_vec(),
+            byte: b'x',
+            fill: 24 << 20,
+            tail: b"\nmore\"\nP2,2025Q4,2,n\n".to_vec(),
+            pos: 0,
+        };
+        let mut blocks = Blocks::new(&mut input, 1 << 20);
+        let skipped = (|| {
+            blocks.fill()?;
+            blocks.pos = 32;
+            blocks.skip_record(true)
+        })();
+        let skipped = skipped.map_err(|e| e.to_string());
+        assert!(
+            matches!(&skipped, Ok(s) if s.closed && s.lines == 2 && s.length == 13 + (24 << 20) + 6)
+        );
+        assert!(
+            blocks.buf.capacity() <= 4 << 20,
+            "{} bytes held",
+            blocks.buf.capacity()
+        );
+
+        // Through the loader, under both policies: the row is reported once,
+        // its excerpt rejected, and the next row read.
+        for policy in [OnInvalid::Skip, OnInvalid::Fail] {
+            input.pos = 0;
+            let parts = Parts {
+                threads: 2,
+                min_bytes: 1,
+                block_bytes: 1 << 20,
+            };
+            let result = with_reader(&model(), &[], policy, parts, |reader| {
+                stream_with(reader, &mut input, None, DataFormat::Csv, &Source::Csv(&[]))
+            });
+            match (policy, result) {
+                (OnInvalid::Skip, Ok(loaded)) => {
+                    assert_eq!((loaded.read, loaded.table.rows), (2, 1));
+                    let rejected = loaded
+                        .rejected
+                        .first()
+                        .map(|r| (r.line, r.row_text.len(), r.problems.first().map(|p| p.code)));
+                    assert_eq!(
+                        rejected,
+                        Some((2, EXCERPT_BYTES + "…".len(), Some(Code::D006)))
+                    );
+                    assert_eq!(loaded.table.lines, vec![4]);
+                }
+                (OnInvalid::Fail, Err(LoadError::Invalid(problems, 1))) => {
+                    assert_eq!(
+                        problems.first().map(|p| (p.code, p.line)),
+                        Some((Code::D006, 2))
+                    );
+                }
+                (policy, other) => {
+                    let text = format!("{policy:?}: {other:?}");
+                    assert!(text.is_empty(), "{text}");
+                }
+            }
+        }
+    }
+
+    /// Over-long rows, read whole or in blocks far smaller than they are,
+    /// are reported the same; so is a quoted field never closed after one.
+    #[test]
+    fn over_long_rows_are_reported_the_same_however_the_file_is_read() {
+        let long = "y".repeat(MAX_LINE_BYTES + 10);
+        let csv = format!(
+            "partner_id,quarter,revenue,note\nP1,2025Q4,1,a\nP2,2025Q4,2,{long}\r\nP3,2025Q4,3,\"{long}\n\"\"{long}\"\nP4,2025Q4,4,b\n"
+        );
+        let ndjson = format!(
+            "{{\"partner_id\": \"P1\", \"quarter\": \"2025Q4\", \"revenue\": 1}}\n{{\"note\": \"{long}\"}}\r\n{{\"partner_id\": \"P4\", \"quarter\": \"2025Q4\", \"revenue\": 4}}\n"
+        );
+        let unclosed = format!(
+            "partner_id,quarter,revenue,note\nP1,2025Q4,1,a\nP2,2025Q4,2,\"{long}\n{long}\n"
+        );
+        for (bytes, format) in [
+            (csv.as_bytes(), DataFormat::Csv),
+            (ndjson.as_bytes(), DataFormat::Ndjson),
+            (unclosed.as_bytes(), DataFormat::Csv),
+        ] {
+            for policy in [OnInvalid::Fail, OnInvalid::Skip] {
+                let whole = Parts {
+                    threads: 1,
+                    min_bytes: usize::MAX,
+                    block_bytes: usize::MAX,
+                };
+                let expected = outcome(bytes, format, policy, whole);
+                assert!(expected.contains("D00"), "{expected:.2000}");
+                assert!(
+                    expected.len() < 20_000,
+                    "{format:?} {policy:?}: {}",
+                    expected.len()
+                );
+                for block_bytes in [4096, 300_000, 3 << 20] {
+                    for threads in [1, 3] {
+                        let parts = Parts {
+                            threads,
+                            min_bytes: 1,
+                            block_bytes,
+                        };
+                        let got = outcome(bytes, format, policy, parts);
+                        let at = got
+                            .bytes()
+                            .zip(expected.bytes())
+                            .position(|(a, b)| a != b)
+                            .unwrap_or(got.len().min(expected.len()));
+                        assert!(
+                            got == expected,
+                            "{format:?} {policy:?} {parts:?}: from byte {at}: {:?} / {:?}",
+                            got.get(at.saturating_sub(100)..(at + 300).min(got.len())),
+                            expected.get(at.saturating_sub(100)..(at + 300).min(expected.len()))
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A file changed after it was opened, and what `load_opened` says of it.
+    fn load_changed(
+        name: &str,
+        format: DataFormat,
+        change: impl Fn(&Path),
+    ) -> Result<Loaded, LoadError> {
+        let dir = std::env::temp_dir().join(format!("scorecard-changed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(LoadError::Io)?;
+        let path = dir.join(name);
+        let bytes = match format {
+            DataFormat::Json => b"[{\"partner_id\": \"P1\", \"quarter\": \"2025Q4\", \"revenue\": 1}, {\"partner_id\": \"P2\", \"quarter\": \"2025Q4\", \"revenue\": 2}]".to_vec(),
+            _ => {
+                let mut text = String::from("partner_id,quarter,revenue,note\n");
+                for i in 0..2000 {
+                    text.push_str(&format!("P{i},2025Q4,{i},n\n"));
+                }
+                text.into_bytes()
+            }
+        };
+        std::fs::write(&path, &bytes).map_err(LoadError::Io)?;
+        let file = std::fs::File::open(&path).map_err(LoadError::Io)?;
+        let opened = file.metadata().map_err(LoadError::Io)?;
+        change(&path);
+        let result = load_opened(&path, file, &opened, format, &model(), &[], OnInvalid::Fail);
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+
+    fn error_text(result: Result<Loaded, LoadError>) -> String {
+        match result {
+            Ok(loaded) => format!("loaded {} rows", loaded.read),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_file_changed_while_it_is_read_is_not_loaded() {
+        let truncate = |path: &Path| {
+            let file = std::fs::OpenOptions::new().write(true).open(path);
+            if let Ok(f) = file {
+                let _ = f.set_len(1000);
+            }
+        };
+        let append = |path: &Path| {
+            use std::io::Write;
+            let file = std::fs::OpenOptions::new().append(true).open(path);
+            if let Ok(mut f) = file {
+                let _ = f.write_all(b"P9999,2025Q4,1,n\n");
+            }
+        };
+        let replace = |path: &Path| {
+            let other = path.with_extension("new");
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let _ = std::fs::write(&other, bytes);
+            let _ = std::fs::rename(&other, path);
+        };
+        let unchanged = error_text(load_changed("same.csv", DataFormat::Csv, |_| {}));
+        assert_eq!(unchanged, "loaded 2000 rows");
+        for format in [DataFormat::Csv, DataFormat::Json] {
+            for (name, change) in [
+                ("truncated", &truncate as &dyn Fn(&Path)),
+                ("appended", &append),
+                ("replaced", &replace),
+            ] {
+                let text = error_text(load_changed(&format!("{name}.{format:?}"), format, change));
+                assert!(
+                    text.contains("the file changed while it was read"),
+                    "{name} {format:?}: {text}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -8,4 +8,5 @@ pub mod header;
 mod ints;
 mod json;
 pub mod load;
+pub mod sniff;
 pub mod table;

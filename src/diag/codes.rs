@@ -98,6 +98,7 @@ codes! {
     D009 "invalid-value" Error "a value that is not of its column's type";
     D010 "out-of-range" Error "a value outside the bounds its column allows";
     D011 "duplicate-row" Error "two rows for the same key and period";
+    D012 "binary-data" Error "a data file that is a spreadsheet, archive or other binary format, not text";
     D025 "mixed-period-formats" Error "period labels written in more than one form";
     E001 "expectation-not-met" Error "a test's expectation that the scores do not meet";
     E002 "test-not-run" Error "a test that cannot be run on the rows it gives";

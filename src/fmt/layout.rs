@@ -371,7 +371,7 @@ fn input(p: &mut Printer<'_>, i: &Input) {
         .map(|e| match e {
             InputEntry::Key(..) => "key".len(),
             InputEntry::Period(..) => "period".len(),
-            InputEntry::Column(_) => 0,
+            InputEntry::Column(_) | InputEntry::OthersIgnored(_) => 0,
         })
         .max()
         .unwrap_or(0);
@@ -406,6 +406,14 @@ fn input(p: &mut Printer<'_>, i: &Input) {
                         let name = pad(&format!("{}:", c.name.name), name_width);
                         let text = format!("{name} {}", column_type(p, c));
                         p.line(INDENT, c.span.start, c.span.end, text);
+                    }
+                    InputEntry::OthersIgnored(span) => {
+                        p.line(
+                            INDENT,
+                            span.start,
+                            span.end,
+                            "other columns ignored".to_string(),
+                        );
                     }
                 }
             }

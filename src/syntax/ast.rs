@@ -250,6 +250,8 @@ pub enum InputEntry {
     Key(Ident, Span),
     Period(Ident, Span),
     Column(ColumnDecl),
+    /// `other columns ignored`.
+    OthersIgnored(Span),
 }
 
 /// `name: type options`.

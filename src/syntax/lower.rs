@@ -220,6 +220,7 @@ impl Lowerer {
                 Rule::column_decl => {
                     entries.push(InputEntry::Column(self.lower_column_decl(child)?))
                 }
+                Rule::others_decl => entries.push(InputEntry::OthersIgnored(span_of(&child))),
                 _ => return Err(unexpected(&child, "an input block")),
             }
         }

@@ -327,6 +327,102 @@ fn json_extra_comma() -> Vec<u8> {
     b"[{\"partner_id\": \"P1\"},]".to_vec()
 }
 
+const ROW_START: &str = r#""partner_id": "P1", "quarter": "2025Q4", "partner_type": "msp", "revenue": 1, "sales_reps": 1, "market_alignment": 1"#;
+
+/// A lone surrogate is not text: never a missing value, in an optional
+/// column or a required one.
+fn ndjson_lone_surrogates() -> Vec<u8> {
+    format!(
+        "{{{ROW_START}, \"certified\": true, \"region\": \"x\\ud800y\"}}\n\
+         {{{}, \"certified\": true, \"region\": \"\\udc00\"}}\n\
+         {{{}, \"certified\": true, \"region\": \"pair \\ud83d\\ude00 kept\"}}\n",
+        ROW_START.replace("P1", "P2"),
+        ROW_START.replace("P1", "P3"),
+    )
+    .into_bytes()
+}
+
+/// A bool column takes JSON `true` and `false`; strings are refused.
+fn ndjson_bools_as_strings() -> Vec<u8> {
+    format!(
+        "{{{ROW_START}, \"certified\": \"true\"}}\n\
+         {{{}, \"certified\": \"FALSE\"}}\n\
+         {{{}, \"certified\": false}}\n",
+        ROW_START.replace("P1", "P2"),
+        ROW_START.replace("P1", "P3"),
+    )
+    .into_bytes()
+}
+
+/// Strings are exact in JSON too: spaces inside the quotes are kept for
+/// text, refused for labels and keys, tolerated for numbers.
+fn ndjson_spaces_in_strings() -> Vec<u8> {
+    concat!(
+        r#"{"partner_id": "P1", "quarter": "2025Q4", "partner_type": "msp", "revenue": " 1.5 ", "sales_reps": 1, "market_alignment": 1, "certified": true, "region": " radio/television "}"#,
+        "\n",
+        r#"{"partner_id": "P2 ", "quarter": "2025Q4", "partner_type": "msp ", "revenue": 1, "sales_reps": 1, "market_alignment": 1, "certified": true}"#,
+        "\n",
+    )
+    .as_bytes()
+    .to_vec()
+}
+
+/// An Excel workbook given as data: a ZIP archive.
+fn xlsx() -> Vec<u8> {
+    b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml\x1b[31m".to_vec()
+}
+
+/// The valid fixture saved as UTF-16 (little-endian) with a byte order
+/// mark, and as UTF-16 (big-endian) without one.
+fn utf16(big_endian: bool, mark: bool) -> Vec<u8> {
+    let text = std::fs::read_to_string(fixture("valid.csv")).unwrap();
+    let mut bytes = Vec::new();
+    if mark {
+        bytes.extend(if big_endian {
+            [0xfe, 0xff]
+        } else {
+            [0xff, 0xfe]
+        });
+    }
+    for unit in text.encode_utf16() {
+        bytes.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    bytes
+}
+
+fn utf16_le_with_mark() -> Vec<u8> {
+    utf16(false, true)
+}
+
+fn utf16_be_without_mark() -> Vec<u8> {
+    utf16(true, false)
+}
+
+fn gzip_json() -> Vec<u8> {
+    b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xae\x05\x00".to_vec()
+}
+
+/// The rows inside a second array: one problem, no column called missing.
+fn json_nested_array() -> Vec<u8> {
+    format!("[[{{{ROW_START}, \"certified\": true}}]]").into_bytes()
+}
+
+/// The only object repeats a key: one problem, no column called missing.
+fn json_duplicate_key() -> Vec<u8> {
+    format!("[{{{ROW_START}, \"certified\": true, \"partner_id\": \"P2\"}}]").into_bytes()
+}
+
+/// Every line is invalid JSON (a raw tab inside a string).
+fn ndjson_every_line_invalid() -> Vec<u8> {
+    format!("{{{ROW_START}, \"certified\": true, \"region\": \"a\tb\"}}\n")
+        .repeat(3)
+        .into_bytes()
+}
+
 fn json_invalid_utf8() -> Vec<u8> {
     b"[{\"partner_id\": \"P\xff1\"}]".to_vec()
 }
@@ -360,6 +456,13 @@ const CASES: &[Case] = &[
         codes: &[D009],
     },
     case("spaces_around_values", File("spaces.csv"), Csv, &[]),
+    Case {
+        name: "text_is_never_trimmed",
+        input: File("spaces_in_text.csv"),
+        format: Csv,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
     case("ragged_rows", File("ragged.csv"), Csv, &[D007]),
     case(
         "unterminated_quote",
@@ -387,6 +490,25 @@ const CASES: &[Case] = &[
         &[D005],
     ),
     case("empty_file", Bytes("empty.csv", empty), Csv, &[D003]),
+    case("xlsx_is_named", Bytes("partners.xlsx", xlsx), Csv, &[D012]),
+    case(
+        "utf16_with_a_mark_is_named",
+        Bytes("utf16le.csv", utf16_le_with_mark),
+        Csv,
+        &[D004],
+    ),
+    case(
+        "utf16_without_a_mark_is_named",
+        Bytes("utf16be.ndjson", utf16_be_without_mark),
+        Ndjson,
+        &[D004],
+    ),
+    case(
+        "gzip_is_named",
+        Bytes("rows.json.gz", gzip_json),
+        Json,
+        &[D012],
+    ),
     case(
         "blank_lines_only",
         Bytes("blank.csv", blank_lines_only),
@@ -556,6 +678,45 @@ const CASES: &[Case] = &[
         codes: &[D005, D009],
     },
     Case {
+        name: "json_lone_surrogates",
+        input: Bytes("surrogates.ndjson", ndjson_lone_surrogates),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    Case {
+        name: "json_bools_are_not_strings",
+        input: Bytes("bools.ndjson", ndjson_bools_as_strings),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    Case {
+        name: "json_strings_are_exact",
+        input: Bytes("spaces.ndjson", ndjson_spaces_in_strings),
+        format: Ndjson,
+        policy: OnInvalid::Skip,
+        codes: &[D009],
+    },
+    case(
+        "json_rows_in_a_second_array",
+        Bytes("nested.json", json_nested_array),
+        Json,
+        &[D005],
+    ),
+    case(
+        "json_key_given_twice",
+        Bytes("twice.json", json_duplicate_key),
+        Json,
+        &[D005],
+    ),
+    case(
+        "ndjson_no_line_is_valid",
+        Bytes("invalid.ndjson", ndjson_every_line_invalid),
+        Ndjson,
+        &[D005],
+    ),
+    Case {
         name: "duplicates_under_skip",
         input: File("duplicate_rows.csv"),
         format: Csv,
@@ -615,7 +776,9 @@ fn hostile_inputs_answer_with_their_problems() {
 #[test]
 fn every_code_of_loading_is_produced_by_a_case() {
     let produced: BTreeSet<Code> = CASES.iter().flat_map(|c| c.codes.iter().copied()).collect();
-    for code in [D001, D003, D004, D005, D006, D007, D008, D009, D010, D011] {
+    for code in [
+        D001, D003, D004, D005, D006, D007, D008, D009, D010, D011, D012,
+    ] {
         assert!(produced.contains(&code), "no case produces {code}");
     }
 }
@@ -845,4 +1008,305 @@ fn render_writes_a_line_and_a_help_per_problem() {
         "partners.csv:2:21: error[D010]: column `revenue`: `-0.01` is outside the allowed range >= 0"
     );
     assert!(text.lines().nth(1).unwrap().starts_with("  help: "));
+}
+
+mod exact_text {
+    //! Text values are never altered, and a JSON array reads as the same
+    //! rows written as NDJSON.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text_value() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                " ", "\t", "a", "Z", ",", "\"", "\n", "\r\n", "é", "😀", "/", "  ", "\\",
+            ]),
+            0..8,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn csv_quoted(text: &str) -> String {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    }
+
+    fn row_json(i: usize, region: &str, revenue_spaces: &str) -> String {
+        format!(
+            "{{\"partner_id\": \"P{i}\", \"quarter\": \"2025Q4\", \"partner_type\": \"msp\", \"revenue\": {}, \"sales_reps\": 1, \"certified\": true, \"market_alignment\": 1, \"region\": {}}}",
+            serde_json::to_string(&format!("{revenue_spaces}{i}.5{revenue_spaces}")).unwrap(),
+            serde_json::to_string(region).unwrap()
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn quoted_text_is_read_byte_for_byte_in_every_format(
+            regions in proptest::collection::vec(text_value(), 1..12),
+            pad in proptest::sample::select(vec!["", " ", "\t", "  "]),
+        ) {
+            let model = contract();
+            let region = model.contract.find("region").unwrap().index();
+            let mut csv = String::from("partner_id,quarter,partner_type,revenue,sales_reps,certified,market_alignment,nps,region\n");
+            let mut ndjson = String::new();
+            let mut rows = Vec::new();
+            for (i, r) in regions.iter().enumerate() {
+                csv.push_str(&format!("P{i},2025Q4,msp,{pad}{i}.5{pad},1,true,1,,{}\n", csv_quoted(r)));
+                ndjson.push_str(&row_json(i, r, pad));
+                ndjson.push('\n');
+                rows.push(row_json(i, r, pad));
+            }
+            let json = format!("[\n{}\n]", rows.join(",\n"));
+            let mut dumps = Vec::new();
+            for (bytes, format) in [(csv.as_bytes(), Csv), (ndjson.as_bytes(), Ndjson), (json.as_bytes(), Json)] {
+                let loaded = load_bytes(bytes, format, &model, OnInvalid::Fail)
+                    .unwrap_or_else(|e| panic!("{format:?}: {e:?}"));
+                let Column::Text(t) = &loaded.table.columns[region] else { panic!("text column") };
+                let got: Vec<&str> = (0..loaded.table.rows).map(|i| t.get(i)).collect();
+                let want: Vec<&str> = regions.iter().map(String::as_str).collect();
+                prop_assert_eq!(&got, &want, "{:?}", format);
+                dumps.push(dump(&model, &loaded.table));
+            }
+            // The rows are the same; JSON lines number array elements, NDJSON lines.
+            prop_assert_eq!(&dumps[1], &dumps[2]);
+        }
+    }
+}
+
+/// A header of 120,000 columns, and one of 400,000 repeats of a name (each
+/// within the 1 MiB limit), are read in one pass: the first problems are
+/// reported and all are counted.
+#[test]
+fn very_wide_headers_are_read_in_linear_time() {
+    let model = contract();
+    let declared = "partner_id,quarter,partner_type,revenue,sales_reps,certified,market_alignment";
+    let mut wide = String::from(declared);
+    for i in 0..120_000 {
+        wide.push_str(&format!(",c{i}"));
+    }
+    wide.push('\n');
+    let mut row = String::from("P1,2025Q4,msp,1,1,true,1");
+    row.push_str(&",x".repeat(120_000));
+    row.push('\n');
+    wide.push_str(&row);
+    let loaded = load_bytes(wide.as_bytes(), Csv, &model, OnInvalid::Fail).unwrap();
+    assert_eq!((loaded.read, loaded.table.rows), (1, 1));
+
+    let mut repeated = String::from(declared);
+    repeated.push_str(&",d".repeat(400_000));
+    repeated.push('\n');
+    let Err(LoadError::Invalid(problems, total)) =
+        load_bytes(repeated.as_bytes(), Csv, &model, OnInvalid::Fail)
+    else {
+        panic!("a repeated name is a problem of the header")
+    };
+    assert_eq!(total, 399_999);
+    assert_eq!(problems.len(), load::MAX_PROBLEMS);
+    assert_eq!(problems[0].field, Some(9));
+    assert_eq!(problems[0].character, Some(declared.len() + 4));
+    assert_eq!(problems[1].character, Some(declared.len() + 6));
+}
+
+mod check_data {
+    //! `check --data`: the contract against a data file's header.
+    use super::*;
+    use scorecard::check::contract::check_data_header;
+    use scorecard::diag::Diagnostic;
+    use scorecard::source::SourceMap;
+
+    fn check_header(card: &str, header: &str, name: &str) -> Vec<Diagnostic> {
+        let dir = crate::support::temp_dir("check-data");
+        let card_path = dir.join(format!("{name}.scorecard"));
+        std::fs::write(&card_path, card).unwrap();
+        let data = dir.join(format!("{name}.csv"));
+        std::fs::write(&data, header).unwrap();
+        let model = model_of(&card_path);
+        let mut sources = SourceMap::new();
+        let found = check_data_header(&model, &data, &mut sources).unwrap();
+        found.iter().cloned().collect()
+    }
+
+    const CARD: &str =
+        "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n  revenue: number\n}\n";
+
+    #[test]
+    fn undeclared_columns_are_one_warning_that_lists_them() {
+        let mut header = String::from("partner_id,revenu");
+        for i in 0..120_000 {
+            header.push_str(&format!(",c{i}"));
+        }
+        header.push('\n');
+        let found = check_header(CARD, &header, "wide");
+        let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![D001, D002]);
+        let d002 = &found[1];
+        assert_eq!(
+            d002.message,
+            "120001 data columns are not declared in the input block: `revenu`, `c0`, `c1`, `c2`, `c3`, `c4`, `c5`, `c6`, `c7`, `c8`, and 119991 more"
+        );
+        assert!(
+            d002.help
+                .as_str()
+                .starts_with("`revenu` may be `revenue`; "),
+            "{:?}",
+            d002.help
+        );
+    }
+
+    #[test]
+    fn repeated_names_are_reported_ten_times_and_counted() {
+        let header = format!("partner_id,revenue{}\n", ",d".repeat(400_000));
+        let found = check_header(CARD, &header, "repeated");
+        let repeats: Vec<&Diagnostic> = found.iter().filter(|d| d.code == D003).collect();
+        assert_eq!(repeats.len(), 10);
+        assert!(
+            repeats[9]
+                .help
+                .ends_with("; 399989 more columns repeat a name"),
+            "{}",
+            repeats[9].help
+        );
+    }
+
+    #[test]
+    fn other_columns_ignored_means_no_warning_for_them() {
+        let card = CARD.replace(
+            "  revenue: number\n",
+            "  revenue: number\n  other columns ignored\n",
+        );
+        let found = check_header(&card, "partner_id,revenue,region,notes\n", "ignored");
+        assert!(found.is_empty(), "{found:?}");
+        // Only the warning: a missing column is still an error.
+        let found = check_header(&card, "partner_id,region\n", "ignored_missing");
+        let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![D001]);
+    }
+
+    #[test]
+    fn other_columns_ignored_is_kept_by_fmt() {
+        let text = "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n    other   columns ignored // more\n  other: text\n}\n";
+        let formatted = scorecard::fmt::format(scorecard::source::FileId(0), text).unwrap();
+        assert!(
+            formatted.contains("\n  other columns ignored  // more\n"),
+            "{formatted}"
+        );
+        assert_eq!(
+            scorecard::fmt::format(scorecard::source::FileId(0), &formatted).unwrap(),
+            formatted
+        );
+    }
+
+    #[test]
+    fn a_look_alike_letter_in_a_header_is_named_by_code_point() {
+        let found = check_header(CARD, "partner_id,r\u{435}venue\n", "confusable");
+        let d001 = found
+            .iter()
+            .find(|d| d.code == D001)
+            .expect("revenue is missing");
+        assert_eq!(
+            Some(d001.help.as_str()),
+            Some(
+                "the data has `r\u{435}venue`, whose `\u{435}` is the character U+0435, not an ASCII letter: retype it"
+            )
+        );
+        let d002 = found
+            .iter()
+            .find(|d| d.code == D002)
+            .expect("the look-alike is undeclared");
+        assert!(d002.help.as_str().contains("U+0435"), "{:?}", d002.help);
+        // Loading says the same.
+        let model = contract();
+        let data =
+            "partner_id,quarter,partner_type,r\u{435}venue,sales_reps,certified,market_alignment\n";
+        let Err(LoadError::Invalid(problems, _)) =
+            load_bytes(data.as_bytes(), Csv, &model, OnInvalid::Fail)
+        else {
+            panic!("revenue is missing")
+        };
+        assert!(
+            problems[0].help.contains("U+0435"),
+            "{:?}",
+            problems[0].help
+        );
+    }
+}
+
+/// `--on-invalid skip` is advised only when it would help: under `fail`,
+/// when the problems are rows.
+#[test]
+fn skipping_is_advised_only_when_it_would_help() {
+    let dir = crate::support::temp_dir("advice");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"\ninput { key id  x: number }\nmetric m { owner \"o\" source \"s\" value x }\nscore s { weights { m 100 } }\n",
+    )
+    .unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let bad_row = write("row.csv", b"id,x\nP1,1\nP2,abc\n");
+    let latin1 = write("latin1.csv", b"id,x\nM\xfcnchen,1\n");
+    let no_column = write("column.csv", b"id,y\nP1,1\n");
+    const ADVICE: &str = "use `--on-invalid skip`";
+    let run = |data: &Path, policy: &str| {
+        let out = scorecard(&[
+            "score",
+            card.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--on-invalid",
+            policy,
+        ]);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(run(&bad_row, "fail").contains(ADVICE));
+    for (data, policy) in [
+        (&latin1, "fail"),
+        (&latin1, "skip"),
+        (&no_column, "fail"),
+        (&no_column, "skip"),
+    ] {
+        let err = run(data, policy);
+        assert!(err.contains("nothing was scored"), "{err}");
+        assert!(!err.contains(ADVICE), "{policy}: {err}");
+    }
+}
+
+/// Control characters in a data file (an escape sequence would act on the
+/// terminal) are never printed as they are, by `score` or by `check --data`.
+#[test]
+fn control_characters_in_data_are_not_printed() {
+    let dir = crate::support::temp_dir("controls");
+    let card = dir.join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"t\" version \"1\"\ninput { key id  x: number }\nmetric m { owner \"o\" source \"s\" value x }\nscore s { weights { m 100 } }\n",
+    )
+    .unwrap();
+    let data = dir.join("d.csv");
+    std::fs::write(&data, b"id,x,\x1b[2Jcleared\nP1,\x1b[31mred,1\n").unwrap();
+    let score = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let check = scorecard(&[
+        "check",
+        "--data",
+        data.to_str().unwrap(),
+        card.to_str().unwrap(),
+    ]);
+    for out in [&score, &check] {
+        let text = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(!text.contains(&0x1b), "{}", String::from_utf8_lossy(&text));
+    }
+    let err = String::from_utf8_lossy(&score.stderr);
+    assert!(err.contains("`\\u{1b}[31mred` is not a number"), "{err}");
+    let shown = String::from_utf8_lossy(&check.stdout);
+    assert!(shown.contains("\\u{1b}[2Jcleared"), "{shown}");
 }

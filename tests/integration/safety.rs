@@ -161,8 +161,8 @@ fn csv_text_that_looks_like_a_formula_is_neutralized() {
     ]);
     assert_eq!(
         stdout(&safe),
-        // Spaces and tabs around a value are trimmed when it is read, so `\ttab` arrives as `tab`.
-        "id,note,s\n'+c,tab,4.00\n'-b,'-3+4,3.00\n'=cmd,'=1+1,1.00\n'@a,'@SUM(A1),-2.00\nok,plain,5.00\n"
+        // Text is read exactly, so `\ttab` keeps its tab, which starts a formula too.
+        "id,note,s\n'+c,'\ttab,4.00\n'-b,'-3+4,3.00\n'=cmd,'=1+1,1.00\n'@a,'@SUM(A1),-2.00\nok,plain,5.00\n"
     );
     let raw = scorecard(&[
         "score",
@@ -175,7 +175,7 @@ fn csv_text_that_looks_like_a_formula_is_neutralized() {
     ]);
     assert_eq!(
         stdout(&raw),
-        "id,note,s\n+c,tab,4.00\n-b,-3+4,3.00\n=cmd,=1+1,1.00\n@a,@SUM(A1),-2.00\nok,plain,5.00\n"
+        "id,note,s\n+c,\ttab,4.00\n-b,-3+4,3.00\n=cmd,=1+1,1.00\n@a,@SUM(A1),-2.00\nok,plain,5.00\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
