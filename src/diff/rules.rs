@@ -241,10 +241,16 @@ impl Describer<'_> {
             key,
             period,
             columns,
+            others_ignored,
             loc: _,
         } = c;
         let subject = "input contract";
         self.opt(subject, "key", key.map(|k| self.column_name(k)));
+        self.put(
+            subject,
+            "other columns",
+            if *others_ignored { "ignored" } else { "reported" }.to_string(),
+        );
         self.opt(subject, "period", period.map(|p| self.column_name(p)));
         for col in columns {
             let ColumnDef {

@@ -128,6 +128,7 @@ fn model_of(columns: &[(String, Type)]) -> Model {
                     loc: Loc::default(),
                 })
                 .collect(),
+            others_ignored: true,
             loc: None,
         },
         ..Model::default()
@@ -386,6 +387,13 @@ pub fn starter(path: &Path, format: DataFormat, options: &Options) -> Result<Str
             return Err(InitError::new(
                 format!("`{file}` has no usable header: {reason}"),
                 Some("the first line (or first object) names the columns".into()),
+            ));
+        }
+        Err(HeaderError::NotText(kind)) => {
+            let problem = kind.problem();
+            return Err(InitError::new(
+                format!("`{file}`: {}", problem.message),
+                Some(problem.help),
             ));
         }
     };

@@ -1306,7 +1306,7 @@ fn control_characters_in_data_are_not_printed() {
         assert!(!text.contains(&0x1b), "{}", String::from_utf8_lossy(&text));
     }
     let err = String::from_utf8_lossy(&score.stderr);
-    assert!(err.contains("`\\u{1b}[31mred` is not a number"), "{err}");
+    assert!(err.contains("`\\x1b[31mred` is not a number"), "{err}");
     let shown = String::from_utf8_lossy(&check.stdout);
-    assert!(shown.contains("\\u{1b}[2Jcleared"), "{shown}");
+    assert!(shown.contains("\\x1b[2Jcleared"), "{shown}");
 }
