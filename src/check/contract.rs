@@ -41,7 +41,7 @@ pub fn check_data_header(
             return Ok(out);
         }
         Err(HeaderError::Invalid(reason, text)) => {
-            let file = sources.add(&name, Some(data), same_width_printable(&text));
+            let file = sources.add(&name, Some(data), crate::escape::same_length_for_terminal(&text).into_owned());
             out.push(
                 Diagnostic::new(Code::D003, file, Span::new(0, 0), format!("cannot read the column names of `{name}`: {}", crate::escape::terminal(&reason)))
                     .label("the header")
@@ -50,7 +50,7 @@ pub fn check_data_header(
             return Ok(out);
         }
     };
-    let file: FileId = sources.add(&name, Some(data), same_width_printable(&header.text));
+    let file: FileId = sources.add(&name, Some(data), crate::escape::same_length_for_terminal(&header.text).into_owned());
     let span_of = |i: usize| {
         header
             .spans
@@ -129,21 +129,6 @@ pub fn check_data_header(
         }
     }
     Ok(out)
-}
-
-/// The header as shown under a diagnostic: each control character but tab
-/// and line feed (an escape sequence would act on the terminal) replaced by
-/// as many `?` as it has bytes, so that every span still points where it did.
-fn same_width_printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' && c != '\n' {
-                "?".repeat(c.len_utf8())
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// How many names a diagnostic lists (and how many repeated names are reported).
