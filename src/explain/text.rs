@@ -64,8 +64,9 @@ fn wrap(out: &mut String, line: &str, limit: usize) {
     out.push('\n');
 }
 
+/// A number: whole numbers without decimals (`6`, not `6.00`), others with two.
 fn number(x: Option<f64>) -> String {
-    x.map_or_else(|| "missing".to_string(), decimal)
+    x.map_or_else(|| "missing".to_string(), plain)
 }
 
 /// A number as a value: a whole number without decimals (`6`, not `6.00`).
@@ -77,10 +78,6 @@ fn plain(x: f64) -> String {
     }
 }
 
-/// Points: whole points without decimals.
-fn points(x: Option<f64>) -> String {
-    x.map_or_else(|| "missing".to_string(), plain)
-}
 
 /// A label or text in quotes, so that one holding a comma or a `;` reads as
 /// one value; control characters escaped.
@@ -265,7 +262,7 @@ fn terms(out: &mut Out, s: &ScoreExplanation) {
         if !sum {
             row.push(String::new());
         }
-        row.push(decimal(b));
+        row.push(plain(b));
         rows.push(row);
     }
     for t in &s.terms {
@@ -273,7 +270,7 @@ fn terms(out: &mut Out, s: &ScoreExplanation) {
             t.metric.clone(),
             term_value(t),
             t.rubric.clone(),
-            points(t.points),
+            number(t.points),
         ];
         if !sum {
             row.push(weight(t));
@@ -378,13 +375,13 @@ fn place(t: &TierExplanation) -> String {
     if let Some(a) = &t.above {
         parts.push(format!(
             "{} below {} ({})",
-            decimal(a.distance),
+            plain(a.distance),
             a.label,
             a.threshold
         ));
     }
     if let Some(b) = &t.below {
-        parts.push(format!("{} above {}", decimal(b.distance), b.label));
+        parts.push(format!("{} above {}", plain(b.distance), b.label));
     }
     parts.join("; ")
 }
