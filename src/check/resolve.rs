@@ -87,6 +87,19 @@ pub struct Resolver<'p> {
     symbols: IndexMap<String, (Symbol, Loc)>,
     /// The declared type of each enum column, segment and tier set, by name.
     has_period: bool,
+    /// Each metric's declaration, by id, so its value can be typed when first needed.
+    metric_decls: Vec<(FileId, &'p ast::Metric)>,
+    /// How far each metric's value is resolved, by id.
+    metric_state: Vec<ValueState>,
+}
+
+/// How far a metric's value is resolved: values are typed on first use, so a
+/// metric's type never depends on where it is declared.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ValueState {
+    Pending,
+    Resolving,
+    Done,
 }
 
 fn loc(file: FileId, span: Span) -> Loc {
@@ -109,6 +122,8 @@ impl<'p> Resolver<'p> {
             model: Model::default(),
             symbols: IndexMap::new(),
             has_period: false,
+            metric_decls: Vec::new(),
+            metric_state: Vec::new(),
         }
     }
 
@@ -415,6 +430,8 @@ impl<'p> Resolver<'p> {
                 Decl::Metric(m) => {
                     let id = MetricId(self.model.metrics.len() as u32);
                     if self.define(&m.name, file, Symbol::Metric(id)) {
+                        self.metric_decls.push((file, m));
+                        self.metric_state.push(ValueState::Pending);
                         let l = loc(file, m.name.span);
                         self.model.metrics.push(MetricDef {
                             name: m.name.name.clone(),
@@ -689,7 +706,14 @@ impl<'p> Resolver<'p> {
     // ─── segments ────────────────────────────────────────────────────────────
 
     fn resolve_segments(&mut self) {
-        for (file, _, decl) in self.decls() {
+        // Segments taken from a column first: their labels are known before any
+        // condition (which may use a metric that uses such a segment) is typed.
+        let decls = self.decls();
+        let from_first = decls
+            .iter()
+            .filter(|(_, _, d)| matches!(d, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::From(_))))
+            .chain(decls.iter().filter(|(_, _, d)| matches!(d, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::Rules(_)))));
+        for &(file, _, decl) in from_first {
             let Decl::Segment(s) = decl else { continue };
             let Some((Symbol::Segment(id), def_loc)) = self.symbols.get(&s.name.name).copied()
             else {
@@ -827,6 +851,7 @@ impl<'p> Resolver<'p> {
                 ..Meta::default()
             };
             let mut value: Option<Expr> = None;
+            let mut first_value = true;
             let mut missing_value: Option<f64> = None;
             let mut rubric_clauses: Vec<&ast::MetricClause> = Vec::new();
             let mut segment_rubrics = Vec::new();
@@ -839,9 +864,12 @@ impl<'p> Resolver<'p> {
                     }
                     ast::MetricClause::Value(expr, span) => {
                         self.once(&mut seen, file, "value", *span);
-                        let e = self.expr(expr, ctx);
-                        if value.is_none() {
-                            value = Some(e);
+                        if first_value {
+                            first_value = false;
+                            self.resolve_metric_value(id);
+                            value = self.model.metric(id).map(|d| d.value.clone());
+                        } else {
+                            self.expr(expr, ctx);
                         }
                     }
                     ast::MetricClause::Missing(mc) if mc.target == ast::MissingTarget::Value => {
@@ -1076,7 +1104,7 @@ impl<'p> Resolver<'p> {
                         loc: loc(file, band.span),
                     });
                 }
-                self.check_band_types(file, metric, &out);
+                self.check_band_types(file, metric, bands);
                 PointsRule::Bands(out)
             }
             ast::PointsSpec::Scale {
@@ -1120,7 +1148,43 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn metric_value_type(&self, metric: MetricId) -> Type {
+    /// Resolve the first `value` of a metric, once, whenever it is first
+    /// needed: by the metric itself, by a name that refers to it (in any file,
+    /// before or after its declaration) or by its points. A metric met again
+    /// while its own value is being resolved is part of a cycle (`S001`,
+    /// reported later) and keeps the placeholder.
+    fn resolve_metric_value(&mut self, metric: MetricId) {
+        let Some(state) = self.metric_state.get_mut(metric.index()) else {
+            return;
+        };
+        if *state != ValueState::Pending {
+            return;
+        }
+        *state = ValueState::Resolving;
+        let Some(&(file, m)) = self.metric_decls.get(metric.index()) else {
+            return;
+        };
+        let first = m.clauses.iter().find_map(|c| match c {
+            ast::MetricClause::Value(expr, _) => Some(expr),
+            _ => None,
+        });
+        if let Some(expr) = first {
+            let ctx = Ctx {
+                file,
+                points_of: None,
+            };
+            let e = self.expr(expr, ctx);
+            if let Some(def) = self.model.metrics.get_mut(metric.index()) {
+                def.value = e;
+            }
+        }
+        if let Some(state) = self.metric_state.get_mut(metric.index()) {
+            *state = ValueState::Done;
+        }
+    }
+
+    fn metric_value_type(&mut self, metric: MetricId) -> Type {
+        self.resolve_metric_value(metric);
         self.model.metric(metric).map_or(Type::Any, |m| m.value.ty)
     }
 
@@ -1148,68 +1212,104 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn check_band_types(&mut self, file: FileId, metric: MetricId, bands: &[BandDef]) {
+    fn check_band_types(&mut self, file: FileId, metric: MetricId, bands: &[ast::Band]) {
         let ty = self.metric_value_type(metric);
         for band in bands {
             match &band.condition {
-                BandCond::Interval { .. } | BandCond::Compare(..) if !ty.is_numeric() => {
+                ast::BandCondition::Interval { .. } | ast::BandCondition::Compare(..)
+                    if !ty.is_numeric() =>
+                {
                     self.push(
                         Diagnostic::new(
                             Code::T001,
                             file,
-                            band.loc.span,
+                            band.span,
                             format!("a numeric band on a value that is {}", self.type_name(ty)),
                         )
                         .label("thresholds need a number")
                         .help("use labels (`\"A\", \"B\" => 10`) for categories"),
                     );
                 }
-                BandCond::Labels(labels) => {
-                    if let Type::Enum(e) = ty {
-                        let allowed = self
-                            .model
-                            .enum_type(e)
-                            .map(|t| t.labels.clone())
-                            .unwrap_or_default();
-                        for label in labels {
-                            if !allowed.contains(label) {
-                                let help =
-                                    match fuzzy::closest(label, allowed.iter().map(String::as_str))
-                                    {
-                                        Some(s) => format!("did you mean `{s}`?"),
-                                        None => format!("the labels are: {}", allowed.join(", ")),
-                                    };
-                                self.push(
-                                    Diagnostic::new(
-                                        Code::N003,
-                                        file,
-                                        band.loc.span,
-                                        format!("`{label}` is not one of the value's labels"),
-                                    )
-                                    .label("unknown label")
-                                    .help(help),
-                                );
-                            }
-                        }
-                    } else if ty == Type::Bool {
-                        for label in labels {
-                            if label != "true" && label != "false" {
-                                self.push(
-                                    Diagnostic::new(
-                                        Code::T001,
-                                        file,
-                                        band.loc.span,
-                                        format!("`{label}` is not true or false"),
-                                    )
-                                    .label("the value is true or false")
-                                    .help("write `\"true\" => …` and `\"false\" => …`"),
-                                );
-                            }
-                        }
+                ast::BandCondition::Labels(labels) => {
+                    for label in labels {
+                        self.check_band_label(file, ty, label);
                     }
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A label of a band table must be a value the metric can take: one of the
+    /// enum's or segment's labels, `true`/`false`, or a number written as the
+    /// value is shown (`3`, `2.5`). Text is free.
+    fn check_band_label(&mut self, file: FileId, ty: Type, label: &ast::Label) {
+        match ty {
+            Type::Enum(e) => {
+                let (enum_name, allowed) = self
+                    .model
+                    .enum_type(e)
+                    .map(|t| (t.name.clone(), t.labels.clone()))
+                    .unwrap_or_default();
+                if allowed.contains(&label.text) {
+                    return;
+                }
+                let help = match fuzzy::closest(&label.text, allowed.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the labels of `{enum_name}` are: {}", allowed.join(", ")),
+                };
+                self.push(
+                    Diagnostic::new(
+                        Code::N003,
+                        file,
+                        label.span,
+                        format!("`{}` is not a label of `{enum_name}`", label.text),
+                    )
+                    .label("unknown label")
+                    .help(help),
+                );
+            }
+            Type::Bool if label.text != "true" && label.text != "false" => {
+                self.push(
+                    Diagnostic::new(
+                        Code::T001,
+                        file,
+                        label.span,
+                        format!("`{}` is not true or false", label.text),
+                    )
+                    .label("the value is true or false")
+                    .help("write `\"true\" => …` and `\"false\" => …`"),
+                );
+            }
+            Type::Number | Type::Integer => {
+                let canonical = label
+                    .text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(format_number);
+                if canonical.as_deref() != Some(label.text.as_str()) {
+                    let help = match canonical {
+                        Some(c) => format!("write the number as `{c}`, or use `== {c} => …`"),
+                        None => "a band on a number uses thresholds such as `>= 10 => …`, or labels such as `3` for whole numbers".to_string(),
+                    };
+                    self.push(
+                        Diagnostic::new(
+                            Code::T001,
+                            file,
+                            label.span,
+                            format!(
+                                "the label `{}` can never match: the value is {}",
+                                label.text,
+                                self.type_name(ty)
+                            ),
+                        )
+                        .label("never matches")
+                        .help(help),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 
@@ -2849,9 +2949,15 @@ impl<'p> Resolver<'p> {
                 mk(ExprKind::Column(c), ty)
             }
             Some((Symbol::Metric(m), _)) => {
-                let ty = self.model.metric(m).map_or(Type::Any, |d| d.value.ty);
-                // A metric used before its own value is resolved: its type is settled later.
-                let ty = if ty == Type::Any { Type::Number } else { ty };
+                let ty = self.metric_value_type(m);
+                let in_cycle = self.metric_state.get(m.index()) == Some(&ValueState::Resolving);
+                // A metric met inside its own value is a cycle (S001): `Any` adds no
+                // error of its own. A value without a type counts as a number.
+                let ty = if ty == Type::Any && !in_cycle {
+                    Type::Number
+                } else {
+                    ty
+                };
                 mk(ExprKind::Metric(m), ty)
             }
             Some((Symbol::Score(s), _)) => {

@@ -271,3 +271,104 @@ fn lints_wait_for_errors_to_be_fixed() {
         check("metric m { value revnue }\nscore s { weights { m 100 } }\ntiers s { a >= 80 }\n");
     assert_eq!(codes, vec!["N001"]);
 }
+
+/// The colourless report of a scorecard, snapshotted under `snapshots/semantics`.
+fn snapshot_report(name: &str, text: &str) {
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    insta::with_settings!({
+        snapshot_path => "../snapshots/semantics",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, report);
+    });
+}
+
+const BAND_TYPO: &str = "segment type from partner_type\nmetric fit { owner \"o\" source \"s\" value partner_type points { resseller => 20  msp => 10  else => 0 } }\nmetric seg_fit { owner \"o\" source \"s\" value type points { \"technolgy\" => 5  else => 0 } }\nmetric rev { owner \"o\" source \"s\" value revenue for type reseller { points { \"resseller\" => 1  else => 0 } } }\nscore s { weights { fit 40  seg_fit 30  rev 30 } }\n";
+
+#[test]
+fn every_label_of_a_band_table_resolves_against_the_value() {
+    let (codes, checked) = check(BAND_TYPO);
+    assert_eq!(codes, vec!["N003", "N003", "T001"]);
+    let helps: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.help.as_str())
+        .collect();
+    assert_eq!(helps[0], "did you mean `reseller`?");
+    assert_eq!(helps[1], "did you mean `technology`?");
+    snapshot_report("band_label_typos", &format!("{HEAD}{BAND_TYPO}"));
+}
+
+#[test]
+fn band_labels_are_checked_whichever_clause_comes_first() {
+    // `for` and `points` before `value`, and a value that is another metric declared later.
+    let (codes, _) = check(
+        "segment type from partner_type\nmetric a { owner \"o\" source \"s\" for type msp { points { resller => 1 else => 0 } } points { msp => 2 else => 0 } value b }\nmetric b { owner \"o\" source \"s\" value partner_type }\nscore s { weights { a 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N003"]);
+}
+
+#[test]
+fn band_labels_that_can_match_are_accepted() {
+    let (codes, _) = check(
+        "segment type from partner_type\nmetric a { owner \"o\" source \"s\" value partner_type points { reseller, msp => 2  \"technology\" => 1 } }\nmetric b { owner \"o\" source \"s\" value revenue > 0 points { \"true\" => 1  \"false\" => 0 } }\nmetric c { owner \"o\" source \"s\" value reps points { \"1\" => 1  \"2\" => 2  else => 3 } }\nscore s { weights { a 40  b 30  c 30 } }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+}
+
+const BOOL_METRIC: &str = "metric big { owner \"o\" source \"s\" value revenue > 1000 points { \"true\" => 1  \"false\" => 0 } }\n";
+const USES_BOOL: &str = "flag f \"big\" { when big and reps > 1 }\nsegment size { large when big  small otherwise }\nrule r { when not big action \"a\" }\nmetric doubled { owner \"o\" source \"s\" value if big then revenue * 2 else revenue }\nscore s { weights { big 50  doubled 50 } }\n";
+
+#[test]
+fn a_metric_has_its_type_wherever_it_is_declared() {
+    let (before, _) = check(&format!("{USES_BOOL}{BOOL_METRIC}"));
+    let (after, _) = check(&format!("{BOOL_METRIC}{USES_BOOL}"));
+    assert_eq!(before, Vec::<&str>::new());
+    assert_eq!(after, Vec::<&str>::new());
+}
+
+#[test]
+fn a_metric_is_typed_through_a_chain_declared_backwards() {
+    // c uses b uses a, declared in the opposite order; a is a label, b and c compare it.
+    let (codes, checked) = check(
+        "metric c { owner \"o\" source \"s\" value if b then 1 else 0 }\nmetric b { owner \"o\" source \"s\" value a == msp }\nmetric a { owner \"o\" source \"s\" value partner_type }\nscore s { weights { c 100 } }\nrule r { when a == technology action \"x\" }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    assert_eq!(model.metrics[1].value.ty, scorecard::model::Type::Bool);
+    assert!(matches!(
+        model.metrics[2].value.ty,
+        scorecard::model::Type::Enum(_)
+    ));
+}
+
+#[test]
+fn a_metric_that_uses_itself_is_one_cycle_error() {
+    let (codes, _) = check(
+        "metric a { owner \"o\" source \"s\" value a and true }\nscore s { weights { a 100 } }\n",
+    );
+    assert_eq!(codes, vec!["S001"]);
+}
+
+#[test]
+fn an_imported_metric_has_its_type_in_the_importing_file() {
+    let dir = temp_dir("imported-bool-metric");
+    std::fs::write(
+        dir.join("shared.scorecard"),
+        "metric big { owner \"o\" source \"s\" value revenue > 1000 points { \"true\" => 1  \"false\" => 0 } }\n",
+    )
+    .unwrap();
+    let main = format!(
+        "{HEAD}import \"shared.scorecard\"\nsegment size {{ large when big  small otherwise }}\nmetric bonus {{ owner \"o\" source \"s\" value if big then 10 else 0 }}\nflag f \"big\" {{ when big }}\nscore s {{ weights {{ big 50  bonus 50 }} }}\n"
+    );
+    std::fs::write(dir.join("main.scorecard"), main).unwrap();
+    let (sources, checked) = check_file(&dir.join("main.scorecard"));
+    assert_eq!(
+        codes(&checked),
+        Vec::<&str>::new(),
+        "{}",
+        human(&sources, &checked)
+    );
+}
