@@ -372,3 +372,37 @@ fn an_imported_metric_has_its_type_in_the_importing_file() {
         human(&sources, &checked)
     );
 }
+
+const LINTS_BESIDE_AN_ERROR: &str = "metric good { owner \"o\" source \"s\" value revenue points { [0, 10] => 1  [5, 20] => 2 } }\nmetric other { owner \"o\" source \"s\" value reps }\nmetric broken { owner \"o\" source \"s\" value revnue points { [0, 10] => 1  [5, 20] => 2 } }\nmetric lonely { value revenue }\nscore s { weights { good 50  other 40 } }\nscore t { weights { broken 50  other 50 } }\ntiers t { top >= 200  rest otherwise }\nscore u { weights { bogus 50  other 40 } }\n";
+
+#[test]
+fn an_error_hides_only_the_lints_that_depend_on_it() {
+    let (codes, checked) = check(LINTS_BESIDE_AN_ERROR);
+    // Kept: the overlap in `good`, the weights of `s` (90), the governance of
+    // `lonely`. Held back: the overlap in `broken` and the unreachable tier of
+    // `t` (they read the error), the weights of `u` (a weight names nothing)
+    // and `lonely` being unused (a typo may be the use).
+    assert_eq!(codes, vec!["L002", "N001", "L009", "L001", "N001"]);
+    let lines: Vec<usize> = checked.diagnostics.iter().map(|d| d.span.start).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]));
+    snapshot_report(
+        "lints_beside_an_error",
+        &format!("{HEAD}{LINTS_BESIDE_AN_ERROR}"),
+    );
+}
+
+#[test]
+fn an_error_in_the_input_holds_back_every_lint_but_the_header() {
+    let (_, checked) = check_str(
+        "input {\n  key partner_id\n  revenue: number >= 0\n  revenue: integer\n}\nmetric m { value revenue points { [0, 10] => 1  [5, 20] => 2 } }\nscore s { weights { m 90 } }\n",
+    );
+    assert_eq!(codes(&checked), vec!["L012", "N002"]);
+}
+
+#[test]
+fn without_errors_every_lint_is_reported() {
+    let (codes, _) = check(
+        "metric m { value revenue points { [0, 10] => 1  [5, 20] => 2 } }\nmetric unused_one { owner \"o\" source \"s\" value reps }\nscore s { weights { m 90 } }\n",
+    );
+    assert_eq!(codes, vec!["L009", "L002", "L006", "L001"]);
+}

@@ -7,6 +7,7 @@ mod layer_mismatch;
 mod missing_governance;
 mod missing_version;
 mod numeric_bands;
+mod scope;
 mod segment_not_exhaustive;
 mod tiers;
 mod unused;
@@ -16,6 +17,7 @@ use super::load::Program;
 use super::range::Analyzer;
 use crate::diag::Diagnostics;
 use crate::model::Model;
+pub use scope::keep_where_clean;
 
 /// What every lint reads.
 pub struct LintContext<'a> {
