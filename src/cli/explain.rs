@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Exit;
-use super::score::{DataArgs, load_scorecard};
+use super::score::{DataArgs, load_scorecard_denying};
 use crate::explain;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -33,10 +33,13 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+    /// Stop (exit 1) when the scorecard has warnings, printing them.
+    #[arg(long, value_enum)]
+    pub deny: Option<super::Deny>,
 }
 
 pub fn run(args: &ExplainArgs) -> Exit {
-    let (model, sources) = match load_scorecard(&args.scorecard) {
+    let (model, sources) = match load_scorecard_denying(&args.scorecard, args.deny) {
         Ok(m) => m,
         Err(e) => return e,
     };

@@ -23,3 +23,4 @@ mod score;
 mod semantics;
 mod support;
 mod test_runner;
+mod warnings;
