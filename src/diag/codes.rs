@@ -47,6 +47,7 @@ codes! {
     P004 "too-deeply-nested" Error "an expression or block is nested or chained beyond the limit";
     P005 "not-text" Error "the file is not UTF-8 text";
     P006 "file-too-large" Error "the file is larger than the limit";
+    P007 "unclosed-block" Error "a `{` is never closed";
     N001 "unknown-name" Error "a name that no declaration defines";
     N002 "duplicate-name" Error "two declarations share a name";
     N003 "unknown-label" Error "a label that is not one of the allowed labels";

@@ -57,7 +57,7 @@ fn invalid_utf8_is_not_text() {
 #[test]
 fn an_unclosed_block_is_a_syntax_error() {
     let (codes, exit) = check_bytes("unclosed.scorecard", b"metric m {\n  value 1\n");
-    assert_eq!((codes, exit), (vec!["P001".to_string()], 1));
+    assert_eq!((codes, exit), (vec!["P007".to_string()], 1));
 }
 
 #[test]
