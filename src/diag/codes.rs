@@ -82,6 +82,7 @@ codes! {
     L011 "segment-not-exhaustive" Warning "partners that fall in no label of a segment";
     L012 "missing-version" Warning "a scorecard without a name and version";
     L013 "unreachable-tier" Warning "a tier that no score can reach";
+    L014 "empty-file" Warning "a scorecard file that declares nothing";
     D001 "missing-column" Error "a contract column that the data file lacks";
     D002 "unknown-column" Warning "a data column that the contract does not declare";
     D003 "unreadable-header" Error "a data file whose header cannot be read";

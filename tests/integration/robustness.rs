@@ -34,9 +34,9 @@ fn check_bytes(name: &str, bytes: &[u8]) -> (Vec<String>, i32) {
 }
 
 #[test]
-fn an_empty_file_is_a_clean_scorecard_with_nothing_in_it() {
+fn an_empty_file_is_a_warning_not_an_error() {
     let (codes, exit) = check_bytes("empty.scorecard", b"");
-    assert_eq!((codes, exit), (vec![], 0));
+    assert_eq!((codes, exit), (vec!["L014".to_string()], 0));
 }
 
 #[test]

@@ -406,3 +406,44 @@ fn without_errors_every_lint_is_reported() {
     );
     assert_eq!(codes, vec!["L009", "L002", "L006", "L001"]);
 }
+
+#[test]
+fn a_file_that_declares_nothing_is_a_warning() {
+    for text in [
+        "",
+        "\n\n",
+        "// to do: the metrics\n",
+        "/* nothing */\n",
+        "scorecard \"t\" version \"1\"\n",
+    ] {
+        let (_, checked) = check_str(text);
+        let codes = codes(&checked);
+        // `/* */` is not a comment in this language: that one is a syntax error.
+        if text.starts_with("/*") {
+            assert_eq!(codes, vec!["P001"], "{text:?}");
+        } else {
+            assert_eq!(codes, vec!["L014"], "{text:?}");
+        }
+    }
+    let (sources, checked) = check_str("");
+    snapshot_report("empty_file", "");
+    assert!(human(&sources, &checked).contains("this scorecard declares nothing"));
+}
+
+#[test]
+fn an_imported_file_that_declares_nothing_is_a_warning() {
+    let dir = temp_dir("empty-import");
+    std::fs::write(dir.join("empty.scorecard"), "// later\n").unwrap();
+    std::fs::write(
+        dir.join("main.scorecard"),
+        format!("{HEAD}import \"empty.scorecard\"\n{METRIC}score s {{ weights {{ m 100 }} }}\n"),
+    )
+    .unwrap();
+    let (_, checked) = check_file(&dir.join("main.scorecard"));
+    let found: Vec<(&str, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(found, vec![("L014", "this imported file declares nothing")]);
+}

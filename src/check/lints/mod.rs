@@ -3,6 +3,7 @@
 //! `docs/diagnostics.md` documents its code for users.
 
 mod constant_condition;
+mod empty_file;
 mod layer_mismatch;
 mod missing_governance;
 mod missing_version;
@@ -42,4 +43,5 @@ pub fn run(model: &Model, program: &Program, out: &mut Diagnostics) {
     layer_mismatch::check(&cx, out);
     segment_not_exhaustive::check(&cx, out);
     missing_version::check(&cx, out);
+    empty_file::check(&cx, out);
 }

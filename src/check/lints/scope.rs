@@ -168,7 +168,7 @@ pub fn keep_where_clean(
         .into_vec()
         .into_iter()
         .filter(|d| {
-            if d.code == Code::L012 {
+            if matches!(d.code, Code::L012 | Code::L014) {
                 return true;
             }
             if global || matches!(d.code, Code::L006 | Code::L007) {
