@@ -72,6 +72,11 @@ const FUNCTIONS: &[&str] = &[
     "smoothed",
 ];
 
+/// The most periods a window (`moving_average`, `trend`, `smooth`,
+/// `min_periods`) may span: the limit of docs/language.md, section Limits.
+pub const MAX_WINDOW: f64 = 10_000.0;
+const MAX_WINDOW_TEXT: &str = "10,000";
+
 /// The context an expression is checked in.
 #[derive(Clone, Copy)]
 struct Ctx {
@@ -1580,7 +1585,7 @@ impl<'p> Resolver<'p> {
     }
 
     fn positive_integer(&mut self, file: FileId, n: &ast::Number, what: &str) -> Option<u32> {
-        if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= 10_000.0 {
+        if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= MAX_WINDOW {
             Some(n.value as u32)
         } else {
             self.push(
@@ -1589,12 +1594,14 @@ impl<'p> Resolver<'p> {
                     file,
                     n.span,
                     format!(
-                        "{what} must be a whole number from 1 to 10000, not `{}`",
+                        "{what} must be a whole number from 1 to {MAX_WINDOW_TEXT}, not `{}`",
                         n.text
                     ),
                 )
-                .label("not a positive whole number")
-                .help("write a count of periods, such as 3"),
+                .label(format!("not a whole number from 1 to {MAX_WINDOW_TEXT}"))
+                .help(format!(
+                    "write a count of periods, such as 3; it is at most {MAX_WINDOW_TEXT}"
+                )),
             );
             None
         }
@@ -3246,20 +3253,32 @@ impl<'p> Resolver<'p> {
         let arg = arg?;
         match &arg.kind {
             ast::ExprKind::Number(n)
-                if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= 10_000.0 =>
+                if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= MAX_WINDOW =>
             {
                 Some(n.value as u32)
             }
-            _ => {
+            kind => {
+                let (message, label) = match kind {
+                    ast::ExprKind::Number(n) => (
+                        format!(
+                            "the window of `{name}` must be a whole number of periods from 1 to {}, not `{}`",
+                            MAX_WINDOW_TEXT, n.text
+                        ),
+                        format!("not a whole number from 1 to {MAX_WINDOW_TEXT}"),
+                    ),
+                    _ => (
+                        format!(
+                            "the window of `{name}` must be a constant number of periods from 1 to {MAX_WINDOW_TEXT}"
+                        ),
+                        "not a constant".to_string(),
+                    ),
+                };
                 self.push(
-                    Diagnostic::new(
-                        Code::T004,
-                        ctx.file,
-                        arg.span,
-                        format!("the window of `{name}` must be a whole number of periods"),
-                    )
-                    .label("not a constant from 1 to 10000")
-                    .help(format!("write `{name}(x, 3)`")),
+                    Diagnostic::new(Code::T004, ctx.file, arg.span, message)
+                        .label(label)
+                        .help(format!(
+                            "write the number of periods, such as `{name}(x, 3)`; a window is at most {MAX_WINDOW_TEXT} periods"
+                        )),
                 );
                 None
             }

@@ -447,3 +447,44 @@ fn an_imported_file_that_declares_nothing_is_a_warning() {
         .collect();
     assert_eq!(found, vec![("L014", "this imported file declares nothing")]);
 }
+
+#[test]
+fn every_constant_limit_message_says_the_limit() {
+    let cases = [
+        (
+            "metric m { owner \"o\" source \"s\" value moving_average(revenue, 1_000_000) }\nscore s { weights { m 100 } }\n",
+            "the window of `moving_average` must be a whole number of periods from 1 to 10,000, not `1_000_000`",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value trend(revenue, reps) }\nscore s { weights { m 100 } }\n",
+            "the window of `trend` must be a constant number of periods from 1 to 10,000",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value revenue }\nscore s { weights { m 100 } smooth moving_average(20000) }\n",
+            "the moving-average window must be a whole number from 1 to 10,000, not `20000`",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value revenue }\nscore s { weights { m 100 } min_periods 0 }\n",
+            "`min_periods` must be a whole number from 1 to 10,000, not `0`",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value round(revenue, 12) }\nscore s { weights { m 100 } }\n",
+            "the digits of `round` must be a whole number from 0 to 9",
+        ),
+    ];
+    for (body, message) in cases {
+        let (_, checked) = check(body);
+        let messages: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages, vec![message], "{body}");
+        let d = checked.diagnostics.iter().next().unwrap();
+        assert!(
+            d.help.contains("10,000") || d.help.contains("round(x, 2)"),
+            "{}",
+            d.help
+        );
+    }
+}
