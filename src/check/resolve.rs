@@ -96,6 +96,11 @@ pub struct Resolver<'p> {
     metric_decls: Vec<(FileId, &'p ast::Metric)>,
     /// How far each metric's value is resolved, by id.
     metric_state: Vec<ValueState>,
+    /// Columns that a metric is named after: the name means the metric, except
+    /// inside that metric's own `value`, and where only a column can stand.
+    shadowed_columns: IndexMap<String, ColumnId>,
+    /// The metric whose `value` is being resolved.
+    value_of: Option<MetricId>,
 }
 
 /// How far a metric's value is resolved: values are typed on first use, so a
@@ -129,6 +134,8 @@ impl<'p> Resolver<'p> {
             has_period: false,
             metric_decls: Vec::new(),
             metric_state: Vec::new(),
+            shadowed_columns: IndexMap::new(),
+            value_of: None,
         }
     }
 
@@ -170,6 +177,15 @@ impl<'p> Resolver<'p> {
     }
 
     fn define(&mut self, name: &ast::Ident, file: FileId, symbol: Symbol) -> bool {
+        if let (Some((Symbol::Column(column), _)), Symbol::Metric(_)) =
+            (self.symbols.get(&name.name).copied(), symbol)
+        {
+            // A metric named after the column it scores.
+            self.shadowed_columns.insert(name.name.clone(), column);
+            self.symbols
+                .insert(name.name.clone(), (symbol, loc(file, name.span)));
+            return true;
+        }
         if let Some((previous, previous_loc)) = self.symbols.get(&name.name).copied() {
             let mut d = Diagnostic::new(
                 Code::N002,
@@ -641,8 +657,12 @@ impl<'p> Resolver<'p> {
         kind: &str,
         pick: impl Fn(Symbol) -> Option<T>,
     ) -> Option<T> {
+        let shadowed = self
+            .shadowed_columns
+            .get(&name.name)
+            .and_then(|c| pick(Symbol::Column(*c)));
         match self.symbols.get(&name.name).copied() {
-            Some((symbol, _)) => match pick(symbol) {
+            Some((symbol, _)) => match pick(symbol).or(shadowed) {
                 Some(t) => Some(t),
                 None => {
                     let candidates: Vec<String> = self
@@ -1169,6 +1189,7 @@ impl<'p> Resolver<'p> {
         let Some(&(file, m)) = self.metric_decls.get(metric.index()) else {
             return;
         };
+        let outer = self.value_of.replace(metric);
         let first = m.clauses.iter().find_map(|c| match c {
             ast::MetricClause::Value(expr, _) => Some(expr),
             _ => None,
@@ -1183,6 +1204,7 @@ impl<'p> Resolver<'p> {
                 def.value = e;
             }
         }
+        self.value_of = outer;
         if let Some(state) = self.metric_state.get_mut(metric.index()) {
             *state = ValueState::Done;
         }
@@ -1321,7 +1343,11 @@ impl<'p> Resolver<'p> {
     fn within(&mut self, file: FileId, within: &[ast::Ident]) -> Vec<GroupKey> {
         let mut out = Vec::new();
         for ident in within {
-            match self.symbols.get(&ident.name).copied() {
+            let symbol = match self.shadowed_columns.get(&ident.name) {
+                Some(c) => Some((Symbol::Column(*c), Loc::default())),
+                None => self.symbols.get(&ident.name).copied(),
+            };
+            match symbol {
                 Some((Symbol::Column(c), _)) => {
                     let ty = self.model.contract.column(c).map_or(Type::Any, |c| c.ty);
                     if matches!(ty, Type::Number) {
@@ -2954,6 +2980,35 @@ impl<'p> Resolver<'p> {
             Some((Symbol::Column(c), _)) => {
                 let ty = self.model.contract.column(c).map_or(Type::Any, |c| c.ty);
                 mk(ExprKind::Column(c), ty)
+            }
+            Some((Symbol::Metric(m), _))
+                if self.shadowed_columns.contains_key(&ident.name)
+                    && (self.value_of == Some(m) || ctx.points_of == Some(m)) =>
+            {
+                let column = self.shadowed_columns.get(&ident.name).copied();
+                match column {
+                    // Inside its own `value`, a metric's name is the column it scores.
+                    Some(c) if self.value_of == Some(m) => {
+                        let ty = self.model.contract.column(c).map_or(Type::Any, |c| c.ty);
+                        mk(ExprKind::Column(c), ty)
+                    }
+                    _ => {
+                        self.push(
+                            Diagnostic::new(
+                                Code::N006,
+                                ctx.file,
+                                ident.span,
+                                format!(
+                                    "`{}` is both this metric and the column it scores",
+                                    ident.name
+                                ),
+                            )
+                            .label("the metric or the column?")
+                            .help("write `value` for the metric's value; the column is read in the metric's `value` clause"),
+                        );
+                        mk(ExprKind::Missing, Type::Any)
+                    }
+                }
             }
             Some((Symbol::Metric(m), _)) => {
                 let ty = self.metric_value_type(m);

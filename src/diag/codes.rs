@@ -53,6 +53,7 @@ codes! {
     N003 "unknown-label" Error "a label that is not one of the allowed labels";
     N004 "unknown-function" Error "a call to a function that does not exist";
     N005 "wrong-kind-of-name" Error "a name of the wrong kind for this place";
+    N006 "ambiguous-name" Error "a name that is both a metric and the column it scores, where either could be meant";
     T001 "type-mismatch" Error "a value of the wrong type";
     T002 "wrong-argument-count" Error "a function called with the wrong number of arguments";
     T003 "not-a-condition" Error "a condition that is not true or false";

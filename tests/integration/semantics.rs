@@ -488,3 +488,76 @@ fn every_constant_limit_message_says_the_limit() {
         );
     }
 }
+
+const CREDIT: &str = "scorecard \"credit\" version \"1\"\ninput {\n  key applicant_id\n  age: integer in 18..100\n  income: number >= 0\n  housing: enum(own, rent, free)\n}\nsegment home from housing\nmetric age \"Applicant age\" {\n  owner \"risk\" source \"application\"\n  value age\n  points {\n    [18, 25) => 10\n    [25, 40) => 20\n    [40, 100] => 30\n  }\n}\nmetric income { owner \"risk\" source \"application\" value income / 1000 points scale 0 => 0, 100 => 40 }\nmetric housing { owner \"risk\" source \"application\" value housing for home rent { points { rent => 15 else => 0 } } points { own => 30  rent => 10  free => 0 } }\nscore total { weights { age 40  income 30  housing 30 } }\nflag young { when age < 25 }\noutput { applicant_id  age  age_points = points(age)  income  total  young }\ntest \"a young owner\" {\n  given { applicant_id: \"T1\", age: 22, income: 50000, housing: own }\n  expect points(age) == 10\n  expect age == 22\n  expect income == 50\n  expect total == 19\n}\n";
+
+#[test]
+fn a_metric_may_be_named_after_the_column_it_scores() {
+    let (sources, checked) = check_str(CREDIT);
+    assert_eq!(
+        codes(&checked),
+        Vec::<&str>::new(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let model = checked.model.unwrap();
+    // In its own value the name is the column; elsewhere the metric.
+    let income = &model.metrics[1];
+    let mut column_read = false;
+    income.value.walk(&mut |e| {
+        column_read |= matches!(e.kind, ExprKind::Column(_));
+    });
+    assert!(column_read, "{:?}", income.value);
+    let mut metric_read = false;
+    model.flags[0].condition.walk(&mut |e| {
+        metric_read |= matches!(e.kind, ExprKind::Metric(_));
+    });
+    assert!(metric_read, "{:?}", model.flags[0].condition);
+}
+
+#[test]
+fn a_metric_named_after_its_column_scores_end_to_end() {
+    let dir = temp_dir("metric-named-after-column");
+    let card = dir.join("credit.scorecard");
+    std::fs::write(&card, CREDIT).unwrap();
+    let data = dir.join("applicants.csv");
+    std::fs::write(
+        &data,
+        "applicant_id,age,income,housing\nA1,22,50000,own\nA2,45,120000,rent\nA3,30,0,free\n",
+    )
+    .unwrap();
+    let (card, data) = (card.to_str().unwrap(), data.to_str().unwrap());
+    let out = scorecard(&["score", card, "--data", data, "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    // income is the column / 1000 scaled to 40 at 100; rent scores 15 by its own rubric.
+    assert_eq!(
+        stdout(&out),
+        "applicant_id,age,age_points,income,total,young\nA1,22,10.00,50.00,19.00,true\nA2,45,30.00,120.00,28.50,false\nA3,30,20.00,0.00,8.00,false\n"
+    );
+    let explained = scorecard(&["explain", card, "--data", data, "--partner", "A2"]);
+    assert_eq!(explained.status.code(), Some(0));
+    assert!(
+        stdout(&explained).contains("age      45"),
+        "{}",
+        stdout(&explained)
+    );
+    let tested = scorecard(&["test", card]);
+    assert!(
+        stdout(&tested).contains("1 passed, 0 failed"),
+        "{}",
+        stdout(&tested)
+    );
+}
+
+#[test]
+fn a_metric_name_shared_with_its_column_is_refused_where_either_could_be_meant() {
+    let (codes, _) = check(
+        "metric revenue { owner \"o\" source \"s\" value revenue points = revenue * 2 }\nscore s { weights { revenue 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N006"]);
+    // Any other kind of declaration still cannot take a column's name.
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value revenue }\nscore reps { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N002"]);
+}
