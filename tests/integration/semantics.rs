@@ -561,3 +561,51 @@ fn a_metric_name_shared_with_its_column_is_refused_where_either_could_be_meant()
     );
     assert_eq!(codes, vec!["N002"]);
 }
+
+mod order {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Declarations whose types flow from one to the next: a label, a
+    /// comparison of it, a condition on that, and uses in every kind of
+    /// declaration, including a band table on the label.
+    const DECLS: &[&str] = &[
+        "segment type from partner_type\n",
+        "metric kind { owner \"o\" source \"s\" value partner_type points { reseller => 10  msp => 5  else => 0 } }\n",
+        "metric is_msp { owner \"o\" source \"s\" value kind == msp points { \"true\" => 10  \"false\" => 0 } }\n",
+        "metric boost { owner \"o\" source \"s\" value if is_msp then revenue * 2 else revenue points scale 0 => 0, 100 => 100 }\n",
+        "segment size { msp_large when is_msp and boost > 100  other otherwise }\n",
+        "flag msp_flag \"an msp\" { when is_msp }\n",
+        "rule r { when not is_msp and kind != technology action \"call\" }\n",
+        "score s { weights { kind 30  is_msp 30  boost 40 } }\n",
+        "output { partner_id  type  size  s }\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the order of the declarations, the scorecard is clean and
+        /// every metric has the same type.
+        #[test]
+        fn types_do_not_depend_on_declaration_order(
+            order in Just((0..DECLS.len()).collect::<Vec<usize>>()).prop_shuffle()
+        ) {
+            let body: String = order.iter().map(|&i| DECLS[i]).collect();
+            let (codes, checked) = check(&body);
+            prop_assert_eq!(codes, Vec::<&str>::new(), "{}", body);
+            let model = checked.model.unwrap();
+            let types: Vec<(String, String)> = model
+                .metrics
+                .iter()
+                .map(|m| (m.name.clone(), format!("{:?}", m.value.ty)))
+                .collect();
+            let mut sorted = types.clone();
+            sorted.sort();
+            let is = |name: &str, ty: &str| sorted.iter().any(|(n, t)| n == name && t.starts_with(ty));
+            prop_assert!(is("kind", "Enum"), "{:?}", types);
+            prop_assert!(is("is_msp", "Bool"), "{:?}", types);
+            prop_assert!(is("boost", "Number"), "{:?}", types);
+        }
+    }
+}
