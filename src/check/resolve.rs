@@ -101,7 +101,13 @@ pub struct Resolver<'p> {
     shadowed_columns: IndexMap<String, ColumnId>,
     /// The metric whose `value` is being resolved.
     value_of: Option<MetricId>,
+    /// How many metric values are being resolved one inside another.
+    value_depth: usize,
 }
+
+/// The most metric values resolved one inside another. Values are resolved in
+/// dependency order, so only a cycle (reported as `S001`) nests this deep.
+const MAX_VALUE_DEPTH: usize = 64;
 
 /// How far a metric's value is resolved: values are typed on first use, so a
 /// metric's type never depends on where it is declared.
@@ -136,6 +142,7 @@ impl<'p> Resolver<'p> {
             metric_state: Vec::new(),
             shadowed_columns: IndexMap::new(),
             value_of: None,
+            value_depth: 0,
         }
     }
 
@@ -738,7 +745,16 @@ impl<'p> Resolver<'p> {
             .iter()
             .filter(|(_, _, d)| matches!(d, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::From(_))))
             .chain(decls.iter().filter(|(_, _, d)| matches!(d, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::Rules(_)))));
+        let mut values_resolved = false;
         for &(file, _, decl) in from_first {
+            // Once every segment from a column has its labels, metric values
+            // are typed (the conditions of rule segments may use them).
+            let rules =
+                matches!(decl, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::Rules(_)));
+            if rules && !values_resolved {
+                values_resolved = true;
+                self.resolve_metric_values_in_order();
+            }
             let Decl::Segment(s) = decl else { continue };
             let Some((Symbol::Segment(id), def_loc)) = self.symbols.get(&s.name.name).copied()
             else {
@@ -811,6 +827,72 @@ impl<'p> Resolver<'p> {
             if let Some(seg) = self.model.segments.get_mut(id.index()) {
                 seg.source = source;
             }
+        }
+        if !values_resolved {
+            self.resolve_metric_values_in_order();
+        }
+    }
+
+    /// Resolve every metric's value, each after the metrics its value names,
+    /// so that resolving one never recurses into another (a long chain of
+    /// metrics declared in reverse cannot exhaust the stack). The order is a
+    /// depth-first post-order over the names in each first `value` clause,
+    /// kept on an explicit stack; a cycle is left to `S001`.
+    fn resolve_metric_values_in_order(&mut self) {
+        let count = self.metric_decls.len();
+        let mut deps: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (i, (_, m)) in self.metric_decls.iter().enumerate() {
+            let first = m.clauses.iter().find_map(|c| match c {
+                ast::MetricClause::Value(expr, _) => Some(expr),
+                _ => None,
+            });
+            let Some(expr) = first else { continue };
+            let mut names: Vec<usize> = Vec::new();
+            expr.walk(&mut |e| {
+                if let ast::ExprKind::Name(ident) = &e.kind {
+                    if let Some((Symbol::Metric(id), _)) = self.symbols.get(&ident.name) {
+                        if id.index() != i && !names.contains(&id.index()) {
+                            names.push(id.index());
+                        }
+                    }
+                }
+            });
+            if let Some(slot) = deps.get_mut(i) {
+                *slot = names;
+            }
+        }
+        let mut visited = vec![false; count];
+        let mut order = Vec::with_capacity(count);
+        for start in 0..count {
+            if visited.get(start).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(v) = visited.get_mut(start) {
+                *v = true;
+            }
+            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+            while let Some(&(node, next)) = path.last() {
+                match deps.get(node).and_then(|d| d.get(next)).copied() {
+                    Some(child) => {
+                        if let Some(top) = path.last_mut() {
+                            top.1 += 1;
+                        }
+                        if !visited.get(child).copied().unwrap_or(true) {
+                            if let Some(v) = visited.get_mut(child) {
+                                *v = true;
+                            }
+                            path.push((child, 0));
+                        }
+                    }
+                    None => {
+                        order.push(node);
+                        path.pop();
+                    }
+                }
+            }
+        }
+        for i in order {
+            self.resolve_metric_value(MetricId(i as u32));
         }
     }
 
@@ -1182,7 +1264,7 @@ impl<'p> Resolver<'p> {
         let Some(state) = self.metric_state.get_mut(metric.index()) else {
             return;
         };
-        if *state != ValueState::Pending {
+        if *state != ValueState::Pending || self.value_depth >= MAX_VALUE_DEPTH {
             return;
         }
         *state = ValueState::Resolving;
@@ -1190,6 +1272,7 @@ impl<'p> Resolver<'p> {
             return;
         };
         let outer = self.value_of.replace(metric);
+        self.value_depth += 1;
         let first = m.clauses.iter().find_map(|c| match c {
             ast::MetricClause::Value(expr, _) => Some(expr),
             _ => None,
@@ -1205,6 +1288,7 @@ impl<'p> Resolver<'p> {
             }
         }
         self.value_of = outer;
+        self.value_depth -= 1;
         if let Some(state) = self.metric_state.get_mut(metric.index()) {
             *state = ValueState::Done;
         }

@@ -609,3 +609,41 @@ mod order {
         }
     }
 }
+
+#[test]
+fn a_long_chain_of_metrics_declared_in_reverse_is_typed_without_deep_recursion() {
+    let n = 5_000;
+    let mut body = String::new();
+    for i in 0..n {
+        body.push_str(&format!(
+            "metric m{i} {{ owner \"o\" source \"s\" value m{} > 0 or true }}\n",
+            i + 1
+        ));
+    }
+    body.push_str(&format!(
+        "metric m{n} {{ owner \"o\" source \"s\" value revenue }}\nflag f {{ when m0 }}\nscore s {{ weights {{ m{n} 100 }} }}\n"
+    ));
+    // `m{i} > 0` needs m{i+1} to be a number: only m{n} is; the others are true/false.
+    let (codes, _) = check(&body);
+    assert_eq!(
+        codes.len(),
+        n - 1,
+        "one T001 per comparison of a true/false metric"
+    );
+    assert!(codes.iter().all(|c| *c == "T001"));
+}
+
+#[test]
+fn a_long_cycle_of_metrics_is_one_error() {
+    let n = 2_000;
+    let mut body = String::new();
+    for i in 0..n {
+        body.push_str(&format!(
+            "metric m{i} {{ owner \"o\" source \"s\" value m{} + 1 }}\n",
+            (i + 1) % n
+        ));
+    }
+    body.push_str("score s { weights { m0 100 } }\n");
+    let (codes, _) = check(&body);
+    assert_eq!(codes, vec!["S001"]);
+}
