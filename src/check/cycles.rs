@@ -16,7 +16,7 @@ fn nodes(model: &Model) -> Vec<Node> {
     out
 }
 
-fn expr_deps(e: &Expr, out: &mut IndexSet<Node>) {
+pub(crate) fn expr_deps(e: &Expr, out: &mut IndexSet<Node>) {
     e.walk(&mut |x| match &x.kind {
         ExprKind::Metric(m) | ExprKind::Points(m) => {
             out.insert(Node::Metric(*m));

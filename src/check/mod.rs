@@ -151,10 +151,14 @@ pub fn check_program(program: &load::Program, diagnostics: &mut Diagnostics) -> 
             && model.scores.is_empty()
             && model.segments.is_empty()
             && model.flags.is_empty());
-    // Lints judge a scorecard that means something: after errors they would
-    // only repeat them in other words.
-    if !cyclic && !diagnostics.has_errors() {
-        lints::run(&model, program, diagnostics);
+    // Lints judge what means something: a finding about a declaration that
+    // has an error, or reads one, would only repeat it in other words.
+    if !cyclic {
+        let mut found = Diagnostics::new();
+        lints::run(&model, program, &mut found);
+        for d in lints::keep_where_clean(&model, program, diagnostics, found) {
+            diagnostics.push(d);
+        }
     }
     Some(model)
 }

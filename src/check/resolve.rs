@@ -78,6 +78,11 @@ const FUNCTIONS: &[&str] = &[
     "smoothed",
 ];
 
+/// The most periods a window (`moving_average`, `trend`, `smooth`,
+/// `min_periods`) may span: the limit of docs/language.md, section Limits.
+pub const MAX_WINDOW: f64 = 10_000.0;
+const MAX_WINDOW_TEXT: &str = "10,000";
+
 /// The context an expression is checked in.
 #[derive(Clone, Copy)]
 struct Ctx {
@@ -95,6 +100,17 @@ pub struct Resolver<'p> {
     has_period: bool,
     /// Each file's `defaults` block, resolved.
     defaults: Vec<(FileId, FileDefaults<'p>)>,
+    /// Each metric's declaration, by id, so its value can be typed when first needed.
+    metric_decls: Vec<(FileId, &'p ast::Metric)>,
+    /// How far each metric's value is resolved, by id.
+    metric_state: Vec<ValueState>,
+    /// Columns that a metric is named after: the name means the metric, except
+    /// inside that metric's own `value`, and where only a column can stand.
+    shadowed_columns: IndexMap<String, ColumnId>,
+    /// The metric whose `value` is being resolved.
+    value_of: Option<MetricId>,
+    /// How many metric values are being resolved one inside another.
+    value_depth: usize,
 }
 
 /// What a file's `defaults` block sets for the metrics and test rows of that
@@ -106,6 +122,19 @@ struct FileDefaults<'p> {
     missing_points: Option<f64>,
     /// `given { … }`: values for test rows, checked with the tests.
     given: &'p [ast::Field],
+}
+
+/// The most metric values resolved one inside another. Values are resolved in
+/// dependency order, so only a cycle (reported as `S001`) nests this deep.
+const MAX_VALUE_DEPTH: usize = 64;
+
+/// How far a metric's value is resolved: values are typed on first use, so a
+/// metric's type never depends on where it is declared.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ValueState {
+    Pending,
+    Resolving,
+    Done,
 }
 
 fn loc(file: FileId, span: Span) -> Loc {
@@ -129,6 +158,11 @@ impl<'p> Resolver<'p> {
             symbols: IndexMap::new(),
             has_period: false,
             defaults: Vec::new(),
+            metric_decls: Vec::new(),
+            metric_state: Vec::new(),
+            shadowed_columns: IndexMap::new(),
+            value_of: None,
+            value_depth: 0,
         }
     }
 
@@ -171,6 +205,15 @@ impl<'p> Resolver<'p> {
     }
 
     fn define(&mut self, name: &ast::Ident, file: FileId, symbol: Symbol) -> bool {
+        if let (Some((Symbol::Column(column), _)), Symbol::Metric(_)) =
+            (self.symbols.get(&name.name).copied(), symbol)
+        {
+            // A metric named after the column it scores.
+            self.shadowed_columns.insert(name.name.clone(), column);
+            self.symbols
+                .insert(name.name.clone(), (symbol, loc(file, name.span)));
+            return true;
+        }
         if let Some((previous, previous_loc)) = self.symbols.get(&name.name).copied() {
             let mut d = Diagnostic::new(
                 Code::N002,
@@ -437,6 +480,8 @@ impl<'p> Resolver<'p> {
                 Decl::Metric(m) => {
                     let id = MetricId(self.model.metrics.len() as u32);
                     if self.define(&m.name, file, Symbol::Metric(id)) {
+                        self.metric_decls.push((file, m));
+                        self.metric_state.push(ValueState::Pending);
                         let l = loc(file, m.name.span);
                         self.model.metrics.push(MetricDef {
                             name: m.name.name.clone(),
@@ -641,8 +686,12 @@ impl<'p> Resolver<'p> {
         kind: &str,
         pick: impl Fn(Symbol) -> Option<T>,
     ) -> Option<T> {
+        let shadowed = self
+            .shadowed_columns
+            .get(&name.name)
+            .and_then(|c| pick(Symbol::Column(*c)));
         match self.symbols.get(&name.name).copied() {
-            Some((symbol, _)) => match pick(symbol) {
+            Some((symbol, _)) => match pick(symbol).or(shadowed) {
                 Some(t) => Some(t),
                 None => {
                     let candidates: Vec<String> = self
@@ -711,7 +760,23 @@ impl<'p> Resolver<'p> {
     // ─── segments ────────────────────────────────────────────────────────────
 
     fn resolve_segments(&mut self) {
-        for (file, _, decl) in self.decls() {
+        // Segments taken from a column first: their labels are known before any
+        // condition (which may use a metric that uses such a segment) is typed.
+        let decls = self.decls();
+        let from_first = decls
+            .iter()
+            .filter(|(_, _, d)| matches!(d, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::From(_))))
+            .chain(decls.iter().filter(|(_, _, d)| matches!(d, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::Rules(_)))));
+        let mut values_resolved = false;
+        for &(file, _, decl) in from_first {
+            // Once every segment from a column has its labels, metric values
+            // are typed (the conditions of rule segments may use them).
+            let rules =
+                matches!(decl, Decl::Segment(s) if matches!(s.body, ast::SegmentBody::Rules(_)));
+            if rules && !values_resolved {
+                values_resolved = true;
+                self.resolve_metric_values_in_order();
+            }
             let Decl::Segment(s) = decl else { continue };
             let Some((Symbol::Segment(id), def_loc)) = self.symbols.get(&s.name.name).copied()
             else {
@@ -784,6 +849,72 @@ impl<'p> Resolver<'p> {
             if let Some(seg) = self.model.segments.get_mut(id.index()) {
                 seg.source = source;
             }
+        }
+        if !values_resolved {
+            self.resolve_metric_values_in_order();
+        }
+    }
+
+    /// Resolve every metric's value, each after the metrics its value names,
+    /// so that resolving one never recurses into another (a long chain of
+    /// metrics declared in reverse cannot exhaust the stack). The order is a
+    /// depth-first post-order over the names in each first `value` clause,
+    /// kept on an explicit stack; a cycle is left to `S001`.
+    fn resolve_metric_values_in_order(&mut self) {
+        let count = self.metric_decls.len();
+        let mut deps: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (i, (_, m)) in self.metric_decls.iter().enumerate() {
+            let first = m.clauses.iter().find_map(|c| match c {
+                ast::MetricClause::Value(expr, _) => Some(expr),
+                _ => None,
+            });
+            let Some(expr) = first else { continue };
+            let mut names: Vec<usize> = Vec::new();
+            expr.walk(&mut |e| {
+                if let ast::ExprKind::Name(ident) = &e.kind {
+                    if let Some((Symbol::Metric(id), _)) = self.symbols.get(&ident.name) {
+                        if id.index() != i && !names.contains(&id.index()) {
+                            names.push(id.index());
+                        }
+                    }
+                }
+            });
+            if let Some(slot) = deps.get_mut(i) {
+                *slot = names;
+            }
+        }
+        let mut visited = vec![false; count];
+        let mut order = Vec::with_capacity(count);
+        for start in 0..count {
+            if visited.get(start).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(v) = visited.get_mut(start) {
+                *v = true;
+            }
+            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+            while let Some(&(node, next)) = path.last() {
+                match deps.get(node).and_then(|d| d.get(next)).copied() {
+                    Some(child) => {
+                        if let Some(top) = path.last_mut() {
+                            top.1 += 1;
+                        }
+                        if !visited.get(child).copied().unwrap_or(true) {
+                            if let Some(v) = visited.get_mut(child) {
+                                *v = true;
+                            }
+                            path.push((child, 0));
+                        }
+                    }
+                    None => {
+                        order.push(node);
+                        path.pop();
+                    }
+                }
+            }
+        }
+        for i in order {
+            self.resolve_metric_value(MetricId(i as u32));
         }
     }
 
@@ -934,6 +1065,7 @@ impl<'p> Resolver<'p> {
                 ..Meta::default()
             };
             let mut value: Option<Expr> = None;
+            let mut first_value = true;
             let mut missing_value: Option<f64> = None;
             let mut rubric_clauses: Vec<&ast::MetricClause> = Vec::new();
             let mut segment_rubrics = Vec::new();
@@ -946,9 +1078,12 @@ impl<'p> Resolver<'p> {
                     }
                     ast::MetricClause::Value(expr, span) => {
                         self.once(&mut seen, file, "value", *span);
-                        let e = self.expr(expr, ctx);
-                        if value.is_none() {
-                            value = Some(e);
+                        if first_value {
+                            first_value = false;
+                            self.resolve_metric_value(id);
+                            value = self.model.metric(id).map(|d| d.value.clone());
+                        } else {
+                            self.expr(expr, ctx);
                         }
                     }
                     ast::MetricClause::Missing(mc) if mc.target == ast::MissingTarget::Value => {
@@ -1202,7 +1337,7 @@ impl<'p> Resolver<'p> {
                         loc: loc(file, band.span),
                     });
                 }
-                self.check_band_types(file, metric, &out);
+                self.check_band_types(file, metric, bands);
                 PointsRule::Bands(out)
             }
             ast::PointsSpec::Scale {
@@ -1246,7 +1381,47 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn metric_value_type(&self, metric: MetricId) -> Type {
+    /// Resolve the first `value` of a metric, once, whenever it is first
+    /// needed: by the metric itself, by a name that refers to it (in any file,
+    /// before or after its declaration) or by its points. A metric met again
+    /// while its own value is being resolved is part of a cycle (`S001`,
+    /// reported later) and keeps the placeholder.
+    fn resolve_metric_value(&mut self, metric: MetricId) {
+        let Some(state) = self.metric_state.get_mut(metric.index()) else {
+            return;
+        };
+        if *state != ValueState::Pending || self.value_depth >= MAX_VALUE_DEPTH {
+            return;
+        }
+        *state = ValueState::Resolving;
+        let Some(&(file, m)) = self.metric_decls.get(metric.index()) else {
+            return;
+        };
+        let outer = self.value_of.replace(metric);
+        self.value_depth += 1;
+        let first = m.clauses.iter().find_map(|c| match c {
+            ast::MetricClause::Value(expr, _) => Some(expr),
+            _ => None,
+        });
+        if let Some(expr) = first {
+            let ctx = Ctx {
+                file,
+                points_of: None,
+            };
+            let e = self.expr(expr, ctx);
+            if let Some(def) = self.model.metrics.get_mut(metric.index()) {
+                def.value = e;
+            }
+        }
+        self.value_of = outer;
+        self.value_depth -= 1;
+        if let Some(state) = self.metric_state.get_mut(metric.index()) {
+            *state = ValueState::Done;
+        }
+    }
+
+    fn metric_value_type(&mut self, metric: MetricId) -> Type {
+        self.resolve_metric_value(metric);
         self.model.metric(metric).map_or(Type::Any, |m| m.value.ty)
     }
 
@@ -1274,64 +1449,27 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn check_band_types(&mut self, file: FileId, metric: MetricId, bands: &[BandDef]) {
+    fn check_band_types(&mut self, file: FileId, metric: MetricId, bands: &[ast::Band]) {
         let ty = self.metric_value_type(metric);
         for band in bands {
             match &band.condition {
-                BandCond::Interval { .. } | BandCond::Compare(..) if !ty.is_numeric() => {
+                ast::BandCondition::Interval { .. } | ast::BandCondition::Compare(..)
+                    if !ty.is_numeric() =>
+                {
                     self.push(
                         Diagnostic::new(
                             Code::T001,
                             file,
-                            band.loc.span,
+                            band.span,
                             format!("a numeric band on a value that is {}", self.type_name(ty)),
                         )
                         .label("thresholds need a number")
                         .help("use labels (`\"A\", \"B\" => 10`) for categories"),
                     );
                 }
-                BandCond::Labels(labels) => {
-                    if let Type::Enum(e) = ty {
-                        let allowed = self
-                            .model
-                            .enum_type(e)
-                            .map(|t| t.labels.clone())
-                            .unwrap_or_default();
-                        for label in labels {
-                            if !allowed.contains(label) {
-                                let help =
-                                    match fuzzy::closest(label, allowed.iter().map(String::as_str))
-                                    {
-                                        Some(s) => format!("did you mean `{s}`?"),
-                                        None => format!("the labels are: {}", allowed.join(", ")),
-                                    };
-                                self.push(
-                                    Diagnostic::new(
-                                        Code::N003,
-                                        file,
-                                        band.loc.span,
-                                        format!("`{label}` is not one of the value's labels"),
-                                    )
-                                    .label("unknown label")
-                                    .help(help),
-                                );
-                            }
-                        }
-                    } else if ty == Type::Bool {
-                        for label in labels {
-                            if label != "true" && label != "false" {
-                                self.push(
-                                    Diagnostic::new(
-                                        Code::T001,
-                                        file,
-                                        band.loc.span,
-                                        format!("`{label}` is not true or false"),
-                                    )
-                                    .label("the value is true or false")
-                                    .help("write `\"true\" => …` and `\"false\" => …`"),
-                                );
-                            }
-                        }
+                ast::BandCondition::Labels(labels) => {
+                    for label in labels {
+                        self.check_band_label(file, ty, label);
                     }
                 }
                 _ => {}
@@ -1339,10 +1477,87 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// A label of a band table must be a value the metric can take: one of the
+    /// enum's or segment's labels, `true`/`false`, or a number written as the
+    /// value is shown (`3`, `2.5`). Text is free.
+    fn check_band_label(&mut self, file: FileId, ty: Type, label: &ast::Label) {
+        match ty {
+            Type::Enum(e) => {
+                let (enum_name, allowed) = self
+                    .model
+                    .enum_type(e)
+                    .map(|t| (t.name.clone(), t.labels.clone()))
+                    .unwrap_or_default();
+                if allowed.contains(&label.text) {
+                    return;
+                }
+                let help = match fuzzy::closest(&label.text, allowed.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the labels of `{enum_name}` are: {}", allowed.join(", ")),
+                };
+                self.push(
+                    Diagnostic::new(
+                        Code::N003,
+                        file,
+                        label.span,
+                        format!("`{}` is not a label of `{enum_name}`", label.text),
+                    )
+                    .label("unknown label")
+                    .help(help),
+                );
+            }
+            Type::Bool if label.text != "true" && label.text != "false" => {
+                self.push(
+                    Diagnostic::new(
+                        Code::T001,
+                        file,
+                        label.span,
+                        format!("`{}` is not true or false", label.text),
+                    )
+                    .label("the value is true or false")
+                    .help("write `\"true\" => …` and `\"false\" => …`"),
+                );
+            }
+            Type::Number | Type::Integer => {
+                let canonical = label
+                    .text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(format_number);
+                if canonical.as_deref() != Some(label.text.as_str()) {
+                    let help = match canonical {
+                        Some(c) => format!("write the number as `{c}`, or use `== {c} => …`"),
+                        None => "a band on a number uses thresholds such as `>= 10 => …`, or labels such as `3` for whole numbers".to_string(),
+                    };
+                    self.push(
+                        Diagnostic::new(
+                            Code::T001,
+                            file,
+                            label.span,
+                            format!(
+                                "the label `{}` can never match: the value is {}",
+                                label.text,
+                                self.type_name(ty)
+                            ),
+                        )
+                        .label("never matches")
+                        .help(help),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn within(&mut self, file: FileId, within: &[ast::Ident]) -> Vec<GroupKey> {
         let mut out = Vec::new();
         for ident in within {
-            match self.symbols.get(&ident.name).copied() {
+            let symbol = match self.shadowed_columns.get(&ident.name) {
+                Some(c) => Some((Symbol::Column(*c), Loc::default())),
+                None => self.symbols.get(&ident.name).copied(),
+            };
+            match symbol {
                 Some((Symbol::Column(c), _)) => {
                     let ty = self.model.contract.column(c).map_or(Type::Any, |c| c.ty);
                     if matches!(ty, Type::Number) {
@@ -1612,7 +1827,7 @@ impl<'p> Resolver<'p> {
     }
 
     fn positive_integer(&mut self, file: FileId, n: &ast::Number, what: &str) -> Option<u32> {
-        if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= 10_000.0 {
+        if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= MAX_WINDOW {
             Some(n.value as u32)
         } else {
             self.push(
@@ -1621,12 +1836,14 @@ impl<'p> Resolver<'p> {
                     file,
                     n.span,
                     format!(
-                        "{what} must be a whole number from 1 to 10000, not `{}`",
+                        "{what} must be a whole number from 1 to {MAX_WINDOW_TEXT}, not `{}`",
                         n.text
                     ),
                 )
-                .label("not a positive whole number")
-                .help("write a count of periods, such as 3"),
+                .label(format!("not a whole number from 1 to {MAX_WINDOW_TEXT}"))
+                .help(format!(
+                    "write a count of periods, such as 3; it is at most {MAX_WINDOW_TEXT}"
+                )),
             );
             None
         }
@@ -3128,10 +3345,45 @@ impl<'p> Resolver<'p> {
                 let ty = self.model.contract.column(c).map_or(Type::Any, |c| c.ty);
                 mk(ExprKind::Column(c), ty)
             }
+            Some((Symbol::Metric(m), _))
+                if self.shadowed_columns.contains_key(&ident.name)
+                    && (self.value_of == Some(m) || ctx.points_of == Some(m)) =>
+            {
+                let column = self.shadowed_columns.get(&ident.name).copied();
+                match column {
+                    // Inside its own `value`, a metric's name is the column it scores.
+                    Some(c) if self.value_of == Some(m) => {
+                        let ty = self.model.contract.column(c).map_or(Type::Any, |c| c.ty);
+                        mk(ExprKind::Column(c), ty)
+                    }
+                    _ => {
+                        self.push(
+                            Diagnostic::new(
+                                Code::N006,
+                                ctx.file,
+                                ident.span,
+                                format!(
+                                    "`{}` is both this metric and the column it scores",
+                                    ident.name
+                                ),
+                            )
+                            .label("the metric or the column?")
+                            .help("write `value` for the metric's value; the column is read in the metric's `value` clause"),
+                        );
+                        mk(ExprKind::Missing, Type::Any)
+                    }
+                }
+            }
             Some((Symbol::Metric(m), _)) => {
-                let ty = self.model.metric(m).map_or(Type::Any, |d| d.value.ty);
-                // A metric used before its own value is resolved: its type is settled later.
-                let ty = if ty == Type::Any { Type::Number } else { ty };
+                let ty = self.metric_value_type(m);
+                let in_cycle = self.metric_state.get(m.index()) == Some(&ValueState::Resolving);
+                // A metric met inside its own value is a cycle (S001): `Any` adds no
+                // error of its own. A value without a type counts as a number.
+                let ty = if ty == Type::Any && !in_cycle {
+                    Type::Number
+                } else {
+                    ty
+                };
                 mk(ExprKind::Metric(m), ty)
             }
             Some((Symbol::Score(s), _)) => {
@@ -3465,20 +3717,32 @@ impl<'p> Resolver<'p> {
         let arg = arg?;
         match &arg.kind {
             ast::ExprKind::Number(n)
-                if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= 10_000.0 =>
+                if n.value >= 1.0 && n.value.fract() == 0.0 && n.value <= MAX_WINDOW =>
             {
                 Some(n.value as u32)
             }
-            _ => {
+            kind => {
+                let (message, label) = match kind {
+                    ast::ExprKind::Number(n) => (
+                        format!(
+                            "the window of `{name}` must be a whole number of periods from 1 to {}, not `{}`",
+                            MAX_WINDOW_TEXT, n.text
+                        ),
+                        format!("not a whole number from 1 to {MAX_WINDOW_TEXT}"),
+                    ),
+                    _ => (
+                        format!(
+                            "the window of `{name}` must be a constant number of periods from 1 to {MAX_WINDOW_TEXT}"
+                        ),
+                        "not a constant".to_string(),
+                    ),
+                };
                 self.push(
-                    Diagnostic::new(
-                        Code::T004,
-                        ctx.file,
-                        arg.span,
-                        format!("the window of `{name}` must be a whole number of periods"),
-                    )
-                    .label("not a constant from 1 to 10000")
-                    .help(format!("write `{name}(x, 3)`")),
+                    Diagnostic::new(Code::T004, ctx.file, arg.span, message)
+                        .label(label)
+                        .help(format!(
+                            "write the number of periods, such as `{name}(x, 3)`; a window is at most {MAX_WINDOW_TEXT} periods"
+                        )),
                 );
                 None
             }

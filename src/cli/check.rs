@@ -132,3 +132,27 @@ fn summary(files: usize, errors: usize, warnings: usize) -> String {
         )
     }
 }
+
+/// The one line `score`, `explain`, `test` and `diff` print on standard error
+/// when a scorecard they run has warnings: how many, their codes, and the
+/// command that shows them. `None` without warnings.
+pub fn warnings_summary(path: &Path, diagnostics: &Diagnostics) -> Option<String> {
+    let mut codes: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| d.code.as_str())
+        .collect();
+    if codes.is_empty() {
+        return None;
+    }
+    let count = codes.len();
+    codes.sort_unstable();
+    codes.dedup();
+    Some(format!(
+        "warning: `{path}` has {} ({}); run `scorecard check {path}` to see {}\n",
+        plural(count, "warning"),
+        codes.join(", "),
+        if count == 1 { "it" } else { "them" },
+        path = path.display(),
+    ))
+}

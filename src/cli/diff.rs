@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Exit;
-use super::score::{DataArgs, load_scorecard};
+use super::score::{DataArgs, load_scorecard, load_scorecard_denying};
 use crate::diff::{self, report};
 use crate::eval::{PeriodChoice, Selection};
 
@@ -33,6 +33,9 @@ pub struct DiffArgs {
     /// Exit 1 when anything changed (the report is printed either way).
     #[arg(long)]
     pub fail_on_change: bool,
+    /// Stop (exit 1) when the new scorecard has warnings, printing them.
+    #[arg(long, value_enum)]
+    pub deny: Option<super::Deny>,
 }
 
 fn label(model: &crate::model::Model, path: &std::path::Path) -> String {
@@ -48,7 +51,7 @@ pub fn run(args: &DiffArgs) -> Exit {
         Ok(m) => m,
         Err(e) => return e,
     };
-    let (new, new_sources) = match load_scorecard(&args.new) {
+    let (new, new_sources) = match load_scorecard_denying(&args.new, args.deny) {
         Ok(m) => m,
         Err(e) => return e,
     };

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Exit;
-use super::score::{DataArgs, OnInvalidArg, load_scorecard};
+use super::score::{DataArgs, OnInvalidArg, load_scorecard_denying};
 use crate::data::header::{self, DataFormat};
 use crate::data::load::{self, Loaded, OnInvalid};
 use crate::explain::{self, ExplainError, rejected};
@@ -35,6 +35,9 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+    /// Stop (exit 1) when the scorecard has warnings, printing them.
+    #[arg(long, value_enum)]
+    pub deny: Option<super::Deny>,
 }
 
 /// Every row that keeps the input contract; the partner explained need not
@@ -97,7 +100,7 @@ fn text_width() -> Option<usize> {
 }
 
 pub fn run(args: &ExplainArgs) -> Exit {
-    let (model, sources) = match load_scorecard(&args.scorecard) {
+    let (model, sources) = match load_scorecard_denying(&args.scorecard, args.deny) {
         Ok(m) => m,
         Err(e) => return e,
     };

@@ -81,6 +81,9 @@ pub struct ScoreArgs {
     /// Add each metric's value and points as columns.
     #[arg(long)]
     pub with_metrics: bool,
+    /// Stop (exit 1) when the scorecard has warnings, printing them.
+    #[arg(long, value_enum)]
+    pub deny: Option<super::Deny>,
     /// Write CSV text cells as they are, even those a spreadsheet would run as
     /// a formula (by default a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`).
     #[arg(long)]
@@ -158,16 +161,26 @@ fn format_name(format: OutputFormat) -> &'static str {
 
 /// A checked scorecard, or the exit code after its diagnostics were printed.
 pub fn load_scorecard(path: &Path) -> Result<(Model, SourceMap), Exit> {
+    load_scorecard_denying(path, None)
+}
+
+/// A checked scorecard; its warnings are summed up on one line of standard
+/// error, or, under `--deny warnings`, printed and stop the command.
+pub fn load_scorecard_denying(
+    path: &Path,
+    deny: Option<super::Deny>,
+) -> Result<(Model, SourceMap), Exit> {
     let mut sources = SourceMap::new();
     let checked = match check_path(path, &mut sources) {
         Ok(c) => c,
         Err(e) => return Err(super::fail(&e.to_string())),
     };
-    if checked.diagnostics.has_errors() {
+    let denied = deny == Some(super::Deny::Warnings) && !checked.diagnostics.is_empty();
+    if checked.diagnostics.has_errors() || denied {
         let items: Vec<_> = checked
             .diagnostics
             .iter()
-            .filter(|d| d.is_error())
+            .filter(|d| d.is_error() || denied)
             .cloned()
             .collect();
         let style = HumanStyle {
@@ -175,11 +188,21 @@ pub fn load_scorecard(path: &Path) -> Result<(Model, SourceMap), Exit> {
             width: 100,
         };
         eprint!("{}", diag_render::human(&items, &sources, style));
-        eprintln!(
-            "error: `{}` has errors; fix them before scoring",
-            path.display()
-        );
+        if checked.diagnostics.has_errors() {
+            eprintln!(
+                "error: `{}` has errors; fix them before scoring",
+                path.display()
+            );
+        } else {
+            eprintln!(
+                "error: `{}` has warnings and `--deny warnings` was given",
+                path.display()
+            );
+        }
         return Err(Exit::Findings);
+    }
+    if let Some(line) = super::check::warnings_summary(path, &checked.diagnostics) {
+        eprint!("{line}");
     }
     match checked.model {
         Some(m) => Ok((m, sources)),
@@ -410,7 +433,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
         Ok(f) => f,
         Err(e) => return super::fail(&e),
     };
-    let (model, sources) = match load_scorecard(&args.scorecard) {
+    let (model, sources) = match load_scorecard_denying(&args.scorecard, args.deny) {
         Ok(m) => m,
         Err(e) => return e,
     };

@@ -37,6 +37,9 @@ pub struct TestArgs {
     /// Accept changed output: rewrite the snapshot files (never when `CI` is set).
     #[arg(long)]
     pub update: bool,
+    /// Count a scorecard with warnings as failed, printing its warnings, and run none of its tests.
+    #[arg(long, value_enum)]
+    pub deny: Option<super::Deny>,
 }
 
 /// The results of one scorecard file.
@@ -188,12 +191,18 @@ pub fn run(args: &TestArgs) -> Exit {
             Err(e) => return super::fail(&e.to_string()),
         };
         let name = path.display().to_string();
+        let denied = args.deny == Some(super::Deny::Warnings);
         let errors: Vec<Diagnostic> = checked
             .diagnostics
             .iter()
-            .filter(|d| d.is_error())
+            .filter(|d| d.is_error() || denied)
             .cloned()
             .collect();
+        if !checked.diagnostics.has_errors() && !denied {
+            if let Some(line) = super::check::warnings_summary(path, &checked.diagnostics) {
+                eprint!("{line}");
+            }
+        }
         let outcomes = match (&checked.model, errors.is_empty()) {
             (Some(model), true) => {
                 let mut o = testing::run(model, &sources, path, args.filter.as_deref());
@@ -237,7 +246,11 @@ pub fn run(args: &TestArgs) -> Exit {
                 }
                 out.push_str(&format!("{}\n", r.name));
                 if !r.errors.is_empty() {
-                    out.push_str("  error   the scorecard has errors; its tests did not run\n");
+                    out.push_str(if r.errors.iter().any(Diagnostic::is_error) {
+                        "  error   the scorecard has errors; its tests did not run\n"
+                    } else {
+                        "  error   the scorecard has warnings (`--deny warnings`); its tests did not run\n"
+                    });
                     out.push_str(&render::human(&r.errors, &sources, style));
                 }
                 for o in &r.outcomes {

@@ -47,11 +47,13 @@ codes! {
     P004 "too-deeply-nested" Error "an expression or block is nested or chained beyond the limit";
     P005 "not-text" Error "the file is not UTF-8 text";
     P006 "file-too-large" Error "the file is larger than the limit";
+    P007 "unclosed-block" Error "a `{` is never closed";
     N001 "unknown-name" Error "a name that no declaration defines";
     N002 "duplicate-name" Error "two declarations share a name";
     N003 "unknown-label" Error "a label that is not one of the allowed labels";
     N004 "unknown-function" Error "a call to a function that does not exist";
     N005 "wrong-kind-of-name" Error "a name of the wrong kind for this place";
+    N006 "ambiguous-name" Error "a name that is both a metric and the column it scores, where either could be meant";
     T001 "type-mismatch" Error "a value of the wrong type";
     T002 "wrong-argument-count" Error "a function called with the wrong number of arguments";
     T003 "not-a-condition" Error "a condition that is not true or false";
@@ -87,6 +89,7 @@ codes! {
     L011 "segment-not-exhaustive" Warning "partners that fall in no label of a segment";
     L012 "missing-version" Warning "a scorecard without a name and version";
     L013 "unreachable-tier" Warning "a tier that no score can reach";
+    L014 "empty-file" Warning "a scorecard file that declares nothing";
     D001 "missing-column" Error "a contract column that the data file lacks";
     D002 "unknown-column" Warning "a data column that the contract does not declare";
     D003 "unreadable-header" Error "a data file whose header cannot be read";

@@ -1,6 +1,7 @@
 //! Text to syntax tree: the pre-scan of limits, the pest grammar, lowering.
 
 pub mod ast;
+pub mod braces;
 pub mod grammar;
 pub mod lower;
 pub mod prescan;
@@ -22,7 +23,7 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
     }
     let mut pairs = match ScorecardParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return (None, all_syntax_errors(file, text, &error)),
+        Err(error) => return (None, syntax_errors(file, text, &error)),
     };
     let Some(root) = pairs.next() else {
         return (None, Vec::new());
@@ -44,6 +45,55 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
             );
             (None, found)
         }
+    }
+}
+
+/// The syntax errors of a text that failed to parse. A `{` that is never
+/// closed is reported as such (`P007`), and the text is read again with a `}`
+/// where the block probably ends, so the errors that remain are those of
+/// other causes.
+fn syntax_errors(file: FileId, text: &str, first: &pest::error::Error<Rule>) -> Vec<Diagnostic> {
+    let blocks = braces::unclosed_blocks(text, opens_declaration);
+    if blocks.is_empty() {
+        return all_syntax_errors(file, text, first);
+    }
+    let mut found: Vec<Diagnostic> = blocks.iter().map(|b| unclosed(file, text, b)).collect();
+    let (fixed, inserted) = braces::repaired(text, &blocks);
+    if let Err(error) = ScorecardParser::parse(Rule::file, &fixed) {
+        for mut d in all_syntax_errors(file, &fixed, &error) {
+            let start = braces::original_offset(d.span.start, &inserted);
+            let end = braces::original_offset(d.span.end, &inserted);
+            if let (Some(start), Some(end)) = (start, end) {
+                d.span = Span::new(start, end.max(start));
+                found.push(d);
+            }
+        }
+    }
+    found
+}
+
+/// P007 for a block that is never closed.
+fn unclosed(file: FileId, text: &str, block: &braces::Unclosed) -> Diagnostic {
+    let line = text
+        .get(..block.last_line.start)
+        .map_or(1, |before| before.matches('\n').count() + 1);
+    let message = if block.head.is_empty() {
+        "this `{` is never closed".to_string()
+    } else {
+        format!("the block of `{}` is never closed", block.head)
+    };
+    let d = Diagnostic::new(
+        Code::P007,
+        file,
+        Span::new(block.open, block.open + 1),
+        message,
+    )
+    .label("this block is never closed")
+    .help(format!("add `}}` on a line of its own after line {line}"));
+    if block.last_line.start > block.open {
+        d.note(block.last_line, "it probably ends after this line")
+    } else {
+        d
     }
 }
 

@@ -186,7 +186,7 @@ const REJECT: &[(&str, &str, &str)] = &[
     (
         "unclosed block",
         "metric m { value 1",
-        "found the end of the file",
+        "the block of `metric m` is never closed",
     ),
     (
         "misspelled clause",
@@ -364,4 +364,80 @@ fn every_broken_declaration_is_reported() {
         "{:?}",
         diags.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
+}
+
+/// The colourless report of a text that fails to parse, snapshotted under `snapshots/grammar`.
+fn snapshot_unclosed(name: &str, text: &str) -> Vec<&'static str> {
+    let (sources, checked) = crate::support::check_str(text);
+    let report = crate::support::human(&sources, &checked);
+    insta::with_settings!({
+        snapshot_path => "../snapshots/grammar",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, report);
+    });
+    crate::support::codes(&checked)
+}
+
+const UNCLOSED_HEAD: &str =
+    "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n  revenue: number >= 0\n}\n\n";
+
+#[test]
+fn a_metric_left_open_is_one_error_at_its_brace() {
+    let codes = snapshot_unclosed(
+        "unclosed_metric",
+        &format!(
+            "{UNCLOSED_HEAD}metric a {{\n  owner \"o\"\n  value revenue\n\nmetric b {{\n  owner \"o\"\n  value revenue\n}}\n\nscore s {{ weights {{ a 50  b 50 }} }}\n"
+        ),
+    );
+    assert_eq!(codes, vec!["P007"]);
+}
+
+#[test]
+fn a_band_table_left_open_is_one_error_at_its_brace() {
+    let codes = snapshot_unclosed(
+        "unclosed_band_table",
+        &format!(
+            "{UNCLOSED_HEAD}metric a {{\n  value revenue\n  points {{\n    [0, 10) => 1\n    [10, 20] => 2\n\n  missing points 0\n}}\n\nscore s {{ weights {{ a 100 }} }}\n"
+        ),
+    );
+    assert_eq!(codes, vec!["P007"]);
+}
+
+#[test]
+fn a_block_open_at_the_end_of_the_file_is_one_error_at_its_brace() {
+    let codes = snapshot_unclosed(
+        "unclosed_at_end_of_file",
+        &format!(
+            "{UNCLOSED_HEAD}metric a {{\n  value revenue\n}}\n\nscore s {{\n  weights {{ a 100 }}\n"
+        ),
+    );
+    assert_eq!(codes, vec!["P007"]);
+}
+
+#[test]
+fn an_unclosed_block_does_not_hide_an_error_elsewhere() {
+    let text = format!(
+        "{UNCLOSED_HEAD}metric a {{\n  value revenue\n\nmetric b {{\n  value revenue +\n}}\n\nscore s {{ weights {{ a 50  b 50 }} }}\n"
+    );
+    let (_, checked) = crate::support::check_str(&text);
+    let found: Vec<(&str, usize)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.span.start))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0], ("P007", text.find("a {").unwrap() + 2));
+    assert_eq!(found[1].0, "P001");
+    // The second error is in `metric b`, at its own place in the original text.
+    let b_end = text.find("+\n}").unwrap();
+    assert!(found[1].1 > b_end && found[1].1 <= b_end + 3, "{found:?}");
+}
+
+#[test]
+fn balanced_braces_keep_the_ordinary_syntax_error() {
+    let (_, diags) = parse(FileId(0), "metric a {\n  value revenue +\n}\n");
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, vec!["P001"]);
 }

@@ -28,3 +28,4 @@ mod summary;
 mod support;
 mod test_runner;
 mod tutorial;
+mod warnings;

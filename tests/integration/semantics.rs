@@ -428,3 +428,379 @@ fn lints_wait_for_errors_to_be_fixed() {
         check("metric m { value revnue }\nscore s { weights { m 100 } }\ntiers s { a >= 80 }\n");
     assert_eq!(codes, vec!["N001"]);
 }
+
+/// The colourless report of a scorecard, snapshotted under `snapshots/semantics`.
+fn snapshot_report(name: &str, text: &str) {
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    insta::with_settings!({
+        snapshot_path => "../snapshots/semantics",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, report);
+    });
+}
+
+const BAND_TYPO: &str = "segment type from partner_type\nmetric fit { owner \"o\" source \"s\" value partner_type points { resseller => 20  msp => 10  else => 0 } }\nmetric seg_fit { owner \"o\" source \"s\" value type points { \"technolgy\" => 5  else => 0 } }\nmetric rev { owner \"o\" source \"s\" value revenue for type reseller { points { \"resseller\" => 1  else => 0 } } }\nscore s { weights { fit 40  seg_fit 30  rev 30 } }\n";
+
+#[test]
+fn every_label_of_a_band_table_resolves_against_the_value() {
+    let (codes, checked) = check(BAND_TYPO);
+    assert_eq!(codes, vec!["N003", "N003", "T001"]);
+    let helps: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.help.as_str())
+        .collect();
+    assert_eq!(helps[0], "did you mean `reseller`?");
+    assert_eq!(helps[1], "did you mean `technology`?");
+    snapshot_report("band_label_typos", &format!("{HEAD}{BAND_TYPO}"));
+}
+
+#[test]
+fn band_labels_are_checked_whichever_clause_comes_first() {
+    // `for` and `points` before `value`, and a value that is another metric declared later.
+    let (codes, _) = check(
+        "segment type from partner_type\nmetric a { owner \"o\" source \"s\" for type msp { points { resller => 1 else => 0 } } points { msp => 2 else => 0 } value b }\nmetric b { owner \"o\" source \"s\" value partner_type }\nscore s { weights { a 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N003"]);
+}
+
+#[test]
+fn band_labels_that_can_match_are_accepted() {
+    let (codes, _) = check(
+        "segment type from partner_type\nmetric a { owner \"o\" source \"s\" value partner_type points { reseller, msp => 2  \"technology\" => 1 } }\nmetric b { owner \"o\" source \"s\" value revenue > 0 points { \"true\" => 1  \"false\" => 0 } }\nmetric c { owner \"o\" source \"s\" value reps points { \"1\" => 1  \"2\" => 2  else => 3 } }\nscore s { weights { a 40  b 30  c 30 } }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+}
+
+const BOOL_METRIC: &str = "metric big { owner \"o\" source \"s\" value revenue > 1000 points { \"true\" => 1  \"false\" => 0 } }\n";
+const USES_BOOL: &str = "flag f \"big\" { when big and reps > 1 }\nsegment size { large when big  small otherwise }\nrule r { when not big action \"a\" }\nmetric doubled { owner \"o\" source \"s\" value if big then revenue * 2 else revenue }\nscore s { weights { big 50  doubled 50 } }\n";
+
+#[test]
+fn a_metric_has_its_type_wherever_it_is_declared() {
+    let (before, _) = check(&format!("{USES_BOOL}{BOOL_METRIC}"));
+    let (after, _) = check(&format!("{BOOL_METRIC}{USES_BOOL}"));
+    assert_eq!(before, Vec::<&str>::new());
+    assert_eq!(after, Vec::<&str>::new());
+}
+
+#[test]
+fn a_metric_is_typed_through_a_chain_declared_backwards() {
+    // c uses b uses a, declared in the opposite order; a is a label, b and c compare it.
+    let (codes, checked) = check(
+        "metric c { owner \"o\" source \"s\" value if b then 1 else 0 }\nmetric b { owner \"o\" source \"s\" value a == msp }\nmetric a { owner \"o\" source \"s\" value partner_type }\nscore s { weights { c 100 } }\nrule r { when a == technology action \"x\" }\n",
+    );
+    assert_eq!(codes, Vec::<&str>::new());
+    let model = checked.model.unwrap();
+    assert_eq!(model.metrics[1].value.ty, scorecard::model::Type::Bool);
+    assert!(matches!(
+        model.metrics[2].value.ty,
+        scorecard::model::Type::Enum(_)
+    ));
+}
+
+#[test]
+fn a_metric_that_uses_itself_is_one_cycle_error() {
+    let (codes, _) = check(
+        "metric a { owner \"o\" source \"s\" value a and true }\nscore s { weights { a 100 } }\n",
+    );
+    assert_eq!(codes, vec!["S001"]);
+}
+
+#[test]
+fn an_imported_metric_has_its_type_in_the_importing_file() {
+    let dir = temp_dir("imported-bool-metric");
+    std::fs::write(
+        dir.join("shared.scorecard"),
+        "metric big { owner \"o\" source \"s\" value revenue > 1000 points { \"true\" => 1  \"false\" => 0 } }\n",
+    )
+    .unwrap();
+    let main = format!(
+        "{HEAD}import \"shared.scorecard\"\nsegment size {{ large when big  small otherwise }}\nmetric bonus {{ owner \"o\" source \"s\" value if big then 10 else 0 }}\nflag f \"big\" {{ when big }}\nscore s {{ weights {{ big 50  bonus 50 }} }}\n"
+    );
+    std::fs::write(dir.join("main.scorecard"), main).unwrap();
+    let (sources, checked) = check_file(&dir.join("main.scorecard"));
+    assert_eq!(
+        codes(&checked),
+        Vec::<&str>::new(),
+        "{}",
+        human(&sources, &checked)
+    );
+}
+
+const LINTS_BESIDE_AN_ERROR: &str = "metric good { owner \"o\" source \"s\" value revenue points { [0, 10] => 1  [5, 20] => 2 } }\nmetric other { owner \"o\" source \"s\" value reps }\nmetric broken { owner \"o\" source \"s\" value revnue points { [0, 10] => 1  [5, 20] => 2 } }\nmetric lonely { value revenue }\nscore s { weights { good 50  other 40 } }\nscore t { weights { broken 50  other 50 } }\ntiers t { top >= 200  rest otherwise }\nscore u { weights { bogus 50  other 40 } }\n";
+
+#[test]
+fn an_error_hides_only_the_lints_that_depend_on_it() {
+    let (codes, checked) = check(LINTS_BESIDE_AN_ERROR);
+    // Kept: the overlap in `good`, the weights of `s` (90), the governance of
+    // `lonely`. Held back: the overlap in `broken` and the unreachable tier of
+    // `t` (they read the error), the weights of `u` (a weight names nothing)
+    // and `lonely` being unused (a typo may be the use).
+    assert_eq!(codes, vec!["L002", "N001", "L009", "L001", "N001"]);
+    let lines: Vec<usize> = checked.diagnostics.iter().map(|d| d.span.start).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]));
+    snapshot_report(
+        "lints_beside_an_error",
+        &format!("{HEAD}{LINTS_BESIDE_AN_ERROR}"),
+    );
+}
+
+#[test]
+fn an_error_in_the_input_holds_back_every_lint_but_the_header() {
+    let (_, checked) = check_str(
+        "input {\n  key partner_id\n  revenue: number >= 0\n  revenue: integer\n}\nmetric m { value revenue points { [0, 10] => 1  [5, 20] => 2 } }\nscore s { weights { m 90 } }\n",
+    );
+    assert_eq!(codes(&checked), vec!["L012", "N002"]);
+}
+
+#[test]
+fn without_errors_every_lint_is_reported() {
+    let (codes, _) = check(
+        "metric m { value revenue points { [0, 10] => 1  [5, 20] => 2 } }\nmetric unused_one { owner \"o\" source \"s\" value reps }\nscore s { weights { m 90 } }\n",
+    );
+    assert_eq!(codes, vec!["L009", "L002", "L006", "L001"]);
+}
+
+#[test]
+fn a_file_that_declares_nothing_is_a_warning() {
+    for text in [
+        "",
+        "\n\n",
+        "// to do: the metrics\n",
+        "/* nothing */\n",
+        "scorecard \"t\" version \"1\"\n",
+    ] {
+        let (_, checked) = check_str(text);
+        let codes = codes(&checked);
+        // `/* */` is not a comment in this language: that one is a syntax error.
+        if text.starts_with("/*") {
+            assert_eq!(codes, vec!["P001"], "{text:?}");
+        } else {
+            assert_eq!(codes, vec!["L014"], "{text:?}");
+        }
+    }
+    let (sources, checked) = check_str("");
+    snapshot_report("empty_file", "");
+    assert!(human(&sources, &checked).contains("this scorecard declares nothing"));
+}
+
+#[test]
+fn an_imported_file_that_declares_nothing_is_a_warning() {
+    let dir = temp_dir("empty-import");
+    std::fs::write(dir.join("empty.scorecard"), "// later\n").unwrap();
+    std::fs::write(
+        dir.join("main.scorecard"),
+        format!("{HEAD}import \"empty.scorecard\"\n{METRIC}score s {{ weights {{ m 100 }} }}\n"),
+    )
+    .unwrap();
+    let (_, checked) = check_file(&dir.join("main.scorecard"));
+    let found: Vec<(&str, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(found, vec![("L014", "this imported file declares nothing")]);
+}
+
+#[test]
+fn every_constant_limit_message_says_the_limit() {
+    let cases = [
+        (
+            "metric m { owner \"o\" source \"s\" value moving_average(revenue, 1_000_000) }\nscore s { weights { m 100 } }\n",
+            "the window of `moving_average` must be a whole number of periods from 1 to 10,000, not `1_000_000`",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value trend(revenue, reps) }\nscore s { weights { m 100 } }\n",
+            "the window of `trend` must be a constant number of periods from 1 to 10,000",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value revenue }\nscore s { weights { m 100 } smooth moving_average(20000) }\n",
+            "the moving-average window must be a whole number from 1 to 10,000, not `20000`",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value revenue }\nscore s { weights { m 100 } min_periods 0 }\n",
+            "`min_periods` must be a whole number from 1 to 10,000, not `0`",
+        ),
+        (
+            "metric m { owner \"o\" source \"s\" value round(revenue, 12) }\nscore s { weights { m 100 } }\n",
+            "the digits of `round` must be a whole number from 0 to 9",
+        ),
+    ];
+    for (body, message) in cases {
+        let (_, checked) = check(body);
+        let messages: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages, vec![message], "{body}");
+        let d = checked.diagnostics.iter().next().unwrap();
+        assert!(
+            d.help.contains("10,000") || d.help.contains("round(x, 2)"),
+            "{}",
+            d.help
+        );
+    }
+}
+
+const CREDIT: &str = "scorecard \"credit\" version \"1\"\ninput {\n  key applicant_id\n  age: integer in 18..100\n  income: number >= 0\n  housing: enum(own, rent, free)\n}\nsegment home from housing\nmetric age \"Applicant age\" {\n  owner \"risk\" source \"application\"\n  value age\n  points {\n    [18, 25) => 10\n    [25, 40) => 20\n    [40, 100] => 30\n  }\n}\nmetric income { owner \"risk\" source \"application\" value income / 1000 points scale 0 => 0, 100 => 40 }\nmetric housing { owner \"risk\" source \"application\" value housing for home rent { points { rent => 15 else => 0 } } points { own => 30  rent => 10  free => 0 } }\nscore total { weights { age 40  income 30  housing 30 } }\nflag young { when age < 25 }\noutput { applicant_id  age  age_points = points(age)  income  total  young }\ntest \"a young owner\" {\n  given { applicant_id: \"T1\", age: 22, income: 50000, housing: own }\n  expect points(age) == 10\n  expect age == 22\n  expect income == 50\n  expect total == 19\n}\n";
+
+#[test]
+fn a_metric_may_be_named_after_the_column_it_scores() {
+    let (sources, checked) = check_str(CREDIT);
+    assert_eq!(
+        codes(&checked),
+        Vec::<&str>::new(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let model = checked.model.unwrap();
+    // In its own value the name is the column; elsewhere the metric.
+    let income = &model.metrics[1];
+    let mut column_read = false;
+    income.value.walk(&mut |e| {
+        column_read |= matches!(e.kind, ExprKind::Column(_));
+    });
+    assert!(column_read, "{:?}", income.value);
+    let mut metric_read = false;
+    model.flags[0].condition.walk(&mut |e| {
+        metric_read |= matches!(e.kind, ExprKind::Metric(_));
+    });
+    assert!(metric_read, "{:?}", model.flags[0].condition);
+}
+
+#[test]
+fn a_metric_named_after_its_column_scores_end_to_end() {
+    let dir = temp_dir("metric-named-after-column");
+    let card = dir.join("credit.scorecard");
+    std::fs::write(&card, CREDIT).unwrap();
+    let data = dir.join("applicants.csv");
+    std::fs::write(
+        &data,
+        "applicant_id,age,income,housing\nA1,22,50000,own\nA2,45,120000,rent\nA3,30,0,free\n",
+    )
+    .unwrap();
+    let (card, data) = (card.to_str().unwrap(), data.to_str().unwrap());
+    let out = scorecard(&["score", card, "--data", data, "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    // income is the column / 1000 scaled to 40 at 100; rent scores 15 by its own rubric.
+    assert_eq!(
+        stdout(&out),
+        "applicant_id,age,age_points,income,total,young\nA1,22,10.00,50.00,19.00,true\nA2,45,30.00,120.00,28.50,false\nA3,30,20.00,0.00,8.00,false\n"
+    );
+    let explained = scorecard(&["explain", card, "--data", data, "--partner", "A2"]);
+    assert_eq!(explained.status.code(), Some(0));
+    assert!(
+        stdout(&explained).contains("age      45"),
+        "{}",
+        stdout(&explained)
+    );
+    let tested = scorecard(&["test", card]);
+    assert!(
+        stdout(&tested).contains("1 passed, 0 failed"),
+        "{}",
+        stdout(&tested)
+    );
+}
+
+#[test]
+fn a_metric_name_shared_with_its_column_is_refused_where_either_could_be_meant() {
+    let (codes, _) = check(
+        "metric revenue { owner \"o\" source \"s\" value revenue points = revenue * 2 }\nscore s { weights { revenue 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N006"]);
+    // Any other kind of declaration still cannot take a column's name.
+    let (codes, _) = check(
+        "metric m { owner \"o\" source \"s\" value revenue }\nscore reps { weights { m 100 } }\n",
+    );
+    assert_eq!(codes, vec!["N002"]);
+}
+
+mod order {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Declarations whose types flow from one to the next: a label, a
+    /// comparison of it, a condition on that, and uses in every kind of
+    /// declaration, including a band table on the label.
+    const DECLS: &[&str] = &[
+        "segment type from partner_type\n",
+        "metric kind { owner \"o\" source \"s\" value partner_type points { reseller => 10  msp => 5  else => 0 } }\n",
+        "metric is_msp { owner \"o\" source \"s\" value kind == msp points { \"true\" => 10  \"false\" => 0 } }\n",
+        "metric boost { owner \"o\" source \"s\" value if is_msp then revenue * 2 else revenue points scale 0 => 0, 100 => 100 }\n",
+        "segment size { msp_large when is_msp and boost > 100  other otherwise }\n",
+        "flag msp_flag \"an msp\" { when is_msp }\n",
+        "rule r { when not is_msp and kind != technology action \"call\" }\n",
+        "score s { weights { kind 30  is_msp 30  boost 40 } }\n",
+        "output { partner_id  type  size  s }\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the order of the declarations, the scorecard is clean and
+        /// every metric has the same type.
+        #[test]
+        fn types_do_not_depend_on_declaration_order(
+            order in Just((0..DECLS.len()).collect::<Vec<usize>>()).prop_shuffle()
+        ) {
+            let body: String = order.iter().map(|&i| DECLS[i]).collect();
+            let (codes, checked) = check(&body);
+            prop_assert_eq!(codes, Vec::<&str>::new(), "{}", body);
+            let model = checked.model.unwrap();
+            let types: Vec<(String, String)> = model
+                .metrics
+                .iter()
+                .map(|m| (m.name.clone(), format!("{:?}", m.value.ty)))
+                .collect();
+            let mut sorted = types.clone();
+            sorted.sort();
+            let is = |name: &str, ty: &str| sorted.iter().any(|(n, t)| n == name && t.starts_with(ty));
+            prop_assert!(is("kind", "Enum"), "{:?}", types);
+            prop_assert!(is("is_msp", "Bool"), "{:?}", types);
+            prop_assert!(is("boost", "Number"), "{:?}", types);
+        }
+    }
+}
+
+#[test]
+fn a_long_chain_of_metrics_declared_in_reverse_is_typed_without_deep_recursion() {
+    let n = 5_000;
+    let mut body = String::new();
+    for i in 0..n {
+        body.push_str(&format!(
+            "metric m{i} {{ owner \"o\" source \"s\" value m{} > 0 or true }}\n",
+            i + 1
+        ));
+    }
+    body.push_str(&format!(
+        "metric m{n} {{ owner \"o\" source \"s\" value revenue }}\nflag f {{ when m0 }}\nscore s {{ weights {{ m{n} 100 }} }}\n"
+    ));
+    // `m{i} > 0` needs m{i+1} to be a number: only m{n} is; the others are true/false.
+    let (codes, _) = check(&body);
+    assert_eq!(
+        codes.len(),
+        n - 1,
+        "one T001 per comparison of a true/false metric"
+    );
+    assert!(codes.iter().all(|c| *c == "T001"));
+}
+
+#[test]
+fn a_long_cycle_of_metrics_is_one_error() {
+    let n = 2_000;
+    let mut body = String::new();
+    for i in 0..n {
+        body.push_str(&format!(
+            "metric m{i} {{ owner \"o\" source \"s\" value m{} + 1 }}\n",
+            (i + 1) % n
+        ));
+    }
+    body.push_str("score s { weights { m0 100 } }\n");
+    let (codes, _) = check(&body);
+    assert_eq!(codes, vec!["S001"]);
+}

@@ -3,10 +3,12 @@
 //! `docs/diagnostics.md` documents its code for users.
 
 mod constant_condition;
+mod empty_file;
 mod layer_mismatch;
 mod missing_governance;
 mod missing_version;
 mod numeric_bands;
+mod scope;
 mod segment_not_exhaustive;
 mod tiers;
 mod unused;
@@ -16,6 +18,7 @@ use super::load::Program;
 use super::range::Analyzer;
 use crate::diag::Diagnostics;
 use crate::model::Model;
+pub use scope::keep_where_clean;
 
 /// What every lint reads.
 pub struct LintContext<'a> {
@@ -40,4 +43,5 @@ pub fn run(model: &Model, program: &Program, out: &mut Diagnostics) {
     layer_mismatch::check(&cx, out);
     segment_not_exhaustive::check(&cx, out);
     missing_version::check(&cx, out);
+    empty_file::check(&cx, out);
 }
