@@ -18,6 +18,7 @@ pub mod fmt;
 pub mod interrupt;
 pub mod model;
 pub mod plan;
+pub mod publish;
 pub mod render;
 pub mod source;
 pub mod syntax;

@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod docs;
 mod explain;
 mod explain_code;
 mod fmt;
@@ -61,6 +62,8 @@ pub enum Command {
     ExplainCode(explain_code::ExplainCodeArgs),
     /// Lay scorecards out canonically, keeping every comment (`--check` changes nothing).
     Fmt(fmt::FmtArgs),
+    /// Write the metric catalogue and the published rubric (Markdown or HTML).
+    Docs(docs::DocsArgs),
 }
 
 /// Output formats for diagnostics.
@@ -112,6 +115,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Docs(args) => docs::run(&args),
     }
 }
 
