@@ -10,6 +10,7 @@
 
 mod html;
 mod markdown;
+mod words;
 
 pub use html::html;
 pub use markdown::markdown;
@@ -294,7 +295,7 @@ impl Builder<'_> {
                             vec![
                                 Text::code(label),
                                 match &r.condition {
-                                    Some(c) => Text::code(self.quote(c.loc)),
+                                    Some(c) => self.condition(c),
                                     None => Text::plain("otherwise"),
                                 },
                             ]
@@ -375,30 +376,38 @@ impl Builder<'_> {
         }
     }
 
-    /// How a value is computed, in words where the shape is simple.
+    /// How a value is computed: a column by name, otherwise the formula as
+    /// written and the same in words.
     fn value_words(&self, e: &Expr) -> Text {
-        let m = self.model;
-        let name = |x: &Expr| match &x.kind {
-            ExprKind::Column(c) => m.contract.column(*c).map(|d| d.name.clone()),
-            _ => None,
-        };
         match &e.kind {
-            ExprKind::Column(_) => Text::plain("the input column ")
-                .c(name(e).unwrap_or_default())
+            ExprKind::Column(c) => Text::plain("the input column ")
+                .c(self
+                    .model
+                    .contract
+                    .column(*c)
+                    .map_or_else(String::new, |d| d.name.clone()))
                 .p("."),
-            ExprKind::Binary(crate::syntax::ast::BinOp::Div, a, b)
-                if name(a).is_some() && name(b).is_some() =>
-            {
-                Text::plain("the input column ")
-                    .c(name(a).unwrap_or_default())
-                    .p(" divided by ")
-                    .c(name(b).unwrap_or_default())
-                    .p(" (missing when ")
-                    .c(name(b).unwrap_or_default())
-                    .p(" is 0).")
-            }
-            _ => Text::plain("computed as ").c(self.quote(e.loc)).p("."),
+            _ => self.formula(e).p("."),
         }
+    }
+
+    /// The formula as written, then the same in words: `a / b` — `a` divided by `b`.
+    fn formula(&self, e: &Expr) -> Text {
+        let mut t = Text::code(self.quote(e.loc)).p(" — ");
+        t.0.extend(words::words(self.model, e).0);
+        let mut divides = false;
+        e.walk(&mut |x| {
+            divides |= matches!(x.kind, ExprKind::Binary(crate::syntax::ast::BinOp::Div, ..))
+        });
+        if divides {
+            t = t.p(" (missing where it divides by zero)");
+        }
+        t
+    }
+
+    /// A condition as written and in words.
+    fn condition(&self, e: &Expr) -> Text {
+        self.formula(e)
     }
 
     fn rubric(&mut self, r: &Rubric, scope: Option<Text>) {
@@ -584,7 +593,7 @@ impl Builder<'_> {
                     vec![
                         Text::plain(a.reason.clone().unwrap_or_default()),
                         Text::plain(format!("× {}", n(a.factor))),
-                        Text::code(self.quote(a.condition.loc)),
+                        self.condition(&a.condition),
                     ]
                 })
                 .collect();
@@ -705,7 +714,9 @@ impl Builder<'_> {
                 self.blocks.push(Block::List(items));
             }
             Definition::Value(e) => {
-                self.para(lead.c(self.quote(e.loc)).p("."));
+                let mut t = lead;
+                t.0.extend(self.formula(e).0);
+                self.para(t.p("."));
             }
         }
     }
@@ -724,7 +735,7 @@ impl Builder<'_> {
                     Text::code(f.name.clone()),
                     Text::plain(f.description.clone().unwrap_or_default()),
                     Text::plain(f.kind.clone().unwrap_or_default()),
-                    Text::code(self.quote(f.condition.loc)),
+                    self.condition(&f.condition),
                 ]
             })
             .collect();
@@ -756,7 +767,7 @@ impl Builder<'_> {
                     Text::code(r.name.clone()),
                     Text::plain(r.reason.clone().unwrap_or_default()),
                     Text::plain(priority(r.priority)),
-                    Text::code(self.quote(r.condition.loc)),
+                    self.condition(&r.condition),
                     Text::plain(r.actions.join("; ")),
                 ]
             })
