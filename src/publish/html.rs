@@ -121,6 +121,23 @@ fn escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Escaped text has no character that could open a tag or close an
+        /// attribute, and reads back as what was written.
+        #[test]
+        fn escaped_text_is_inert_and_faithful(s in "\\PC*") {
+            let e = escape(&s);
+            proptest::prop_assert!(!e.contains(['<', '>', '"', '\'']));
+            let back = e
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            proptest::prop_assert_eq!(back, s);
+        }
+    }
+
     #[test]
     fn markup_is_escaped() {
         assert_eq!(

@@ -111,6 +111,11 @@ fn escape(s: &str) -> String {
 /// table cells at `|` even in code).
 fn code(s: &str, in_table: bool) -> String {
     let folded = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // In a table, `\|` would read as an escaped backslash and a cell border:
+    // such a text is written as escaped plain text instead.
+    if in_table && folded.contains("\\|") {
+        return escape(&folded);
+    }
     let body = if in_table {
         folded.replace('|', "\\|")
     } else {
@@ -172,6 +177,38 @@ mod tests {
     fn code_spans_survive_backticks_and_pipes() {
         assert_eq!(code("a `b` c", false), "`` a `b` c ``");
         assert_eq!(code("a | b", true), "`a \\| b`");
+        assert_eq!(code("a\\| b", true), "a\\\\\\| b");
+    }
+
+    proptest::proptest! {
+        /// Whatever a description or formula holds, a table row stays one
+        /// line with its cells: every `|` that is not a cell border is escaped.
+        #[test]
+        fn table_rows_keep_their_cells(plain in "\\PC*", code_text in "(\\PC|\\\\\\|)*") {
+            let doc = Doc {
+                title: String::new(),
+                blocks: vec![Block::Table {
+                    head: vec!["a".into(), "b".into()],
+                    rows: vec![vec![Text::plain(plain.clone()), Text::code(code_text.clone())]],
+                }],
+            };
+            let md = markdown(&doc);
+            let lines: Vec<&str> = md.lines().collect();
+            proptest::prop_assert_eq!(lines.len(), 3);
+            let row = lines.get(2).copied().unwrap_or_default();
+            let mut borders = 0;
+            let mut escaped = false;
+            for ch in row.chars() {
+                if escaped {
+                    escaped = false;
+                } else if ch == '\\' {
+                    escaped = true;
+                } else if ch == '|' {
+                    borders += 1;
+                }
+            }
+            proptest::prop_assert_eq!(borders, 3, "{}", row);
+        }
     }
 
     #[test]
