@@ -369,10 +369,10 @@ impl Builder<'_> {
                 "For partners no segment-specific rubric below covers",
             ))
         };
-        self.rubric(&def.rubric, default_scope);
+        self.rubric(&def.rubric, default_scope, def.value.ty);
         for sr in &def.segment_rubrics {
             let scope = self.scope(sr.segment, &sr.labels);
-            self.rubric(&sr.rubric, Some(scope));
+            self.rubric(&sr.rubric, Some(scope), def.value.ty);
         }
     }
 
@@ -410,7 +410,7 @@ impl Builder<'_> {
         self.formula(e)
     }
 
-    fn rubric(&mut self, r: &Rubric, scope: Option<Text>) {
+    fn rubric(&mut self, r: &Rubric, scope: Option<Text>, value: Type) {
         let lead = match scope {
             Some(s) => s.p(": "),
             None => Text::default(),
@@ -422,6 +422,17 @@ impl Builder<'_> {
                 let categorical = bands
                     .iter()
                     .any(|b| matches!(b.condition, BandCond::Labels(_)));
+                let all_labels = match value {
+                    Type::Enum(id) => self.model.enum_type(id).is_some_and(|t| {
+                        t.labels.iter().all(|l| {
+                            bands.iter().any(|b| match &b.condition {
+                                BandCond::Labels(ls) => ls.contains(l),
+                                _ => false,
+                            })
+                        })
+                    }),
+                    _ => false,
+                };
                 self.para(lead.b("Points:").p(if categorical {
                     " by category; the first line that matches gives the points."
                 } else {
@@ -451,10 +462,21 @@ impl Builder<'_> {
                         vec![cond, Text::plain(n(b.points))]
                     })
                     .collect();
-                if let Some(p) = missing {
+                // Categories that list every label of an enum leave only a missing value unmatched.
+                let has_else = bands.iter().any(|b| b.condition == BandCond::Else);
+                let has_missing = bands.iter().any(|b| b.condition == BandCond::Missing);
+                let unmatched = match (has_else || all_labels, has_missing) {
+                    (true, true) => None,
+                    (true, false) => Some("missing"),
+                    (false, true) => Some("no band matches"),
+                    (false, false) => Some("missing, or no band matches"),
+                };
+                if let Some(what) = unmatched {
                     rows.push(vec![
-                        Text::plain("missing, or no band matches"),
-                        Text::plain(n(p)),
+                        Text::plain(what),
+                        Text::plain(
+                            missing.map_or_else(|| "none (the points are missing)".to_string(), n),
+                        ),
                     ]);
                 }
                 self.blocks.push(Block::Table {
@@ -523,7 +545,9 @@ impl Builder<'_> {
                 self.para(t);
             }
             PointsRule::Expr(e) => {
-                let mut t = lead.b("Points:").p(" ").c(self.quote(e.loc)).p(".");
+                let mut t = lead.b("Points:").p(" ");
+                t.0.extend(self.formula(e).0);
+                t = t.p(".");
                 if let Some(p) = missing {
                     t = t.p(" A missing value earns ").c(n(p)).p(" points.");
                 }
@@ -602,7 +626,7 @@ impl Builder<'_> {
                 rows,
             });
         }
-        let guards = guardrails(s);
+        let guards = guardrails(s, s.tiers.is_some());
         if !guards.is_empty() {
             self.heading(
                 4,
@@ -798,7 +822,7 @@ fn priority(p: f64) -> String {
 }
 
 /// A score's guardrails in words, in the order they apply.
-fn guardrails(s: &ScoreDef) -> Vec<Text> {
+fn guardrails(s: &ScoreDef, tiers: bool) -> Vec<Text> {
     let mut out = Vec::new();
     if let Some(i) = s.insufficient {
         let limit = if i.percent {
@@ -806,13 +830,14 @@ fn guardrails(s: &ScoreDef) -> Vec<Text> {
         } else {
             n(i.limit)
         };
-        out.push(
-            Text::plain(format!(
-                "Insufficient data: when more than {limit} of the score's metrics are missing, the score is missing and the tier is "
-            ))
-            .c(INSUFFICIENT_DATA)
-            .p("."),
-        );
+        let t = Text::plain(format!(
+            "Insufficient data: when more than {limit} of the score's metrics are missing, the score is missing"
+        ));
+        out.push(if tiers {
+            t.p(" and the tier is ").c(INSUFFICIENT_DATA).p(".")
+        } else {
+            t.p(".")
+        });
     }
     match s.smoothing {
         Some(Smoothing::MovingAverage(k)) => out.push(Text::plain(format!(
@@ -843,13 +868,14 @@ fn guardrails(s: &ScoreDef) -> Vec<Text> {
         )));
     }
     if let Some(k) = s.min_periods {
-        out.push(
-            Text::plain(format!(
-                "Provisional: until {k} periods have been observed, the tier is "
-            ))
-            .c(PROVISIONAL)
-            .p("."),
-        );
+        let t = Text::plain(format!(
+            "Provisional: until {k} periods have been observed, the result is provisional"
+        ));
+        out.push(if tiers {
+            t.p(" and the tier is ").c(PROVISIONAL).p(".")
+        } else {
+            t.p(".")
+        });
     }
     out
 }

@@ -406,3 +406,87 @@ fn publish_reads_the_model_not_the_syntax_tree() {
         }
     }
 }
+
+/// The rest of the language's rubric and score shapes: intervals, a missing
+/// band, categories, a points formula, no points clause, `sum` with a base,
+/// a `value` score, insufficient data and exponential smoothing.
+const SHAPES: &str = r#"scorecard "shapes" version "3"
+
+input {
+  key partner_id
+  period quarter
+  avg_days_late: number >= 0, optional
+  contract_type: enum(multi_year, annual, monthly)
+  pipeline_value: number >= 0
+  quarterly_target: number >= 0
+  rating: number in 0..100
+}
+
+metric payment_delay "Average days invoices are paid late" {
+  value avg_days_late
+  points {
+    [0, 5)   => 20
+    [5, 30)  => 5
+    [30, 90) => -10
+    >= 90    => -40
+    missing  => 0
+  }
+}
+
+metric contract "Contract type" {
+  value contract_type
+  points {
+    multi_year => 15
+    annual, monthly => 5
+  }
+}
+
+metric pipeline_cover "Pipeline as a multiple of quarterly target" {
+  value pipeline_value / quarterly_target
+  points = min(value * 50, 100)
+  missing points 0
+}
+
+metric rating_points "Survey rating" {
+  value rating
+}
+
+score credit "Credit-style rating" {
+  base 600
+  sum { payment_delay contract pipeline_cover }
+  insufficient data if more than 1 missing
+}
+
+score outlook "Outlook" {
+  weights { pipeline_cover 50  rating_points 50 }
+  smooth exponential(0.5)
+}
+
+score blended "Blended" {
+  value if credit > 600 then outlook else outlook * 0.9
+}
+"#;
+
+#[test]
+fn every_rubric_and_definition_shape_is_described() {
+    let (sources, checked) = check_str(SHAPES);
+    let model = checked
+        .model
+        .clone()
+        .unwrap_or_else(|| panic!("{}", human(&sources, &checked)));
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let md = publish::markdown(&publish::catalogue(&model, &sources, Audience::Internal));
+    assert!(md.contains("| `[0, 5)` | 20 |"), "{md}");
+    assert!(md.contains("| missing | 0 |"));
+    assert!(md.contains("| `annual`, `monthly` | 5 |"));
+    assert!(md.contains("the base `600` plus the points of each metric"));
+    assert!(md.contains("more than 1 of the score's metrics are missing"));
+    assert!(md.contains("exponential, weight 0.5 on the newest period"));
+    insta::with_settings!({ snapshot_path => "../snapshots/docs" }, {
+        insta::assert_snapshot!("shapes_markdown", md);
+    });
+}
