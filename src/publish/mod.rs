@@ -758,7 +758,7 @@ impl Builder<'_> {
                 vec![
                     Text::code(f.name.clone()),
                     Text::plain(f.description.clone().unwrap_or_default()),
-                    Text::plain(f.kind.clone().unwrap_or_default()),
+                    f.kind.clone().map_or_else(Text::default, Text::code),
                     self.condition(&f.condition),
                 ]
             })
