@@ -275,14 +275,20 @@ impl Builder<'_> {
             match &s.source {
                 SegmentSource::Column(c) => {
                     let col = m.contract.column(*c).map_or("", |d| d.name.as_str());
-                    let labels = m.enum_type(s.labels).map(|t| t.labels.join(", "));
-                    self.para(
-                        Text::plain("The value of the input column ")
-                            .c(col)
-                            .p(": ")
-                            .c(labels.unwrap_or_default())
-                            .p("."),
-                    );
+                    let mut t = Text::plain("The value of the input column ").c(col).p(": ");
+                    for (k, label) in m
+                        .enum_type(s.labels)
+                        .map(|t| t.labels.as_slice())
+                        .unwrap_or_default()
+                        .iter()
+                        .enumerate()
+                    {
+                        if k > 0 {
+                            t = t.p(", ");
+                        }
+                        t = t.c(label.clone());
+                    }
+                    self.para(t.p("."));
                 }
                 SegmentSource::Rules(rules) => {
                     self.para(Text::plain(
@@ -517,14 +523,17 @@ impl Builder<'_> {
                         GroupKey::Segment(s) => self.model.segment(*s).map(|d| d.name.clone()),
                     })
                     .collect();
-                let among = if groups.is_empty() {
-                    "among all partners of the period".to_string()
+                let mut among = Text::plain(if groups.is_empty() {
+                    "among all partners of the period"
                 } else {
-                    format!(
-                        "among partners of the same period with the same {}",
-                        groups.join(", ")
-                    )
-                };
+                    "among partners of the same period with the same "
+                });
+                for (k, g) in groups.into_iter().enumerate() {
+                    if k > 0 {
+                        among = among.p(", ");
+                    }
+                    among = among.c(g);
+                }
                 let what = match kind {
                     crate::syntax::ast::Normalizer::Percentile => "the percentile rank (0–100)",
                     crate::syntax::ast::Normalizer::MinMax => {
@@ -534,11 +543,9 @@ impl Builder<'_> {
                         "the number of standard deviations from the mean"
                     }
                 };
-                let mut t = lead
-                    .b("Points:")
-                    .p(format!(" {what} of the value {among} ("))
-                    .c(kind.keyword())
-                    .p(").");
+                let mut t = lead.b("Points:").p(format!(" {what} of the value "));
+                t.0.extend(among.0);
+                t = t.p(" (").c(kind.keyword()).p(").");
                 if let Some(p) = missing {
                     t = t.p(" A missing value earns ").c(n(p)).p(" points.");
                 }
