@@ -1,6 +1,7 @@
 //! The catalogue as one self-contained HTML page (inline CSS, no scripts, no
 //! network); every text is escaped here, in elements and attributes alike.
 
+use super::markdown::anchor_id;
 use super::{Block, Doc, Inline, Text};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}\
@@ -26,7 +27,7 @@ pub fn html(doc: &Doc) -> String {
                 text,
             } => {
                 let level = (*level).clamp(1, 6);
-                out.push_str(&format!("<h{level} id=\"{}\">", escape(anchor)));
+                out.push_str(&format!("<h{level} id=\"{}\">", anchor_id(anchor)));
                 out.push_str(&line(text));
                 out.push_str(&format!("</h{level}>"));
             }
@@ -90,6 +91,13 @@ fn line(text: &Text) -> String {
                 out.push_str("<code>");
                 out.push_str(&escape(s));
                 out.push_str("</code>");
+            }
+            Inline::Link { name, anchor } => {
+                out.push_str("<a href=\"#");
+                out.push_str(&anchor_id(anchor));
+                out.push_str("\"><code>");
+                out.push_str(&escape(name));
+                out.push_str("</code></a>");
             }
             Inline::Strong(s) => {
                 out.push_str("<strong>");

@@ -7,11 +7,18 @@ pub fn markdown(doc: &Doc) -> String {
     let mut out = String::new();
     for block in &doc.blocks {
         match block {
-            Block::Heading { level, text, .. } => {
+            Block::Heading {
+                level,
+                anchor,
+                text,
+            } => {
                 for _ in 0..*level {
                     out.push('#');
                 }
-                out.push(' ');
+                // An explicit anchor, so links work whatever GitHub makes of the text.
+                out.push_str(" <a id=\"");
+                out.push_str(&anchor_id(anchor));
+                out.push_str("\"></a>");
                 out.push_str(&line(text, false));
             }
             Block::Paragraph(text) => out.push_str(&block_start(&line(text, false))),
@@ -76,9 +83,31 @@ fn line(text: &Text, in_table: bool) -> String {
                 out.push_str("**");
             }
             Inline::Code(s) => out.push_str(&code(s, in_table)),
+            Inline::Link { name, anchor } => {
+                out.push('[');
+                out.push_str(&code(name, in_table));
+                out.push_str("](#");
+                out.push_str(&anchor_id(anchor));
+                out.push(')');
+            }
         }
     }
     out
+}
+
+/// An anchor with only letters, digits, `-` and `_`; anything else becomes
+/// `-`, so it is safe in an attribute and in a link.
+pub(super) fn anchor_id(anchor: &str) -> String {
+    anchor
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// Plain text on one line, every character Markdown could read as markup

@@ -35,6 +35,11 @@ pub enum Inline {
     /// A name or formula, shown as code.
     Code(String),
     Strong(String),
+    /// A name shown as code, linking to the heading with this anchor.
+    Link {
+        name: String,
+        anchor: String,
+    },
 }
 
 /// A line of text: plain, code and strong pieces.
@@ -57,6 +62,14 @@ impl Text {
 
     fn c(mut self, s: impl Into<String>) -> Self {
         self.0.push(Inline::Code(s.into()));
+        self
+    }
+
+    fn link(mut self, name: impl Into<String>, anchor: impl Into<String>) -> Self {
+        self.0.push(Inline::Link {
+            name: name.into(),
+            anchor: anchor.into(),
+        });
         self
     }
 
@@ -202,25 +215,27 @@ impl Builder<'_> {
         if !m.segments.is_empty() {
             items.push(Text::plain("Segments"));
         }
-        let names = |lead: &str, names: Vec<&str>| {
+        let names = |lead: &str, prefix: &str, names: Vec<&str>| {
             let mut t = Text::plain(lead);
             for (k, name) in names.into_iter().enumerate() {
                 if k > 0 {
                     t = t.p(", ");
                 }
-                t = t.c(name);
+                t = t.link(name, format!("{prefix}-{name}"));
             }
             t
         };
         if !m.metrics.is_empty() {
             items.push(names(
                 "Metrics: ",
+                "metric",
                 m.metrics.iter().map(|x| x.name.as_str()).collect(),
             ));
         }
         if !m.scores.is_empty() {
             items.push(names(
                 "Scores: ",
+                "score",
                 m.scores.iter().map(|x| x.name.as_str()).collect(),
             ));
         }
@@ -697,7 +712,7 @@ impl Builder<'_> {
                     .iter()
                     .map(|t| {
                         vec![
-                            Text::code(metric(t.metric)),
+                            metric_link(metric(t.metric)),
                             Text::plain(format!("{}%", n(t.percent))),
                         ]
                     })
@@ -717,7 +732,7 @@ impl Builder<'_> {
                         rows.push(vec![
                             Text::plain(l.layer.name()),
                             Text::plain(format!("{}%", n(l.percent))),
-                            Text::code(metric(t.metric)),
+                            metric_link(metric(t.metric)),
                             Text::plain(format!("{}%", n(t.percent))),
                         ]);
                     }
@@ -740,7 +755,7 @@ impl Builder<'_> {
                 );
                 let items = metrics
                     .iter()
-                    .map(|(id, _)| Text::code(metric(*id)))
+                    .map(|(id, _)| metric_link(metric(*id)))
                     .collect();
                 self.blocks.push(Block::List(items));
             }
@@ -814,6 +829,12 @@ impl Builder<'_> {
             rows,
         });
     }
+}
+
+/// A metric's name, linking to its entry.
+fn metric_link(name: String) -> Text {
+    let anchor = format!("metric-{name}");
+    Text::default().link(name, anchor)
 }
 
 fn priority(p: f64) -> String {

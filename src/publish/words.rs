@@ -337,6 +337,7 @@ mod tests {
             .map(|p| match p {
                 Inline::Plain(s) | Inline::Strong(s) => s.clone(),
                 Inline::Code(s) => format!("`{s}`"),
+                Inline::Link { name, .. } => format!("`{name}`"),
             })
             .collect()
     }

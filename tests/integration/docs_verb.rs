@@ -70,13 +70,17 @@ fn the_catalogue_states_each_metric_score_tier_rule_and_the_hash() {
     assert!(md.contains(&model.content_hash));
     assert!(md.contains("`2025.3`"));
     for m in &model.metrics {
-        assert!(md.contains(&format!("### `{}`", m.name)), "{}", m.name);
+        assert!(
+            md.contains(&format!("### <a id=\"metric-{0}\"></a>`{0}`", m.name)),
+            "{}",
+            m.name
+        );
         if let Some(owner) = &m.meta.owner {
             assert!(md.contains(&format!("**Owner:** {owner}")), "{owner}");
         }
     }
     for s in &model.scores {
-        assert!(md.contains(&format!("### `{}`", s.name)));
+        assert!(md.contains(&format!("### <a id=\"score-{0}\"></a>`{0}`", s.name)));
     }
     for r in &model.rules {
         assert!(md.contains(&format!("`{}`", r.name)));
@@ -114,7 +118,7 @@ fn the_partner_catalogue_leaves_out_owners_sources_and_rationales() {
                     m.name
                 );
             }
-            assert!(md.contains(&format!("### `{}`", m.name)));
+            assert!(md.contains(&format!("### <a id=\"metric-{0}\"></a>`{0}`", m.name)));
         }
         let html = {
             let (model, sources) = model_of(&path);
@@ -195,7 +199,7 @@ fn text_from_the_scorecard_is_escaped_in_html_and_markdown() {
         "<b>",
         "<iframe",
         "<svg",
-        "<a ",
+        "<a href=\"javascript",
         "<u>",
         "<marquee",
         "</td></tr><",
@@ -205,8 +209,22 @@ fn text_from_the_scorecard_is_escaped_in_html_and_markdown() {
     assert!(html.contains("&lt;script&gt;alert(&#39;m&#39;)&lt;/script&gt;"));
     assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
     let md = publish::markdown(&doc);
-    // Outside code spans, every `<` is backslash-escaped (inside one it is text).
+    // Outside code spans, every `<` is backslash-escaped (inside one it is
+    // text); the only markup is each heading's own anchor.
     for line in md.lines() {
+        let line = match (line.find("<a id=\""), line.find("\"></a>")) {
+            (Some(a), Some(b)) if line.starts_with('#') && a < b => {
+                let id = &line[a + 7..b];
+                assert!(
+                    id.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                    "{line}"
+                );
+                format!("{}{}", &line[..a], &line[b + 6..])
+            }
+            _ => line.to_string(),
+        };
+        let line = line.as_str();
         for (k, outside) in line.split('`').enumerate() {
             if k % 2 == 0 {
                 assert!(
@@ -266,9 +284,12 @@ fn imports_are_followed() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("### `deal_count`"), "{text}");
+    assert!(
+        text.contains("### <a id=\"metric-deal_count\"></a>`deal_count`"),
+        "{text}"
+    );
     assert!(text.contains("Deals won, from the shared file"));
-    assert!(text.contains("| `deal_count` | 100% |"));
+    assert!(text.contains("| [`deal_count`](#metric-deal_count) | 100% |"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
