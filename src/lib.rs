@@ -20,6 +20,7 @@ pub mod init;
 pub mod interrupt;
 pub mod model;
 pub mod plan;
+pub mod publish;
 pub mod render;
 pub mod source;
 pub mod summary;

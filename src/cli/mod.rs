@@ -2,6 +2,7 @@
 
 mod check;
 mod diff;
+mod docs;
 mod explain;
 mod explain_code;
 mod fmt;
@@ -65,6 +66,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Write a starter scorecard whose input contract is inferred from a data file.
     Init(init::InitArgs),
+    /// Write the metric catalogue and the published rubric (Markdown or HTML).
+    Docs(docs::DocsArgs),
 }
 
 /// Output formats for diagnostics.
@@ -117,6 +120,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::ExplainCode(args) => explain_code::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Docs(args) => docs::run(&args),
     }
 }
 

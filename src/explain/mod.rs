@@ -875,7 +875,7 @@ fn collect_reads<'e>(
 }
 
 /// Source text on one line: comments dropped, runs of white space made one space.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let mut in_string = false;

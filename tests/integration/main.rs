@@ -11,6 +11,7 @@ mod cli;
 mod data;
 mod diagnostics;
 mod diff;
+mod docs_verb;
 mod engine;
 mod examples;
 mod explain;
