@@ -41,7 +41,11 @@ pub fn check_data_header(
             return Ok(out);
         }
         Err(HeaderError::Invalid(reason, text)) => {
-            let file = sources.add(&name, Some(data), crate::escape::same_length_for_terminal(&text).into_owned());
+            let file = sources.add(
+                &name,
+                Some(data),
+                crate::escape::same_length_for_terminal(&text).into_owned(),
+            );
             out.push(
                 Diagnostic::new(Code::D003, file, Span::new(0, 0), format!("cannot read the column names of `{name}`: {}", crate::escape::terminal(&reason)))
                     .label("the header")
@@ -50,7 +54,11 @@ pub fn check_data_header(
             return Ok(out);
         }
     };
-    let file: FileId = sources.add(&name, Some(data), crate::escape::same_length_for_terminal(&header.text).into_owned());
+    let file: FileId = sources.add(
+        &name,
+        Some(data),
+        crate::escape::same_length_for_terminal(&header.text).into_owned(),
+    );
     let span_of = |i: usize| {
         header
             .spans
@@ -106,7 +114,10 @@ pub fn check_data_header(
         ) {
             Some(s) => match look_alike(s, &column.name) {
                 Some(note) => format!("the data has `{}`, {note}", crate::escape::terminal(s)),
-                None => format!("the data has `{}`: rename one of them", crate::escape::terminal(s)),
+                None => format!(
+                    "the data has `{}`: rename one of them",
+                    crate::escape::terminal(s)
+                ),
             },
             None => {
                 "add the column to the data, or mark it `optional` in the input block".to_string()

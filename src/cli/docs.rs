@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Exit;
-use super::score::{load_scorecard, write_atomically};
+use super::output::{check_distinct, source_files, write_atomically};
+use super::score::load_scorecard;
 use crate::publish::{self, Audience};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,6 +66,9 @@ pub fn run(args: &DocsArgs) -> Exit {
         return Exit::Clean;
     };
     let shown = out.display().to_string();
+    if let Err(e) = check_distinct(&source_files(&sources), &[("--out", out)]) {
+        return super::fail(&e);
+    }
     if args.check {
         let current = match std::fs::read_to_string(out) {
             Ok(t) => t,

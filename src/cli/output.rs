@@ -242,6 +242,23 @@ fn stdin_identity() -> Option<Identity> {
     }
 }
 
+/// The files a checked scorecard was read from, described for
+/// [`check_distinct`]: the scorecard itself, then each imported file.
+pub fn source_files(map: &crate::source::SourceMap) -> Vec<(&'static str, &Path)> {
+    let files = (0..).map_while(|k| map.get(crate::source::FileId(k)));
+    files
+        .enumerate()
+        .filter_map(|(k, file)| {
+            let what = if k == 0 {
+                "the scorecard"
+            } else {
+                "the imported file"
+            };
+            Some((what, file.path.as_deref()?))
+        })
+        .collect()
+}
+
 /// Refuse outputs that would overwrite an input or each other: each output
 /// (its flag and path) against every input (described, with its path) and
 /// every earlier output. Paths that are not regular files, such as

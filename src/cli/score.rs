@@ -225,17 +225,7 @@ impl DataArgs {
     pub fn check_outputs(&self, sources: &[&SourceMap], out: Option<&Path>) -> Result<(), Exit> {
         let mut inputs: Vec<(&str, &Path)> = vec![("the data", &self.data)];
         for map in sources {
-            let files = (0..).map_while(|k| map.get(crate::source::FileId(k)));
-            for (k, file) in files.enumerate() {
-                if let Some(path) = &file.path {
-                    let what = if k == 0 {
-                        "the scorecard"
-                    } else {
-                        "the imported file"
-                    };
-                    inputs.push((what, path));
-                }
-            }
+            inputs.extend(super::output::source_files(map));
         }
         let mut outputs: Vec<(&str, &Path)> = Vec::new();
         if let Some(path) = out {

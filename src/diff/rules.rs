@@ -249,7 +249,12 @@ impl Describer<'_> {
         self.put(
             subject,
             "other columns",
-            if *others_ignored { "ignored" } else { "reported" }.to_string(),
+            if *others_ignored {
+                "ignored"
+            } else {
+                "reported"
+            }
+            .to_string(),
         );
         self.opt(subject, "period", period.map(|p| self.column_name(p)));
         for col in columns {

@@ -78,7 +78,6 @@ fn plain(x: f64) -> String {
     }
 }
 
-
 /// A label or text in quotes, so that one holding a comma or a `;` reads as
 /// one value; control characters escaped.
 fn quoted(t: &str) -> String {

@@ -325,6 +325,33 @@ fn an_unwritable_out_is_a_clear_error_and_writes_nothing() {
 }
 
 #[test]
+fn an_out_onto_the_scorecard_or_an_import_is_refused() {
+    let dir = temp_dir("docs-onto-input");
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    let core = "input {\n  key partner_id\n  deals: integer >= 0\n}\n\nmetric deal_count \"Deals won\" {\n  owner \"sales ops\"\n  value deals\n}\n";
+    let main = "scorecard \"main\" version \"1\"\nimport \"shared/core.scorecard\"\n\nscore total {\n  weights { deal_count 100 }\n}\n";
+    std::fs::write(dir.join("shared/core.scorecard"), core).unwrap();
+    std::fs::write(dir.join("main.scorecard"), main).unwrap();
+    let card = dir.join("main.scorecard");
+    for (target, kept) in [
+        (dir.join("main.scorecard"), main),
+        (dir.join("shared/../shared/core.scorecard"), core),
+    ] {
+        let out = scorecard(&[
+            "docs",
+            card.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is the same file as the"), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), kept);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_scorecard_with_errors_gives_diagnostics_and_writes_nothing() {
     let dir = temp_dir("docs-errors");
     let card = dir.join("bad.scorecard");
