@@ -1,0 +1,175 @@
+//! `scorecard test --coverage`: which rubric items the tests reach.
+
+use std::process::Command;
+
+const FIXTURE: &str = "tests/fixtures/coverage/partial.scorecard";
+
+/// Run the binary in CI mode (snapshots compared, never written): stdout, stderr, exit code.
+fn run(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({snapshot_path => "../snapshots/coverage", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn coverage_lists_the_items_no_test_reaches() {
+    let (out, err, code) = run(&["test", FIXTURE, "--coverage"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("\n  total                                      12/21 items  57.1%\n"),
+        "{out}"
+    );
+    snapshot("partial_human", &out);
+}
+
+#[test]
+fn without_coverage_options_nothing_is_measured() {
+    let (out, _, code) = run(&["test", FIXTURE]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("2 passed, 0 failed\n"), "{out}");
+}
+
+#[test]
+fn min_coverage_fails_the_run_below_the_threshold_only() {
+    let (out, err, code) = run(&["test", FIXTURE, "--min-coverage", "57"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    // Listing needs `--coverage`; the summary is there.
+    assert!(
+        out.contains("12/21 items") && !out.contains("never reached"),
+        "{out}"
+    );
+
+    let (out, err, code) = run(&["test", FIXTURE, "--min-coverage", "57.2"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        err,
+        "error: the tests reach 57.1% of the scorecard items (12 of 21), below the minimum 57.2%\n  help: add test rows that reach the items `scorecard test --coverage` lists\n"
+    );
+
+    let (_, err, code) = run(&["test", FIXTURE, "--min-coverage", "101"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`101` is not a percentage from 0 to 100"),
+        "{err}"
+    );
+}
+
+/// The lcov tracefile: one record per source file, `SF:`, `DA:line,hits`,
+/// `LF`/`LH` that agree with the `DA` lines, `end_of_record`.
+fn assert_lcov_structure(lcov: &str) {
+    let mut in_record = false;
+    let (mut found, mut hit) = (0, 0);
+    let mut last_line = 0;
+    for line in lcov.lines() {
+        if line == "TN:" {
+            assert!(!in_record);
+        } else if let Some(file) = line.strip_prefix("SF:") {
+            assert!(!in_record && !file.is_empty(), "{lcov}");
+            in_record = true;
+            (found, hit, last_line) = (0, 0, 0);
+        } else if let Some(da) = line.strip_prefix("DA:") {
+            assert!(in_record);
+            let (n, hits) = da.split_once(',').unwrap();
+            let (n, hits): (usize, u64) = (n.parse().unwrap(), hits.parse().unwrap());
+            assert!(n > last_line, "lines in order: {lcov}");
+            last_line = n;
+            found += 1;
+            hit += usize::from(hits > 0);
+        } else if let Some(lf) = line.strip_prefix("LF:") {
+            assert_eq!(lf.parse::<usize>().unwrap(), found);
+        } else if let Some(lh) = line.strip_prefix("LH:") {
+            assert_eq!(lh.parse::<usize>().unwrap(), hit);
+        } else {
+            assert_eq!(line, "end_of_record", "{lcov}");
+            assert!(in_record);
+            in_record = false;
+        }
+    }
+    assert!(!in_record && lcov.ends_with("end_of_record\n"));
+}
+
+#[test]
+fn lcov_and_cobertura_files_for_ci_dashboards() {
+    let dir = crate::support::temp_dir("coverage-out");
+    let lcov = dir.join("coverage.lcov");
+    let (out, err, code) = run(&["test", FIXTURE, "--coverage-out", lcov.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&lcov).unwrap();
+    assert_lcov_structure(&text);
+    snapshot("partial_lcov", &text);
+
+    let xml = dir.join("coverage.xml");
+    let (out, err, code) = run(&[
+        "test",
+        FIXTURE,
+        "--coverage-out",
+        xml.to_str().unwrap(),
+        "--coverage-format",
+        "cobertura",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let version = format!(" version=\"{}\" ", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{text}");
+    snapshot(
+        "partial_cobertura",
+        &text.replace(&version, " version=\"[version]\" "),
+    );
+    assert_eq!(
+        text.matches("<line number=").count(),
+        std::fs::read_to_string(&lcov)
+            .unwrap()
+            .matches("DA:")
+            .count()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn machine_formats_keep_stdout_clean() {
+    let (out, err, code) = run(&["test", FIXTURE, "--format", "junit", "--coverage"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("<?xml") && out.ends_with("</testsuites>\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("items") && !out.contains("never reached"),
+        "{out}"
+    );
+    assert!(
+        err.starts_with("coverage\n") && err.contains("never reached"),
+        "{err}"
+    );
+}
+
+#[test]
+fn coverage_is_the_same_on_every_run() {
+    let first = run(&["test", FIXTURE, "--coverage"]);
+    for _ in 0..3 {
+        assert_eq!(run(&["test", FIXTURE, "--coverage"]), first);
+    }
+}
+
+#[test]
+fn the_examples_coverage() {
+    let (out, err, code) = run(&["test", "scorecards/", "--coverage"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let summary = &out[out.find("coverage\n").unwrap()..];
+    snapshot("examples_human", summary);
+}
