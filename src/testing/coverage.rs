@@ -63,6 +63,8 @@ pub struct Coverage {
     /// Test rows explained.
     pub rows: u64,
     keys: BTreeMap<Key, usize>,
+    /// The items the row being recorded reached.
+    row: std::collections::BTreeSet<Key>,
 }
 
 fn at(sources: &SourceMap, loc: Loc) -> (String, usize, usize) {
@@ -124,9 +126,7 @@ impl Coverage {
     }
 
     fn hit(&mut self, key: Key) {
-        if let Some(item) = self.keys.get(&key).and_then(|k| self.items.get_mut(*k)) {
-            item.hits += 1;
-        }
+        self.row.insert(key);
     }
 
     /// Every coverage item of the scorecard, none reached yet.
@@ -298,9 +298,20 @@ impl Coverage {
         c
     }
 
-    /// Count what one explained row reached.
+    /// Count what one explained row reached: each item once, however many
+    /// scores read the metric.
     pub fn record(&mut self, model: &Model, e: &Explanation) {
         self.rows += 1;
+        self.row.clear();
+        self.reach(model, e);
+        for key in std::mem::take(&mut self.row) {
+            if let Some(item) = self.keys.get(&key).and_then(|k| self.items.get_mut(*k)) {
+                item.hits += 1;
+            }
+        }
+    }
+
+    fn reach(&mut self, model: &Model, e: &Explanation) {
         for seg in &e.segments {
             let s = position(&seg.name, model.segments.iter().map(|d| &d.name));
             if let (Some(s), Some(line)) = (s, seg.line) {

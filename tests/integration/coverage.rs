@@ -37,6 +37,26 @@ fn coverage_lists_the_items_no_test_reaches() {
 }
 
 #[test]
+fn filter_counts_the_chosen_tests_only() {
+    let (out, err, code) = run(&["test", FIXTURE, "--coverage", "--filter", "strong"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The technology partner's band, segment line, tier and rule are not reached.
+    for item in [
+        ":22  metric `win_rate` band `[0, 0.5)`",
+        ":33  metric `channel` band `technology`",
+        ":16  segment `size` line `small` (otherwise)",
+        ":56  score `overall` tier `bronze`",
+        ":63  rule `coaching` fires",
+    ] {
+        assert!(out.contains(item), "{item} not in:\n{out}");
+    }
+    assert!(
+        out.contains("  total  ") && out.contains("/21 items"),
+        "{out}"
+    );
+}
+
+#[test]
 fn without_coverage_options_nothing_is_measured() {
     let (out, _, code) = run(&["test", FIXTURE]);
     assert_eq!(code, 0);
@@ -111,6 +131,9 @@ fn lcov_and_cobertura_files_for_ci_dashboards() {
     assert_eq!(code, 0, "{out}{err}");
     let text = std::fs::read_to_string(&lcov).unwrap();
     assert_lcov_structure(&text);
+    // Two rows reach the band `[0.8, 1]` of `win_rate`, which two scores read:
+    // hits count rows, not readings.
+    assert!(text.contains("\nDA:24,2\n"), "{text}");
     snapshot("partial_lcov", &text);
 
     let xml = dir.join("coverage.xml");
