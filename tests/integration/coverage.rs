@@ -196,3 +196,69 @@ fn the_examples_coverage() {
     let summary = &out[out.find("coverage\n").unwrap()..];
     snapshot("examples_human", summary);
 }
+
+mod property {
+    use proptest::prelude::*;
+
+    /// The fixture's declarations, without its tests, and one test of these rows:
+    /// (partner type, deals won, deals lost, revenue).
+    fn scorecard(rows: &[(usize, u32, u32, u32)]) -> String {
+        let text = std::fs::read_to_string(super::FIXTURE).unwrap();
+        let mut out = text[..text.find("\ntest \"").unwrap()].to_string();
+        out.push_str("\ntest \"generated\" {\n");
+        for (k, (ty, won, lost, revenue)) in rows.iter().enumerate() {
+            let ty = ["reseller", "msp", "technology"][*ty];
+            out.push_str(&format!(
+                "  given {{ partner_id: \"P{k}\", quarter: \"2025Q1\", partner_type: {ty}, deals_won: {won}, deals_lost: {lost}, revenue: {revenue} }}\n"
+            ));
+        }
+        out.push_str("  partner \"P0\"\n  expect overall >= 0\n}\n");
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Every row reaches exactly one band of a band table that covers every
+        /// value, the one its value falls in, and one range of a scale.
+        #[test]
+        fn each_row_reaches_the_band_its_value_falls_in(
+            rows in proptest::collection::vec((0usize..3, 0u32..12, 0u32..12, 0u32..300_000), 1..30)
+        ) {
+            let (sources, checked) = crate::support::check_str(&scorecard(&rows));
+            let model = checked.model.as_ref().unwrap();
+            let c = scorecard::testing::coverage(model, &sources, std::path::Path::new("test.scorecard"), None);
+            prop_assert_eq!(c.rows, rows.len() as u64);
+            let hits = |prefix: &str| -> Vec<u64> {
+                c.items.iter().filter(|i| i.what.starts_with(prefix)).map(|i| i.hits).collect()
+            };
+            let rate = |won: u32, lost: u32| (won + lost > 0).then(|| f64::from(won) / f64::from(won + lost));
+            let expected_win = [
+                rows.iter().filter(|r| rate(r.1, r.2).is_some_and(|x| x < 0.5)).count() as u64,
+                rows.iter().filter(|r| rate(r.1, r.2).is_some_and(|x| (0.5..0.8).contains(&x))).count() as u64,
+                rows.iter().filter(|r| rate(r.1, r.2).is_some_and(|x| x >= 0.8)).count() as u64,
+                rows.iter().filter(|r| rate(r.1, r.2).is_none()).count() as u64,
+            ];
+            prop_assert_eq!(hits("metric `win_rate` band"), expected_win.to_vec());
+            let expected_channel = [
+                rows.iter().filter(|r| r.0 < 2).count() as u64,
+                rows.iter().filter(|r| r.0 == 2).count() as u64,
+            ];
+            prop_assert_eq!(hits("metric `channel` band"), expected_channel.to_vec());
+            let expected_scale = [
+                rows.iter().filter(|r| r.3 < 10_000).count() as u64,
+                rows.iter().filter(|r| (10_000..=200_000).contains(&r.3)).count() as u64,
+                rows.iter().filter(|r| r.3 > 200_000).count() as u64,
+            ];
+            prop_assert_eq!(hits("metric `revenue_points` scale"), expected_scale.to_vec());
+            let expected_size = [
+                rows.iter().filter(|r| r.3 >= 100_000).count() as u64,
+                rows.iter().filter(|r| r.3 < 100_000).count() as u64,
+            ];
+            prop_assert_eq!(hits("segment `size`"), expected_size.to_vec());
+            // The flag is raised exactly on the rows without a closed deal.
+            let no_deals = rows.iter().filter(|r| r.1 + r.2 == 0).count() as u64;
+            prop_assert_eq!(hits("flag `no_deals`"), vec![no_deals]);
+        }
+    }
+}
