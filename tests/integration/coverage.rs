@@ -89,6 +89,21 @@ fn min_coverage_fails_the_run_below_the_threshold_only() {
     );
 }
 
+#[test]
+fn tests_that_reach_every_item_make_full_coverage() {
+    // Rows that reach every band and scale range, a value `max_change` limits,
+    // `floor` raises and `cap` lowers, data too thin for `deals`, a smoothed
+    // change, and every tier, rule and flag.
+    let complete = "tests/fixtures/coverage/complete.scorecard";
+    let (out, err, code) = run(&["test", complete, "--coverage", "--min-coverage", "100"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.ends_with("  total                                       23/23 items  100%\n"),
+        "{out}"
+    );
+    assert!(!out.contains("never reached"), "{out}");
+}
+
 /// The lcov tracefile: one record per source file, `SF:`, `DA:line,hits`,
 /// `LF`/`LH` that agree with the `DA` lines, `end_of_record`.
 fn assert_lcov_structure(lcov: &str) {
