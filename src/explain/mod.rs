@@ -466,6 +466,15 @@ pub fn explain(
     })
 }
 
+/// One row explained, with how every metric got its points — also the metrics
+/// no score weighs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowExplanation {
+    pub explanation: Explanation,
+    /// Every metric, in written order.
+    pub metrics: Vec<TermExplanation>,
+}
+
 /// Explain every row of the table in one evaluation, in the engine's row order
 /// (each explanation's `periods` is left empty).
 pub fn explain_rows(
@@ -473,7 +482,7 @@ pub fn explain_rows(
     plan: &Plan,
     table: &Table,
     sources: &SourceMap,
-) -> Vec<Explanation> {
+) -> Vec<RowExplanation> {
     let keys = text_column(table, model.contract.key);
     let period_column = text_column(table, model.contract.period);
     let ordered = eval::order_rows(model, table);
@@ -485,8 +494,12 @@ pub fn explain_rows(
             (0..batch.len)
                 .map(|i| {
                     let row = batch.rows.get(i).copied().unwrap_or(0) as usize;
-                    let body = explain_row(&At { batch, sources, i });
-                    Explanation {
+                    let at = At { batch, sources, i };
+                    let body = explain_row(&at);
+                    let metrics = (0..model.metrics.len())
+                        .filter_map(|m| term(&at, MetricId(m as u32), None, None, |p| p))
+                        .collect();
+                    let explanation = Explanation {
                         scorecard: model.name.clone(),
                         version: model.version.clone(),
                         content_hash: model.content_hash.clone(),
@@ -499,6 +512,10 @@ pub fn explain_rows(
                         rules: body.rules,
                         flags: body.flags,
                         actions: body.actions,
+                    };
+                    RowExplanation {
+                        explanation,
+                        metrics,
                     }
                 })
                 .collect::<Vec<_>>()

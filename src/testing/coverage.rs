@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::range::Range;
-use crate::explain::{Explanation, Guardrail};
+use crate::explain::{Explanation, Guardrail, RowExplanation};
 use crate::model::*;
 use crate::source::SourceMap;
 
@@ -300,10 +300,19 @@ impl Coverage {
 
     /// Count what one explained row reached: each item once, however many
     /// scores read the metric.
-    pub fn record(&mut self, model: &Model, e: &Explanation) {
+    pub fn record(&mut self, model: &Model, row: &RowExplanation) {
         self.rows += 1;
         self.row.clear();
-        self.reach(model, e);
+        for term in &row.metrics {
+            let Some(m) = position(&term.metric, model.metrics.iter().map(|d| &d.name)) else {
+                continue;
+            };
+            if let Some(b) = term.band {
+                self.hit(Key::Band(m, term.rubric_for, b));
+            }
+            self.record_scale(model, m, term);
+        }
+        self.reach(model, &row.explanation);
         for key in std::mem::take(&mut self.row) {
             if let Some(item) = self.keys.get(&key).and_then(|k| self.items.get_mut(*k)) {
                 item.hits += 1;
@@ -322,15 +331,6 @@ impl Coverage {
             let Some(s) = position(&score.name, model.scores.iter().map(|d| &d.name)) else {
                 continue;
             };
-            for term in &score.terms {
-                let Some(m) = position(&term.metric, model.metrics.iter().map(|d| &d.name)) else {
-                    continue;
-                };
-                if let Some(b) = term.band {
-                    self.hit(Key::Band(m, term.rubric_for, b));
-                }
-                self.record_scale(model, m, term);
-            }
             if score.insufficient.is_some() {
                 self.hit(Key::Clause(s, Clause::Insufficient));
             }

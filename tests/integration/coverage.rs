@@ -93,12 +93,13 @@ fn min_coverage_fails_the_run_below_the_threshold_only() {
 fn tests_that_reach_every_item_make_full_coverage() {
     // Rows that reach every band and scale range, a value `max_change` limits,
     // `floor` raises and `cap` lowers, data too thin for `deals`, a smoothed
-    // change, and every tier, rule and flag.
+    // change, every tier, rule and flag, and both bands of a metric no score
+    // weighs.
     let complete = "tests/fixtures/coverage/complete.scorecard";
     let (out, err, code) = run(&["test", complete, "--coverage", "--min-coverage", "100"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.ends_with("  total                                       23/23 items  100%\n"),
+        out.ends_with("  total                                       26/26 items  100%\n"),
         "{out}"
     );
     assert!(!out.contains("never reached"), "{out}");
