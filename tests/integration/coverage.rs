@@ -180,6 +180,23 @@ fn lcov_and_cobertura_files_for_ci_dashboards() {
 }
 
 #[test]
+fn an_unwritable_coverage_file_stops_the_run() {
+    let (out, err, code) = run(&[
+        "test",
+        FIXTURE,
+        "--coverage-out",
+        "tests/fixtures/coverage/no-such-directory/coverage.lcov",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.starts_with(
+            "error: cannot write `tests/fixtures/coverage/no-such-directory/coverage.lcov`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn machine_formats_keep_stdout_clean() {
     let (out, err, code) = run(&["test", FIXTURE, "--format", "junit", "--coverage"]);
     assert_eq!(code, 0);
