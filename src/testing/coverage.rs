@@ -23,6 +23,8 @@ enum Key {
     Scale(usize, Option<usize>, u8),
     /// Segment, line.
     Segment(usize, usize),
+    /// A segment taken from a column, and one of its labels.
+    SegmentLabel(usize, usize),
     /// Score, tier.
     Tier(usize, usize),
     Rule(usize),
@@ -112,6 +114,7 @@ impl Coverage {
         let rank = match key {
             Key::Scale(_, _, r) => usize::from(r),
             Key::Clause(_, c) => c as usize,
+            Key::SegmentLabel(_, l) => l,
             _ => 0,
         };
         self.keys.insert(key, self.items.len());
@@ -200,6 +203,19 @@ impl Coverage {
             }
         }
         for (s, def) in model.segments.iter().enumerate() {
+            if let SegmentSource::Column(_) = &def.source {
+                let labels = model
+                    .enum_type(def.labels)
+                    .map_or(&[][..], |t| &t.labels[..]);
+                for (l, name) in labels.iter().enumerate() {
+                    c.add(
+                        sources,
+                        Key::SegmentLabel(s, l),
+                        def.loc,
+                        format!("segment `{}` label `{name}`", def.name),
+                    );
+                }
+            }
             if let SegmentSource::Rules(lines) = &def.source {
                 for (k, line) in lines.iter().enumerate() {
                     let what = match &line.condition {
@@ -325,6 +341,17 @@ impl Coverage {
             let s = position(&seg.name, model.segments.iter().map(|d| &d.name));
             if let (Some(s), Some(line)) = (s, seg.line) {
                 self.hit(Key::Segment(s, line));
+            }
+            let def = s.and_then(|s| model.segments.get(s).map(|d| (s, d)));
+            if let (Some((s, def)), Some(label)) = (def, &seg.label) {
+                let labels = model
+                    .enum_type(def.labels)
+                    .map_or(&[][..], |t| &t.labels[..]);
+                if let (SegmentSource::Column(_), Some(l)) =
+                    (&def.source, labels.iter().position(|n| n == label))
+                {
+                    self.hit(Key::SegmentLabel(s, l));
+                }
             }
         }
         for score in &e.scores {

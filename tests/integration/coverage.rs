@@ -30,7 +30,7 @@ fn coverage_lists_the_items_no_test_reaches() {
     let (out, err, code) = run(&["test", FIXTURE, "--coverage"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("\n  total                                      12/21 items  57.1%\n"),
+        out.contains("\n  total                                      14/24 items  58.3%\n"),
         "{out}"
     );
     snapshot("partial_human", &out);
@@ -47,11 +47,13 @@ fn filter_counts_the_chosen_tests_only() {
         ":16  segment `size` line `small` (otherwise)",
         ":56  score `overall` tier `bronze`",
         ":63  rule `coaching` fires",
+        ":74  segment `kind` label `msp`",
+        ":74  segment `kind` label `technology`",
     ] {
         assert!(out.contains(item), "{item} not in:\n{out}");
     }
     assert!(
-        out.contains("  total  ") && out.contains("/21 items"),
+        out.contains("  total  ") && out.contains("/24 items"),
         "{out}"
     );
 }
@@ -65,20 +67,20 @@ fn without_coverage_options_nothing_is_measured() {
 
 #[test]
 fn min_coverage_fails_the_run_below_the_threshold_only() {
-    let (out, err, code) = run(&["test", FIXTURE, "--min-coverage", "57"]);
+    let (out, err, code) = run(&["test", FIXTURE, "--min-coverage", "58.3"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(err.is_empty(), "{err}");
     // Listing needs `--coverage`; the summary is there.
     assert!(
-        out.contains("12/21 items") && !out.contains("never reached"),
+        out.contains("14/24 items") && !out.contains("never reached"),
         "{out}"
     );
 
-    let (out, err, code) = run(&["test", FIXTURE, "--min-coverage", "57.2"]);
+    let (out, err, code) = run(&["test", FIXTURE, "--min-coverage", "58.4"]);
     assert_eq!(code, 1, "{out}");
     assert_eq!(
         err,
-        "error: the tests reach 57.1% of the scorecard items (12 of 21), below the minimum 57.2%\n  help: add test rows that reach the items `scorecard test --coverage` lists\n"
+        "error: the tests reach 58.3% of the scorecard items (14 of 24), below the minimum 58.4%\n  help: add test rows that reach the items `scorecard test --coverage` lists\n"
     );
 
     let (_, err, code) = run(&["test", FIXTURE, "--min-coverage", "101"]);
@@ -99,7 +101,7 @@ fn tests_that_reach_every_item_make_full_coverage() {
     let (out, err, code) = run(&["test", complete, "--coverage", "--min-coverage", "100"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.ends_with("  total                                       26/26 items  100%\n"),
+        out.ends_with("  total                                       29/29 items  100%\n"),
         "{out}"
     );
     assert!(!out.contains("never reached"), "{out}");
@@ -289,6 +291,8 @@ mod property {
                 rows.iter().filter(|r| r.3 < 100_000).count() as u64,
             ];
             prop_assert_eq!(hits("segment `size`"), expected_size.to_vec());
+            let expected_kind: Vec<u64> = (0..3).map(|t| rows.iter().filter(|r| r.0 == t).count() as u64).collect();
+            prop_assert_eq!(hits("segment `kind` label"), expected_kind);
             // The flag is raised exactly on the rows without a closed deal.
             let no_deals = rows.iter().filter(|r| r.1 + r.2 == 0).count() as u64;
             prop_assert_eq!(hits("flag `no_deals`"), vec![no_deals]);
