@@ -255,6 +255,22 @@ impl<'m> Analyzer<'m> {
 
     /// The range of a score's reported value.
     pub fn score(&self, id: ScoreId, depth: usize) -> Range {
+        let Some(s) = self.model.score(id) else {
+            return Range::ALL;
+        };
+        let mut r = self.unclamped(id, depth);
+        if let Some(f) = s.floor {
+            r = Range::new(r.lo.max(f), r.hi.max(f));
+        }
+        if let Some(c) = s.cap {
+            r = Range::new(r.lo.min(c), r.hi.min(c));
+        }
+        r
+    }
+
+    /// The range of a score's value before `floor` and `cap` (smoothing and
+    /// `max_change` keep a value between values of this range).
+    pub fn unclamped(&self, id: ScoreId, depth: usize) -> Range {
         if depth > MAX_DEPTH {
             return Range::ALL;
         }
@@ -269,12 +285,6 @@ impl<'m> Analyzer<'m> {
             });
         for a in &s.adjustments {
             r = r.union(r.mul(Range::point(a.factor)));
-        }
-        if let Some(f) = s.floor {
-            r = Range::new(r.lo.max(f), r.hi.max(f));
-        }
-        if let Some(c) = s.cap {
-            r = Range::new(r.lo.min(c), r.hi.min(c));
         }
         r
     }

@@ -14,7 +14,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::eval::{PeriodChoice, Selection};
 use crate::model::Model;
 use crate::source::SourceMap;
-use crate::testing::{self, Outcome, snapshot};
+use crate::testing::{self, Outcome, coverage, snapshot};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
@@ -40,6 +40,34 @@ pub struct TestArgs {
     /// Count a scorecard with warnings as failed, printing its warnings, and run none of its tests.
     #[arg(long, value_enum)]
     pub deny: Option<super::Deny>,
+    /// Report which bands, scale ranges, segment lines, tiers, rules, flags and
+    /// guardrail clauses the tests reach, and list those they never reach.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail (exit 1) when the tests reach less than this percentage of the items.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub min_coverage: Option<f64>,
+    /// Write the coverage to this file, for CI dashboards.
+    #[arg(long, value_name = "FILE")]
+    pub coverage_out: Option<PathBuf>,
+    /// The format of `--coverage-out`.
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Lcov)]
+    pub coverage_format: CoverageFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    /// An lcov tracefile (`SF:`, `DA:line,hits`, `end_of_record`).
+    Lcov,
+    /// Cobertura XML.
+    Cobertura,
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(x) if (0.0..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
 }
 
 /// The results of one scorecard file.
@@ -185,6 +213,8 @@ pub fn run(args: &TestArgs) -> Exit {
     let mut sources = SourceMap::new();
     let mut results = Vec::new();
     let mut notes = Vec::new();
+    let measure = args.coverage || args.min_coverage.is_some() || args.coverage_out.is_some();
+    let mut coverage = coverage::Summary::default();
     for path in &files {
         let checked = match check_path(path, &mut sources) {
             Ok(c) => c,
@@ -205,6 +235,14 @@ pub fn run(args: &TestArgs) -> Exit {
         }
         let outcomes = match (&checked.model, errors.is_empty()) {
             (Some(model), true) => {
+                if measure {
+                    coverage.add(&testing::coverage(
+                        model,
+                        &sources,
+                        path,
+                        args.filter.as_deref(),
+                    ));
+                }
                 let mut o = testing::run(model, &sources, path, args.filter.as_deref());
                 if args.filter.is_none() {
                     o.extend(snapshot_outcomes(model, path, args.update, &mut notes));
@@ -271,6 +309,9 @@ pub fn run(args: &TestArgs) -> Exit {
                 out.push_str(&format!("{n}\n"));
             }
             out.push_str(&format!("{passed} passed, {failed} failed\n"));
+            if measure {
+                out.push_str(&coverage.human(args.coverage));
+            }
             super::print(&out);
         }
         TestFormat::Json => super::print(&json(&results, &sources, passed, failed)),
@@ -304,7 +345,31 @@ pub fn run(args: &TestArgs) -> Exit {
             super::print(&crate::testing::junit::render(&suites, &text));
         }
     }
-    if failed > 0 {
+    if measure && args.format != TestFormat::Human {
+        eprint!("{}", coverage.human(args.coverage));
+    }
+    if let Some(file) = &args.coverage_out {
+        let text = match args.coverage_format {
+            CoverageFormat::Lcov => coverage.lcov(),
+            CoverageFormat::Cobertura => coverage.cobertura(),
+        };
+        if let Err(e) = super::output::write_atomically(file, text.as_bytes()) {
+            return super::fail(&format!("cannot write `{}`: {e}", file.display()));
+        }
+    }
+    let (covered, total) = coverage.total();
+    let too_low = args
+        .min_coverage
+        .is_some_and(|min| coverage::below(covered, total, min));
+    if let (true, Some(min)) = (too_low, args.min_coverage) {
+        eprintln!(
+            "error: the tests reach {} of the scorecard items ({covered} of {total}), below the minimum {}%",
+            coverage::percent(covered, total),
+            crate::check::resolve::format_number(min)
+        );
+        eprintln!("  help: add test rows that reach the items `scorecard test --coverage` lists");
+    }
+    if failed > 0 || too_low {
         Exit::Findings
     } else {
         Exit::Clean

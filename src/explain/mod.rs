@@ -81,6 +81,9 @@ pub struct SegmentExplanation {
     /// `None` when no line matched (a segment without `otherwise`).
     pub label: Option<String>,
     pub reason: SegmentReason,
+    /// The index of the line that gave the label, for rule segments.
+    #[serde(skip)]
+    pub line: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -144,6 +147,12 @@ pub struct TermExplanation {
     pub counted_as: Option<f64>,
     /// The rubric in words, with the band that matched.
     pub rubric: String,
+    /// Which rubric applied: `None` the metric's own, `Some(k)` its `k`-th `for` block.
+    #[serde(skip)]
+    pub rubric_for: Option<usize>,
+    /// The index of the band that matched, for a band table.
+    #[serde(skip)]
+    pub band: Option<usize>,
     pub points: Option<f64>,
     /// The weight as written, in percent (`None` in a `sum`).
     pub weight: Option<f64>,
@@ -557,6 +566,66 @@ pub fn explain_valid_rows(
     Ok(explanation)
 }
 
+/// One row explained, with how every metric got its points — also the metrics
+/// no score weighs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowExplanation {
+    pub explanation: Explanation,
+    /// Every metric, in written order.
+    pub metrics: Vec<TermExplanation>,
+}
+
+/// Explain every row of the table in one evaluation, in the engine's row order
+/// (each explanation's `periods` is left empty).
+pub fn explain_rows(
+    model: &Model,
+    plan: &Plan,
+    table: &Table,
+    sources: &SourceMap,
+) -> Vec<RowExplanation> {
+    let keys = text_column(table, model.contract.key);
+    let period_column = text_column(table, model.contract.period);
+    let ordered = eval::order_rows(model, table);
+    let mut ctx = Context::new(model, plan, table, &ordered);
+    let mut out = Vec::new();
+    eval::evaluate(
+        &mut ctx,
+        |batch| {
+            (0..batch.len)
+                .map(|i| {
+                    let row = batch.rows.get(i).copied().unwrap_or(0) as usize;
+                    let at = At { batch, sources, i };
+                    let body = explain_row(&at);
+                    let metrics = (0..model.metrics.len())
+                        .filter_map(|m| term(&at, MetricId(m as u32), None, None, |p| p))
+                        .collect();
+                    let explanation = Explanation {
+                        scorecard: model.name.clone(),
+                        version: model.version.clone(),
+                        content_hash: model.content_hash.clone(),
+                        partner: keys.map_or_else(String::new, |k| k.get(row).to_string()),
+                        period: period_column.map(|p| p.get(row).to_string()),
+                        periods_observed: body.periods_observed,
+                        periods: Vec::new(),
+                        segments: body.segments,
+                        scores: body.scores,
+                        rules: body.rules,
+                        flags: body.flags,
+                        actions: body.actions,
+                        rows_skipped: 0,
+                    };
+                    RowExplanation {
+                        explanation,
+                        metrics,
+                    }
+                })
+                .collect::<Vec<_>>()
+        },
+        |rows| out.extend(rows),
+    );
+    out
+}
+
 /// What the evaluation sink copies out of the partner's batch.
 struct Body {
     periods_observed: u32,
@@ -913,16 +982,20 @@ fn segment(at: &At<'_, '_>, s: SegmentId) -> Option<SegmentExplanation> {
     let model = at.model();
     let def = model.segment(s)?;
     let label = at.label(def.labels, at.segment_label(s));
-    let reason = match &def.source {
-        SegmentSource::Column(c) => SegmentReason::Column {
-            column: model
-                .contract
-                .column(*c)
-                .map_or_else(String::new, |d| d.name.clone()),
-        },
+    let (reason, line) = match &def.source {
+        SegmentSource::Column(c) => (
+            SegmentReason::Column {
+                column: model
+                    .contract
+                    .column(*c)
+                    .map_or_else(String::new, |d| d.name.clone()),
+            },
+            None,
+        ),
         SegmentSource::Rules(rules) => {
             let compiled = at.plan().segments.get(s.index()).and_then(|r| r.as_ref());
             let mut reason = SegmentReason::NoMatch;
+            let mut line = None;
             for (k, rule) in rules.iter().enumerate() {
                 let c = compiled
                     .and_then(|r| r.get(k))
@@ -930,6 +1003,7 @@ fn segment(at: &At<'_, '_>, s: SegmentId) -> Option<SegmentExplanation> {
                 match (&rule.condition, c) {
                     (None, _) => {
                         reason = SegmentReason::Otherwise;
+                        line = Some(k);
                         break;
                     }
                     (Some(cond), Some(c)) if at.truth(c) => {
@@ -937,18 +1011,20 @@ fn segment(at: &At<'_, '_>, s: SegmentId) -> Option<SegmentExplanation> {
                             condition: at.quote(cond.loc),
                             reads: at.reads(cond, Some(c)),
                         };
+                        line = Some(k);
                         break;
                     }
                     _ => {}
                 }
             }
-            reason
+            (reason, line)
         }
     };
     Some(SegmentExplanation {
         name: def.name.clone(),
         label,
         reason,
+        line,
     })
 }
 
@@ -1011,17 +1087,34 @@ fn band_matches(c: &BandCond, v: &Value) -> bool {
     }
 }
 
+/// The `for` block whose rubric applied to the metric at the row (`None`: its own rubric).
+fn chosen_rubric(at: &At<'_, '_>, def: &MetricDef) -> Option<usize> {
+    // The first matching `for` block wins, as in the engine.
+    def.segment_rubrics.iter().position(|sr| {
+        let l = at.segment_label(sr.segment);
+        l != MISSING_LABEL && sr.labels.contains(&l)
+    })
+}
+
+/// The band of the applied rubric that the value fell in, for a band table.
+fn band_reached(def: &MetricDef, rubric_for: Option<usize>, value: &Value) -> Option<usize> {
+    let rubric = match rubric_for {
+        Some(k) => &def.segment_rubrics.get(k)?.rubric,
+        None => &def.rubric,
+    };
+    match &rubric.points {
+        PointsRule::Bands(bands) => bands.iter().position(|b| band_matches(&b.condition, value)),
+        _ => None,
+    }
+}
+
 /// The rubric that applied to the metric at the row, in words.
 fn rubric_words(at: &At<'_, '_>, m: MetricId, value: &Value) -> String {
     let model = at.model();
     let Some(def) = model.metric(m) else {
         return String::new();
     };
-    // The first matching `for` block wins, as in the engine.
-    let chosen = def.segment_rubrics.iter().find(|sr| {
-        let l = at.segment_label(sr.segment);
-        l != MISSING_LABEL && sr.labels.contains(&l)
-    });
+    let chosen = chosen_rubric(at, def).and_then(|k| def.segment_rubrics.get(k));
     let rubric = chosen.map_or(&def.rubric, |sr| &sr.rubric);
     let missing_points = |words: &str| match rubric.missing_points {
         Some(p) => format!("{words} → missing points {}", literal(p)),
@@ -1099,11 +1192,14 @@ fn term(
     };
     let missing = at.metric_missing(m);
     let points = at.points(m);
+    let rubric_for = chosen_rubric(at, def);
     Some(TermExplanation {
         metric: def.name.clone(),
         description: def.meta.description.clone(),
         meta: meta(def),
         rubric: rubric_words(at, m, &value),
+        rubric_for,
+        band: band_reached(def, rubric_for, &value),
         value,
         missing,
         counted_as: if missing { def.missing_value } else { None },

@@ -5,6 +5,7 @@
 //! partner the test names (or the only one its rows have), at the period it
 //! names (or that partner's latest).
 
+pub mod coverage;
 pub mod junit;
 pub mod snapshot;
 
@@ -112,6 +113,32 @@ pub fn run(
         .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
         .map(|t| run_one(model, sources, scorecard, t))
         .collect()
+}
+
+/// The rubric-level coverage of the tests whose name contains `filter`: every
+/// row of each test's data (its given rows and data files) is explained and
+/// counted. Tests whose data cannot be read add nothing.
+pub fn coverage(
+    model: &Model,
+    sources: &SourceMap,
+    scorecard: &Path,
+    filter: Option<&str>,
+) -> coverage::Coverage {
+    let mut found = coverage::Coverage::of(model, sources);
+    let plan = crate::plan::compile(model);
+    for test in model
+        .tests
+        .iter()
+        .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
+    {
+        let Ok(table) = table(model, scorecard, test) else {
+            continue;
+        };
+        for e in crate::explain::explain_rows(model, &plan, &table, sources) {
+            found.record(model, &e);
+        }
+    }
+    found
 }
 
 fn not_run(test: &TestDef, at: Loc, message: String, help: &str) -> Outcome {

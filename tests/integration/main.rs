@@ -8,6 +8,7 @@
 )]
 
 mod cli;
+mod coverage;
 mod data;
 mod diagnostics;
 mod diff;
