@@ -426,6 +426,20 @@ pub struct RuleDef {
     pub priority: f64,
 }
 
+/// The word for a rule priority written as one (`high` = 3, `medium` = 2,
+/// `low` = 1), or `None` for a priority written as another number.
+pub fn priority_word(p: f64) -> Option<&'static str> {
+    if p == 3.0 {
+        Some("high")
+    } else if p == 2.0 {
+        Some("medium")
+    } else if p == 1.0 {
+        Some("low")
+    } else {
+        None
+    }
+}
+
 /// The exported columns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputDef {

@@ -491,25 +491,17 @@ pub fn explain(
     let body = found.ok_or_else(|| ExplainError::NotEvaluated {
         partner: partner.to_string(),
     })?;
-    Ok(Explanation {
-        scorecard: model.name.clone(),
-        version: model.version.clone(),
-        content_hash: model.content_hash.clone(),
-        partner: partner.to_string(),
-        period: period_column.map(|_| chosen),
-        periods_observed: body.periods_observed,
-        periods: if period_column.is_some() {
-            periods
-        } else {
-            Vec::new()
-        },
-        segments: body.segments,
-        scores: body.scores,
-        rules: body.rules,
-        flags: body.flags,
-        actions: body.actions,
-        rows_skipped: 0,
-    })
+    let periods = if period_column.is_some() {
+        periods
+    } else {
+        Vec::new()
+    };
+    Ok(body.into_explanation(
+        model,
+        partner.to_string(),
+        period_column.map(|_| chosen),
+        periods,
+    ))
 }
 
 /// [`explain`] over the valid rows of a data file loaded under
@@ -599,21 +591,12 @@ pub fn explain_rows(
                     let metrics = (0..model.metrics.len())
                         .filter_map(|m| term(&at, MetricId(m as u32), None, None, |p| p))
                         .collect();
-                    let explanation = Explanation {
-                        scorecard: model.name.clone(),
-                        version: model.version.clone(),
-                        content_hash: model.content_hash.clone(),
-                        partner: keys.map_or_else(String::new, |k| k.get(row).to_string()),
-                        period: period_column.map(|p| p.get(row).to_string()),
-                        periods_observed: body.periods_observed,
-                        periods: Vec::new(),
-                        segments: body.segments,
-                        scores: body.scores,
-                        rules: body.rules,
-                        flags: body.flags,
-                        actions: body.actions,
-                        rows_skipped: 0,
-                    };
+                    let explanation = body.into_explanation(
+                        model,
+                        keys.map_or_else(String::new, |k| k.get(row).to_string()),
+                        period_column.map(|p| p.get(row).to_string()),
+                        Vec::new(),
+                    );
                     RowExplanation {
                         explanation,
                         metrics,
@@ -634,6 +617,33 @@ struct Body {
     rules: Vec<FiredRule>,
     flags: Vec<RaisedFlag>,
     actions: Vec<ActionExplanation>,
+}
+
+impl Body {
+    /// The explanation of `partner` at `period`, from this row's body.
+    fn into_explanation(
+        self,
+        model: &Model,
+        partner: String,
+        period: Option<String>,
+        periods: Vec<String>,
+    ) -> Explanation {
+        Explanation {
+            scorecard: model.name.clone(),
+            version: model.version.clone(),
+            content_hash: model.content_hash.clone(),
+            partner,
+            period,
+            periods_observed: self.periods_observed,
+            periods,
+            segments: self.segments,
+            scores: self.scores,
+            rules: self.rules,
+            flags: self.flags,
+            actions: self.actions,
+            rows_skipped: 0,
+        }
+    }
 }
 
 /// The row being explained: batch row `i`.
@@ -1585,15 +1595,7 @@ fn tier(at: &At<'_, '_>, set: &TierSet, label: u32, reported: f64) -> TierExplan
 }
 
 fn priority(p: f64) -> String {
-    if p == 3.0 {
-        "high".into()
-    } else if p == 2.0 {
-        "medium".into()
-    } else if p == 1.0 {
-        "low".into()
-    } else {
-        literal(p)
-    }
+    crate::model::priority_word(p).map_or_else(|| literal(p), str::to_string)
 }
 
 fn fired_rules(at: &At<'_, '_>) -> Vec<FiredRule> {

@@ -455,18 +455,9 @@ pub fn starter(path: &Path, format: DataFormat, options: &Options) -> Result<Str
     let mut sources = crate::source::SourceMap::new();
     let checked = crate::check::check_text("starter.scorecard", &text, &mut sources);
     if checked.diagnostics.has_errors() {
-        let messages: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.clone())
-            .collect();
-        return Err(InitError::new(
-            format!(
-                "the starter scorecard for `{file}` would not check: {}",
-                messages.join("; ")
-            ),
-            Some("this is a defect in scorecard; please report it".into()),
+        return Err(defect(
+            &format!("the starter scorecard for `{file}` would not check"),
+            &checked,
         ));
     }
     Ok(text)
@@ -686,18 +677,9 @@ fn expected_score(scorecard: &str, given: &str, score: &str) -> Result<Option<St
         )
     };
     let Some(model) = checked.clean_model() else {
-        let messages: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.clone())
-            .collect();
-        return Err(InitError::new(
-            format!(
-                "the example test of the starter scorecard does not check: {}",
-                messages.join("; ")
-            ),
-            Some("this is a defect in scorecard; please report it".into()),
+        return Err(defect(
+            "the example test of the starter scorecard does not check",
+            &checked,
         ));
     };
     let rows = &model.tests.first().ok_or_else(failed)?.rows;
@@ -722,4 +704,19 @@ fn expected_score(scorecard: &str, given: &str, score: &str) -> Result<Option<St
     }
     crate::render::push_decimal(&mut s, value.abs(), 2);
     Ok(Some(s))
+}
+
+/// A starter text that does not check: a defect of `init`, reported with the
+/// checker's error messages.
+fn defect(what: &str, checked: &crate::check::Checked) -> InitError {
+    let messages: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
+    InitError::new(
+        format!("{what}: {}", messages.join("; ")),
+        Some("this is a defect in scorecard; please report it".into()),
+    )
 }

@@ -838,15 +838,7 @@ fn metric_link(name: String) -> Text {
 }
 
 fn priority(p: f64) -> String {
-    if p == 3.0 {
-        "high".into()
-    } else if p == 2.0 {
-        "medium".into()
-    } else if p == 1.0 {
-        "low".into()
-    } else {
-        n(p)
-    }
+    crate::model::priority_word(p).map_or_else(|| n(p), str::to_string)
 }
 
 /// A score's guardrails in words, in the order they apply.

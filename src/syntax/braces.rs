@@ -74,13 +74,7 @@ pub fn unclosed_blocks(text: &str, opens_declaration: impl Fn(&str) -> bool) -> 
             match b {
                 b'/' if bytes.get(i + 1) == Some(&b'/') => break,
                 b'"' => {
-                    i += 1;
-                    while let Some(&c) = bytes.get(i) {
-                        i += if c == b'\\' { 2 } else { 1 };
-                        if c == b'"' {
-                            break;
-                        }
-                    }
+                    i = super::skip_string(bytes, i);
                     continue;
                 }
                 b'{' => {

@@ -43,14 +43,8 @@ fn significant_len(text: &str) -> usize {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    i += if c == b'\\' { 2 } else { 1 };
-                    if c == b'"' {
-                        break;
-                    }
-                }
-                end = i.min(bytes.len());
+                i = super::skip_string(bytes, i);
+                end = i;
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {

@@ -497,3 +497,17 @@ fn token_at(text: &str, at: usize) -> &str {
         None => "",
     }
 }
+
+/// The index just past the string literal whose opening `"` is at
+/// `bytes[open]`: past its closing quote, a `\` escaping the byte after it;
+/// the end of `bytes` when the literal is not closed.
+pub(crate) fn skip_string(bytes: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while let Some(&c) = bytes.get(i) {
+        i += if c == b'\\' { 2 } else { 1 };
+        if c == b'"' {
+            break;
+        }
+    }
+    i.min(bytes.len())
+}
