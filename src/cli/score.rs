@@ -462,9 +462,18 @@ pub fn run(args: &ScoreArgs) -> Exit {
     let mut reported = 0usize;
     let mut failed: Option<std::io::Error> = None;
     let mut progress = Progress::new(eval::batch_bounds(&ordered).len());
+    // Text from the data reaches a terminal only with its control characters
+    // escaped; files and pipes get the bytes as they are.
+    let to_terminal = args.out.is_none() && std::io::stdout().is_terminal();
     let mut write = |bytes: &[u8], out: &mut Box<dyn Write>| {
         if failed.is_none() {
-            if let Err(e) = out.write_all(bytes) {
+            let result = if to_terminal {
+                let text = String::from_utf8_lossy(bytes);
+                out.write_all(crate::escape::terminal_lines(&text).as_bytes())
+            } else {
+                out.write_all(bytes)
+            };
+            if let Err(e) = result {
                 failed = Some(e);
             }
         }

@@ -52,6 +52,19 @@ pub enum HeaderError {
 /// The longest first line read when looking for a header.
 const MAX_HEADER_BYTES: u64 = 1 << 20;
 
+/// A first line read up to [`MAX_HEADER_BYTES`] without reaching its end: the
+/// header goes on past the limit, and its names cannot all be known.
+fn cut_at_the_limit(len: usize, last: Option<&u8>) -> bool {
+    len as u64 >= MAX_HEADER_BYTES && last != Some(&b'\n')
+}
+
+fn too_long() -> HeaderError {
+    HeaderError::Invalid(
+        "the header row is longer than the 1 MiB line limit, so its column names cannot all be read".into(),
+        String::new(),
+    )
+}
+
 pub fn read_header(path: &Path, format: DataFormat) -> Result<Header, HeaderError> {
     let mut head = Vec::new();
     std::fs::File::open(path)
@@ -67,6 +80,9 @@ pub fn read_header(path: &Path, format: DataFormat) -> Result<Header, HeaderErro
             BufReader::new(file.take(MAX_HEADER_BYTES))
                 .read_until(b'\n', &mut line)
                 .map_err(HeaderError::Io)?;
+            if cut_at_the_limit(line.len(), line.last()) {
+                return Err(too_long());
+            }
             let text = String::from_utf8_lossy(&line).into_owned();
             let text = text.trim_end_matches(['\n', '\r']).to_string();
             let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -109,6 +125,9 @@ pub fn read_header(path: &Path, format: DataFormat) -> Result<Header, HeaderErro
             BufReader::new(file.take(MAX_HEADER_BYTES))
                 .read_line(&mut line)
                 .map_err(HeaderError::Io)?;
+            if cut_at_the_limit(line.len(), line.as_bytes().last()) {
+                return Err(too_long());
+            }
             let text = line.trim_end().to_string();
             object_keys(&text).map(|columns| {
                 let spans = locate(&text, 0, &columns);

@@ -1131,6 +1131,27 @@ mod check_data {
         "scorecard \"t\" version \"1\"\ninput {\n  key partner_id\n  revenue: number\n}\n";
 
     #[test]
+    fn a_header_longer_than_the_line_limit_is_refused_not_cut() {
+        // 200,000 names: a 1.5 MB header, past the 1 MiB line limit. Cut at
+        // the limit, its last name would be half a name, and the count wrong.
+        let mut header = String::from("partner_id,revenue");
+        for i in 0..200_000 {
+            header.push_str(&format!(",c{i}"));
+        }
+        header.push('\n');
+        let found = check_header(CARD, &header, "too-wide");
+        let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![D003]);
+        assert!(
+            found[0]
+                .message
+                .contains("longer than the 1 MiB line limit"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
     fn undeclared_columns_are_one_warning_that_lists_them() {
         let mut header = String::from("partner_id,revenu");
         for i in 0..120_000 {
