@@ -26,3 +26,4 @@ pub mod source;
 pub mod summary;
 pub mod syntax;
 pub mod testing;
+pub mod vocab;

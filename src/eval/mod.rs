@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::data::table::{Column, IntWidth, Ints, MISSING_BOOL, MISSING_LABEL, Table};
 use crate::model::*;
 use crate::plan::{CDefinition, CExpr, CPoints, CRubric, CmpKind, Item, Plan, SiteKind};
-use crate::syntax::ast::CmpOp;
+use crate::vocab::CmpOp;
 use ops::{and, arith, compare, finite, not, or};
 
 /// Rows per batch, rounded up to the next partner boundary.

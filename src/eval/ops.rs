@@ -5,7 +5,7 @@
 //! domain errors give missing. Truth values are 0, 1 and [`MISSING_BOOL`].
 
 use crate::data::table::MISSING_BOOL;
-use crate::syntax::ast::{BinOp, CmpOp};
+use crate::vocab::{BinOp, CmpOp};
 
 /// Missing unless finite.
 #[inline]

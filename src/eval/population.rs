@@ -7,7 +7,7 @@ use super::{Col, Context, ops};
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL};
 use crate::model::{GroupKey, HistoryFn};
 use crate::plan::SiteKind;
-use crate::syntax::ast::Normalizer;
+use crate::vocab::Normalizer;
 
 /// Compute a site's result for every ordered row from its input column.
 pub fn compute(ctx: &Context<'_>, kind: &SiteKind, input: Col, groups: Option<&[u64]>) -> Col {
@@ -438,7 +438,7 @@ fn history(ctx: &Context<'_>, h: HistoryFn, input: Col) -> Col {
                 | HistoryFn::RunningMax
                 | HistoryFn::PeriodsSince
                 | HistoryFn::Streak => f64::NAN,
-                HistoryFn::Change => ops::arith(crate::syntax::ast::BinOp::Sub, at(i), prev),
+                HistoryFn::Change => ops::arith(crate::vocab::BinOp::Sub, at(i), prev),
                 HistoryFn::PctChange => ops::pct_change(at(i), prev),
                 HistoryFn::MovingAverage(k) => {
                     let from = i + 1 - p.min(k as usize);

@@ -9,7 +9,7 @@
 //! passes produced; the last pass computes everything the output needs.
 
 use crate::model::*;
-use crate::syntax::ast::{BinOp, CmpOp, Normalizer, UnaryOp};
+use crate::vocab::{BinOp, CmpOp, Normalizer, UnaryOp};
 
 /// How two values compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
