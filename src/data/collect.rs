@@ -17,8 +17,8 @@
 
 use crate::data::convert::{Role, Spec, Store, Value};
 use crate::data::csv_fast::BARE_CR;
-use crate::data::ints::{Filling, Slots, Wide};
-use crate::data::load::{DataProblem, MAX_PROBLEMS, OnInvalid, Rejected};
+use crate::data::ints::{Filling, Slots, Wide, cut};
+use crate::data::problem::{DataProblem, MAX_PROBLEMS, OnInvalid, Rejected};
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, TextColumn};
 use crate::diag::Code;
 
@@ -242,20 +242,6 @@ impl Columns {
             .collect();
         (columns, lines)
     }
-}
-
-/// The rows of `column` from `from` on, cut into consecutive parts of the
-/// given sizes (shorter at the end of the column).
-pub(super) fn cut<'a, T>(column: &'a mut [T], from: usize, sizes: &[usize]) -> Vec<&'a mut [T]> {
-    let mut rest = column.get_mut(from..).unwrap_or_default();
-    let mut parts = Vec::with_capacity(sizes.len());
-    for &size in sizes {
-        let taken = std::mem::take(&mut rest);
-        let (part, tail) = taken.split_at_mut(size.min(taken.len()));
-        parts.push(part);
-        rest = tail;
-    }
-    parts
 }
 
 /// One part's share of the columns: a slice of each, and its own text columns.

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use crate::data::header::look_alike;
-use crate::data::load::{DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
+use crate::data::problem::{DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
 use crate::diag::Code;
 use crate::diag::fuzzy::closest;
 

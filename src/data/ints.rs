@@ -11,8 +11,21 @@
 //!
 //! Each width's smallest value means missing; the one after it is the mark.
 
-use crate::data::collect::cut;
 use crate::data::table::Ints;
+
+/// The rows of `column` from `from` on, cut into consecutive parts of the
+/// given sizes (shorter at the end of the column).
+pub(super) fn cut<'a, T>(column: &'a mut [T], from: usize, sizes: &[usize]) -> Vec<&'a mut [T]> {
+    let mut rest = column.get_mut(from..).unwrap_or_default();
+    let mut parts = Vec::with_capacity(sizes.len());
+    for &size in sizes {
+        let taken = std::mem::take(&mut rest);
+        let (part, tail) = taken.split_at_mut(size.min(taken.len()));
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+}
 
 /// An integer value too wide for its column, found while reading a block.
 #[derive(Clone, Copy, Debug, PartialEq)]

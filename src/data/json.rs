@@ -31,7 +31,7 @@ use crate::data::convert::{
     Check, Fault, Spec, Value, check, check_json_bool, check_json_number, issue,
 };
 use crate::data::csv_fast::{TOO_LONG_HELP, character, missing_column, too_long};
-use crate::data::load::{DataProblem, MAX_LINE_BYTES, excerpt};
+use crate::data::problem::{DataProblem, MAX_LINE_BYTES, excerpt};
 use crate::diag::Code;
 
 /// Contract column names to spec indexes.

@@ -6,7 +6,7 @@
 //! (D004), instead of a list of bytes that are not UTF-8. Nothing of such a
 //! file is ever echoed: its bytes are not text.
 
-use crate::data::load::DataProblem;
+use crate::data::problem::DataProblem;
 use crate::diag::Code;
 
 /// How many bytes of the start of a file are looked at.
