@@ -3,7 +3,6 @@
 //! [`check_path`] is the entry point: it reads a scorecard and its imports and
 //! returns the [`Model`] with every diagnostic found.
 
-pub mod consts;
 pub mod contract;
 pub mod cycles;
 pub mod lints;

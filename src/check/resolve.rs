@@ -3791,11 +3791,4 @@ fn signature(name: &str) -> String {
     format!("call it as `{s}`")
 }
 
-/// A number as a label: `3` for 3.0, `2.5` for 2.5.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
+pub use crate::model::format_number;

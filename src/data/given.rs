@@ -28,9 +28,7 @@ pub fn table_from_rows(model: &Model, rows: &[TestRow]) -> Table {
                 for row in rows {
                     match value(row, c) {
                         Some(TestValue::Text(s)) => t.push(s),
-                        Some(TestValue::Number(x)) => {
-                            t.push(&crate::check::resolve::format_number(*x))
-                        }
+                        Some(TestValue::Number(x)) => t.push(&crate::model::format_number(*x)),
                         _ => t.push(""),
                     }
                 }

@@ -997,7 +997,7 @@ impl<'a> Batch<'a> {
                                 Col::Text(v) => v.get(i).cloned().unwrap_or_default(),
                                 Col::Num(v) => v
                                     .get(i)
-                                    .map(|x| crate::check::resolve::format_number(*x))
+                                    .map(|x| crate::model::format_number(*x))
                                     .unwrap_or_default(),
                                 _ => String::new(),
                             };
