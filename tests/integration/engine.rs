@@ -1,36 +1,7 @@
 //! The engine's semantics, one rule of docs/language.md per test: a scorecard,
 //! rows given in it, and the CSV it produces for every row.
 
-use scorecard::eval::{self, Context, PeriodChoice, Selection};
-
 use crate::support::*;
-
-/// Score the rows of the scorecard's first test; every row is reported.
-fn score(text: &str) -> String {
-    let (sources, checked) = check_str(text);
-    assert!(
-        !checked.diagnostics.has_errors(),
-        "{}",
-        human(&sources, &checked)
-    );
-    let model = checked.model.unwrap();
-    let rows = &model.tests.first().expect("a test with rows").rows;
-    let table = scorecard::data::given::table_from_rows(&model, rows);
-    let plan = scorecard::plan::compile(&model);
-    let ordered = eval::order_rows(&model, &table);
-    let mut ctx = Context::new(&model, &plan, &table, &ordered);
-    let selection = Selection {
-        period: PeriodChoice::All,
-        partner: None,
-    };
-    let mut out = scorecard::render::csv::header(&plan);
-    eval::evaluate(
-        &mut ctx,
-        |b| scorecard::render::csv::rows(b, &selection).0,
-        |text| out.push_str(&text),
-    );
-    out
-}
 
 const INPUT: &str = "scorecard \"t\" version \"1\"\ninput {\n  key id\n  period q\n  kind: enum(a, b)\n  x: number, optional\n  y: number, optional\n}\n";
 

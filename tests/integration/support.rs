@@ -70,3 +70,31 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Score the rows of the scorecard's first test; every row is reported, as CSV.
+pub fn score(text: &str) -> String {
+    use scorecard::eval::{self, Context, PeriodChoice, Selection};
+    let (sources, checked) = check_str(text);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{}",
+        human(&sources, &checked)
+    );
+    let model = checked.model.unwrap();
+    let rows = &model.tests.first().expect("a test with rows").rows;
+    let table = scorecard::data::given::table_from_rows(&model, rows);
+    let plan = scorecard::plan::compile(&model);
+    let ordered = eval::order_rows(&model, &table);
+    let mut ctx = Context::new(&model, &plan, &table, &ordered);
+    let selection = Selection {
+        period: PeriodChoice::All,
+        partner: None,
+    };
+    let mut out = scorecard::render::csv::header(&plan);
+    eval::evaluate(
+        &mut ctx,
+        |b| scorecard::render::csv::rows(b, &selection).0,
+        |text| out.push_str(&text),
+    );
+    out
+}
