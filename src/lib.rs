@@ -22,6 +22,7 @@ pub mod model;
 pub mod plan;
 pub mod publish;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod summary;
 pub mod syntax;

@@ -393,6 +393,9 @@ pub struct TierSet {
     pub loc: Loc,
 }
 
+/// Peer groups smaller than this are not shown on a partner's page by default.
+pub const DEFAULT_MIN_GROUP: usize = 5;
+
 pub const PROVISIONAL: &str = "provisional";
 pub const INSUFFICIENT_DATA: &str = "insufficient_data";
 
@@ -712,6 +715,11 @@ impl Model {
 
     pub fn flag(&self, id: FlagId) -> Option<&FlagDef> {
         self.flags.get(id.index())
+    }
+
+    /// The smallest group of partners a partner-facing page may compare with.
+    pub fn min_group(&self) -> usize {
+        DEFAULT_MIN_GROUP
     }
 
     /// Whether any expression needs a partner's history.

@@ -8,6 +8,7 @@ mod explain_code;
 mod fmt;
 mod init;
 pub mod output;
+mod report;
 pub mod score;
 mod test;
 
@@ -68,6 +69,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    /// Write one self-contained HTML report of the scores (or one partner's page).
+    Report(report::ReportArgs),
 }
 
 /// Output formats for diagnostics.
@@ -118,6 +121,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
