@@ -22,6 +22,7 @@ mod grammar;
 mod init;
 mod numbers;
 mod output;
+mod report;
 mod robustness;
 mod safety;
 mod score;
