@@ -689,6 +689,8 @@ pub struct Model {
     pub flags: Vec<FlagDef>,
     pub rules: Vec<RuleDef>,
     pub output: Option<OutputDef>,
+    /// `output { min_group N }`: the smallest peer group a partner's page shows.
+    pub min_group: Option<u32>,
     pub tests: Vec<TestDef>,
     pub snapshots: Vec<SnapshotDef>,
     /// Segments, metrics, scores and flags in an order where each comes after
@@ -719,7 +721,7 @@ impl Model {
 
     /// The smallest group of partners a partner-facing page may compare with.
     pub fn min_group(&self) -> usize {
-        DEFAULT_MIN_GROUP
+        self.min_group.map_or(DEFAULT_MIN_GROUP, |n| n as usize)
     }
 
     /// Whether any expression needs a partner's history.

@@ -9,6 +9,7 @@ pub mod lints;
 pub mod load;
 pub mod range;
 pub mod resolve;
+pub mod settings;
 
 use std::path::Path;
 

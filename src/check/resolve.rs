@@ -2344,6 +2344,12 @@ impl<'p> Resolver<'p> {
                 if let ast::OutputItem::Decimals(n, _) = item {
                     default_decimals = self.decimals(file, n).unwrap_or(DEFAULT_DECIMALS);
                 }
+                if let ast::OutputItem::MinGroup(n, _) = item {
+                    match super::settings::min_group(file, n) {
+                        Ok(k) => self.model.min_group = Some(k),
+                        Err(d) => self.push(d),
+                    }
+                }
             }
             let mut columns: Vec<OutputColumnDef> = Vec::new();
             for item in &o.items {
@@ -2433,10 +2439,17 @@ impl<'p> Resolver<'p> {
                 }
                 columns.push(def);
             }
-            self.model.output = Some(OutputDef {
-                columns,
-                loc: loc(file, o.span),
-            });
+            // `min_group` alone chooses no columns: the default ones stay.
+            let settings_only = o
+                .items
+                .iter()
+                .all(|i| matches!(i, ast::OutputItem::MinGroup(..)));
+            if !settings_only || o.items.is_empty() {
+                self.model.output = Some(OutputDef {
+                    columns,
+                    loc: loc(file, o.span),
+                });
+            }
         }
     }
 

@@ -326,3 +326,58 @@ fn errors_write_nothing() {
     assert!(!dir.join("no").exists());
     assert!(!out.exists());
 }
+
+/// The small scorecard with `output { min_group N }` appended.
+fn with_min_group(dir: &Path, n: &str) -> PathBuf {
+    let path = dir.join(format!("small-{n}.scorecard"));
+    let text = std::fs::read_to_string(SMALL).unwrap();
+    std::fs::write(&path, format!("{text}\noutput {{\n  min_group {n}\n}}\n")).unwrap();
+    path
+}
+
+#[test]
+fn min_group_is_declared_in_the_scorecard() {
+    let dir = temp_dir("report-min-group");
+    let two = with_min_group(&dir, "2");
+    // Laid out canonically, and checked clean.
+    let o = scorecard(&["fmt", "--check", two.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let html = report(
+        &[
+            two.to_str().unwrap(),
+            "--data",
+            SMALL_DATA,
+            "--partner",
+            "C3",
+        ],
+        &dir.join("c3.html"),
+    );
+    assert!(html.contains("groups of at least 2 partners"));
+    let south = html.find("<td>area: south</td>").unwrap();
+    assert!(
+        html[south..].starts_with("<td>area: south</td><td class=\"n\">2</td>"),
+        "{}",
+        &html[south..south + 200]
+    );
+    // `min_group` alone keeps the default output columns.
+    let o = scorecard(&["score", two.to_str().unwrap(), "--data", SMALL_DATA]);
+    assert!(stdout(&o).starts_with("partner_id"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("health_tier"));
+    // Out of range: S011, and nothing written.
+    for bad in ["0", "2.5", "2000000"] {
+        let path = with_min_group(&dir, bad);
+        let out = dir.join("never.html");
+        let o = scorecard(&[
+            "report",
+            path.to_str().unwrap(),
+            "--data",
+            SMALL_DATA,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("S011") && err.contains("min_group"), "{err}");
+        assert!(!out.exists());
+    }
+}
