@@ -2347,7 +2347,7 @@ impl<'p> Resolver<'p> {
                 if let ast::OutputItem::MinGroup(n, _) = item {
                     match super::settings::min_group(file, n) {
                         Ok(k) => self.model.min_group = Some(k),
-                        Err(d) => self.push(d),
+                        Err(d) => self.push(*d),
                     }
                 }
             }
