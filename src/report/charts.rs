@@ -129,8 +129,15 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 
-/// Partners per tier label over the periods, stacked: one group per period.
-pub fn stacked(score: &str, periods: &[String], labels: &[String], counts: &[Vec<u64>]) -> Svg {
+/// Partners per tier label over the periods, stacked: one group per period;
+/// the first `tiers` labels are tiers.
+pub fn stacked(
+    score: &str,
+    periods: &[String],
+    labels: &[String],
+    tiers: usize,
+    counts: &[Vec<u64>],
+) -> Svg {
     let h = 240.0;
     let max = counts
         .iter()
@@ -146,7 +153,6 @@ pub fn stacked(score: &str, periods: &[String], labels: &[String], counts: &[Vec
         let x = LEFT + slot * p as f64 + (slot - bar) / 2.0;
         let mut y = h - BOTTOM;
         let mut shapes = Vec::new();
-        let tiers = labels.len().saturating_sub(2);
         for (k, n) in counts
             .get(p)
             .map(|c| c.as_slice())

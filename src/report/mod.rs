@@ -532,7 +532,13 @@ fn overview(
     let link = |k: &str| anchors.get(k).cloned().unwrap_or_default();
     let mut charts_out = Vec::new();
     let mut movers_out = Vec::new();
-    for (s, def) in model.scores.iter().enumerate() {
+    // Scores with tiers first: the ones decisions are taken on.
+    let mut order: Vec<usize> = (0..model.scores.len()).collect();
+    order.sort_by_key(|s| model.scores.get(*s).is_none_or(|d| d.tiers.is_none()));
+    for (s, def) in order
+        .iter()
+        .filter_map(|s| model.scores.get(*s).map(|d| (*s, d)))
+    {
         let labels = tier_labels(model, s);
         let tiers = def.tiers.as_ref().map_or(&[][..], |t| t.tiers.as_slice());
         let values: Vec<f64> = latest
@@ -551,6 +557,7 @@ fn overview(
                     &def.name,
                     &collected.periods,
                     &stacked_labels,
+                    tiers.len(),
                     &counts,
                 )]
             } else {

@@ -9,6 +9,7 @@ Prints one JSON object: {"results": {name: value}, "errors": [...],
 "dialogs": [...]} — errors are console errors, uncaught exceptions and
 browser log errors (a Content-Security-Policy violation among them); dialogs
 are the alert/confirm/prompt boxes the page opened (each is dismissed).
+The screenshot is of the whole page up to SCREENSHOT_HEIGHT pixels (6000).
 Exit status 0 when the page could be driven, 2 otherwise.
 """
 
@@ -158,7 +159,8 @@ def main():
             "format": "png",
             "captureBeyondViewport": True,
             "clip": {"x": 0, "y": 0, "width": size["width"],
-                     "height": min(size["height"], 6000), "scale": 1},
+                     "height": min(size["height"], int(os.environ.get("SCREENSHOT_HEIGHT", "6000"))),
+                     "scale": 1},
         })
         os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
         with open(screenshot, "wb") as f:
