@@ -381,3 +381,16 @@ fn min_group_is_declared_in_the_scorecard() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn the_published_rubric_states_min_group() {
+    let dir = temp_dir("report-docs-min-group");
+    let o = scorecard(&["docs", with_min_group(&dir, "7").to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("compares only with groups of at least 7 partners"),
+        "{}",
+        stdout(&o)
+    );
+    let o = scorecard(&["docs", SMALL]);
+    assert!(!stdout(&o).contains("compares only with groups"));
+}
