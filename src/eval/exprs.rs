@@ -90,18 +90,7 @@ impl<'a> Batch<'a> {
             CExpr::PeriodsObserved => {
                 Col::Num((0..n).map(|i| f64::from(self.position(i))).collect())
             }
-            CExpr::Tenure => Col::Num(
-                (0..n)
-                    .map(|i| {
-                        self.ctx
-                            .ordered
-                            .tenure
-                            .get(self.start + i)
-                            .filter(|t| **t != NO_TENURE)
-                            .map_or(f64::NAN, |t| f64::from(*t))
-                    })
-                    .collect(),
-            ),
+            CExpr::Tenure => Col::Num(self.tenure()),
             CExpr::Actions => Col::Actions,
             CExpr::Flags => Col::FlagNames,
             CExpr::Site(i) => self.site(*i),
@@ -132,19 +121,7 @@ impl<'a> Batch<'a> {
                 set,
                 kind,
                 negated,
-            } => {
-                let mut out = vec![0u8; n];
-                for member in set {
-                    let eq = self.compare(CmpOp::Eq, *kind, value, member, this);
-                    for (o, e) in out.iter_mut().zip(eq) {
-                        *o = or(*o, e);
-                    }
-                }
-                if *negated {
-                    out.iter_mut().for_each(|o| *o = not(*o));
-                }
-                Col::Bool(out)
-            }
+            } => Col::Bool(self.member_of(value, set, *kind, *negated, this)),
             CExpr::IsMissing { value, negated } => {
                 let v = self.eval(value, this);
                 Col::Bool(
@@ -155,50 +132,98 @@ impl<'a> Batch<'a> {
             }
             CExpr::If {
                 arms, otherwise, ..
-            } => {
-                let mut result = self.eval(otherwise, this);
-                let mut decided = vec![false; n];
-                let mut picks: Vec<(Vec<u8>, Col)> = Vec::new();
-                for (c, v) in arms {
-                    picks.push((self.eval(c, this).boolean(n), self.eval(v, this)));
-                }
-                let mut chosen: Vec<Option<usize>> = vec![None; n];
-                for (k, (cond, _)) in picks.iter().enumerate() {
-                    for i in 0..n {
-                        if !decided.get(i).copied().unwrap_or(true) && cond.get(i) == Some(&1) {
-                            if let Some(d) = decided.get_mut(i) {
-                                *d = true;
-                            }
-                            if let Some(c) = chosen.get_mut(i) {
-                                *c = Some(k);
-                            }
-                        }
-                    }
-                }
-                for (i, c) in chosen.iter().enumerate() {
-                    if let Some(k) = c {
-                        if let Some((_, v)) = picks.get(*k) {
-                            set_from(&mut result, i, v);
-                        }
-                    }
-                }
-                result
-            }
+            } => self.if_arms(arms, otherwise, this),
             CExpr::Call(f, args) => self.call(*f, args, this),
-            CExpr::Provisional(scores) => Col::Bool(
-                (0..n)
-                    .map(|i| {
-                        u8::from(scores.iter().any(|s| {
-                            self.scores
-                                .get(s.index())
-                                .and_then(|v| v.as_ref())
-                                .and_then(|v| v.provisional.get(i))
-                                .is_some_and(|p| *p == 1)
-                        }))
-                    })
-                    .collect(),
-            ),
+            CExpr::Provisional(scores) => Col::Bool(self.any_provisional(scores)),
         }
+    }
+
+    /// `value in (a, b, …)`: whether each row's value equals a member.
+    fn member_of(
+        &self,
+        value: &CExpr,
+        set: &[CExpr],
+        kind: CmpKind,
+        negated: bool,
+        this: Option<&Col>,
+    ) -> Vec<u8> {
+        let n = self.len;
+        let mut out = vec![0u8; n];
+        for member in set {
+            let eq = self.compare(CmpOp::Eq, kind, value, member, this);
+            for (o, e) in out.iter_mut().zip(eq) {
+                *o = or(*o, e);
+            }
+        }
+        if negated {
+            out.iter_mut().for_each(|o| *o = not(*o));
+        }
+        out
+    }
+
+    /// `if c1 then v1 else if … else w`: each row takes the value of the
+    /// first arm whose condition holds, or `w`.
+    fn if_arms(&self, arms: &[(CExpr, CExpr)], otherwise: &CExpr, this: Option<&Col>) -> Col {
+        let n = self.len;
+        let mut result = self.eval(otherwise, this);
+        let mut decided = vec![false; n];
+        let mut picks: Vec<(Vec<u8>, Col)> = Vec::new();
+        for (c, v) in arms {
+            picks.push((self.eval(c, this).boolean(n), self.eval(v, this)));
+        }
+        let mut chosen: Vec<Option<usize>> = vec![None; n];
+        for (k, (cond, _)) in picks.iter().enumerate() {
+            for i in 0..n {
+                if !decided.get(i).copied().unwrap_or(true) && cond.get(i) == Some(&1) {
+                    if let Some(d) = decided.get_mut(i) {
+                        *d = true;
+                    }
+                    if let Some(c) = chosen.get_mut(i) {
+                        *c = Some(k);
+                    }
+                }
+            }
+        }
+        for (i, c) in chosen.iter().enumerate() {
+            if let Some(k) = c {
+                if let Some((_, v)) = picks.get(*k) {
+                    set_from(&mut result, i, v);
+                }
+            }
+        }
+        result
+    }
+
+    /// Periods since each row's partner's first row (missing where the
+    /// period labels cannot be counted).
+    fn tenure(&self) -> Vec<f64> {
+        let n = self.len;
+        (0..n)
+            .map(|i| {
+                self.ctx
+                    .ordered
+                    .tenure
+                    .get(self.start + i)
+                    .filter(|t| **t != NO_TENURE)
+                    .map_or(f64::NAN, |t| f64::from(*t))
+            })
+            .collect()
+    }
+
+    /// Whether each row reads a provisional score.
+    fn any_provisional(&self, scores: &[ScoreId]) -> Vec<u8> {
+        let n = self.len;
+        (0..n)
+            .map(|i| {
+                u8::from(scores.iter().any(|s| {
+                    self.scores
+                        .get(s.index())
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| v.provisional.get(i))
+                        .is_some_and(|p| *p == 1)
+                }))
+            })
+            .collect()
     }
 
     pub(super) fn compare(

@@ -493,9 +493,10 @@ impl Builder<'_> {
                 if let Some(what) = unmatched {
                     rows.push(vec![
                         Text::plain(what),
-                        Text::plain(
-                            missing.map_or_else(|| "none (the points are missing)".to_string(), format_number),
-                        ),
+                        Text::plain(missing.map_or_else(
+                            || "none (the points are missing)".to_string(),
+                            format_number,
+                        )),
                     ]);
                 }
                 self.blocks.push(Block::Table {

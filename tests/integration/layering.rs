@@ -61,6 +61,11 @@ const DATA_LAYERS: &[&str] = &[
     "json", "load", "given",
 ];
 
+/// Stages that run a checked scorecard: they read the model, never the syntax
+/// tree (the kinds they share with the parser are in `vocab`).
+const BELOW_THE_SYNTAX_TREE: &[&str] =
+    &["model", "data", "ops", "plan", "eval", "render", "summary"];
+
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
@@ -209,6 +214,24 @@ fn stages_only_use_earlier_stages() {
         "a stage uses a later one (the order is STAGES in tests/integration/layering.rs):\n{}",
         wrong.join("\n")
     );
+}
+
+#[test]
+fn the_model_and_the_engine_never_name_the_syntax_tree() {
+    let mut wrong = Vec::new();
+    for (name, path) in top_level_modules() {
+        if !BELOW_THE_SYNTAX_TREE.contains(&name.as_str()) {
+            continue;
+        }
+        for file in rust_files(&path) {
+            let text = code(&std::fs::read_to_string(&file).unwrap());
+            if named_modules(&text, "crate::").contains("syntax") {
+                let file = file.strip_prefix(src()).unwrap().display().to_string();
+                wrong.push(format!("src/{file}: `{name}` names the syntax tree"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

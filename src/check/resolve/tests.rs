@@ -347,161 +347,188 @@ impl<'p> Resolver<'p> {
                 subject,
                 negated,
                 label,
-            } => match subject {
-                ast::ListSubject::Actions => {
-                    let known = self
-                        .model
-                        .rules
-                        .iter()
-                        .any(|r| r.actions.contains(&label.text));
-                    if !known {
-                        let all: Vec<String> = self
-                            .model
-                            .rules
-                            .iter()
-                            .flat_map(|r| r.actions.clone())
-                            .collect();
-                        let help = match fuzzy::closest(&label.text, all.iter().map(String::as_str))
-                        {
-                            Some(s) => format!("did you mean {s:?}?"),
-                            None => "name an action that a rule gives".to_string(),
-                        };
-                        self.push(
-                            Diagnostic::new(
-                                Code::N003,
-                                file,
-                                label.span,
-                                format!("no rule gives the action {:?}", label.text),
-                            )
-                            .label("unknown action")
-                            .help(help),
-                        );
-                        return None;
-                    }
-                    ExpectKindDef::Actions {
-                        negated: *negated,
-                        label: label.text.clone(),
-                    }
-                }
-                ast::ListSubject::Flags => {
-                    let ident = ast::Ident {
-                        name: label.text.clone(),
-                        span: label.span,
-                    };
-                    let flag = self.expect_symbol(file, &ident, "flag", |s| match s {
-                        Symbol::Flag(id) => Some(id),
-                        _ => None,
-                    })?;
-                    ExpectKindDef::Flags {
-                        negated: *negated,
-                        flag,
-                    }
-                }
-            },
+            } => self.expect_list(file, subject, *negated, label)?,
             ast::ExpectKind::State {
                 subject,
                 negated,
                 state,
-            } => {
-                let target = self.subject(file, subject, ctx)?;
-                if matches!(
-                    state,
-                    ast::StateWord::Provisional | ast::StateWord::Insufficient
-                ) && !matches!(target.kind, ExprKind::Score(..) | ExprKind::Tier(_))
-                {
-                    self.push(
-                        Diagnostic::new(
-                            Code::S012,
-                            file,
-                            subject.span,
-                            "only scores can be provisional or insufficient",
-                        )
-                        .label("not a score")
-                        .help("name a score here"),
-                    );
-                    return None;
-                }
-                ExpectKindDef::State {
-                    target,
-                    negated: *negated,
-                    state: *state,
-                }
-            }
-            ast::ExpectKind::Compare {
-                subject,
-                op,
-                expected,
-                tolerance,
-            } => {
-                let target = self.subject(file, subject, ctx)?;
-                let expected_value = match (&expected.kind, target.ty) {
-                    (ast::LiteralKind::Name(n) | ast::LiteralKind::Str(n), Type::Enum(e)) => {
-                        let labels = self
-                            .model
-                            .enum_type(e)
-                            .map(|t| t.labels.clone())
-                            .unwrap_or_default();
-                        if !labels.contains(n) {
-                            let help = match fuzzy::closest(n, labels.iter().map(String::as_str)) {
-                                Some(s) => format!("did you mean `{s}`?"),
-                                None => format!("the labels are: {}", labels.join(", ")),
-                            };
-                            self.push(
-                                Diagnostic::new(
-                                    Code::N003,
-                                    file,
-                                    expected.span,
-                                    format!("`{n}` is not one of the labels here"),
-                                )
-                                .label("unknown label")
-                                .help(help),
-                            );
-                            return None;
-                        }
-                        TestValue::Text(n.clone())
-                    }
-                    _ => self.test_value(file, expected, target.ty)?,
-                };
-                if let Some(t) = tolerance {
-                    if !target.ty.is_numeric() || t.value < 0.0 {
-                        self.push(
-                            Diagnostic::new(
-                                Code::S012,
-                                file,
-                                t.span,
-                                "a tolerance needs a number on both sides",
-                            )
-                            .label("tolerance here")
-                            .help("use `within` only when comparing numbers"),
-                        );
-                    }
-                }
-                if !target.ty.is_numeric() && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
-                    self.push(
-                        Diagnostic::new(
-                            Code::T001,
-                            file,
-                            e.span,
-                            format!(
-                                "`{}` compares numbers, but this is {}",
-                                op.symbol(),
-                                self.type_name(target.ty)
-                            ),
-                        )
-                        .label("not a number")
-                        .help("use `==` or `!=`"),
-                    );
-                    return None;
-                }
-                ExpectKindDef::Compare {
-                    target,
-                    op: *op,
-                    expected: expected_value,
-                    tolerance: tolerance.as_ref().map(|t| t.value),
-                }
-            }
+            } => self.expect_state(file, subject, *negated, state, ctx)?,
+            ast::ExpectKind::Compare { .. } => self.expect_compare(file, e, ctx)?,
         };
         Some(ExpectDef { kind, loc: l })
+    }
+
+    /// `expect actions contain "…"` or `expect flags contain …` (`N003` for
+    /// an action no rule gives).
+    fn expect_list(
+        &mut self,
+        file: FileId,
+        subject: &ast::ListSubject,
+        negated: bool,
+        label: &ast::Label,
+    ) -> Option<ExpectKindDef> {
+        match subject {
+            ast::ListSubject::Actions => {
+                let known = self
+                    .model
+                    .rules
+                    .iter()
+                    .any(|r| r.actions.contains(&label.text));
+                if !known {
+                    let all: Vec<String> = self
+                        .model
+                        .rules
+                        .iter()
+                        .flat_map(|r| r.actions.clone())
+                        .collect();
+                    let help = match fuzzy::closest(&label.text, all.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean {s:?}?"),
+                        None => "name an action that a rule gives".to_string(),
+                    };
+                    self.push(
+                        Diagnostic::new(
+                            Code::N003,
+                            file,
+                            label.span,
+                            format!("no rule gives the action {:?}", label.text),
+                        )
+                        .label("unknown action")
+                        .help(help),
+                    );
+                    return None;
+                }
+                Some(ExpectKindDef::Actions {
+                    negated,
+                    label: label.text.clone(),
+                })
+            }
+            ast::ListSubject::Flags => {
+                let ident = ast::Ident {
+                    name: label.text.clone(),
+                    span: label.span,
+                };
+                let flag = self.expect_symbol(file, &ident, "flag", |s| match s {
+                    Symbol::Flag(id) => Some(id),
+                    _ => None,
+                })?;
+                Some(ExpectKindDef::Flags { negated, flag })
+            }
+        }
+    }
+
+    /// `expect X is provisional` and the like (`S012` when X is not a score).
+    fn expect_state(
+        &mut self,
+        file: FileId,
+        subject: &ast::Subject,
+        negated: bool,
+        state: &ast::StateWord,
+        ctx: Ctx,
+    ) -> Option<ExpectKindDef> {
+        let target = self.subject(file, subject, ctx)?;
+        if matches!(
+            state,
+            ast::StateWord::Provisional | ast::StateWord::Insufficient
+        ) && !matches!(target.kind, ExprKind::Score(..) | ExprKind::Tier(_))
+        {
+            self.push(
+                Diagnostic::new(
+                    Code::S012,
+                    file,
+                    subject.span,
+                    "only scores can be provisional or insufficient",
+                )
+                .label("not a score")
+                .help("name a score here"),
+            );
+            return None;
+        }
+        Some(ExpectKindDef::State {
+            target,
+            negated,
+            state: *state,
+        })
+    }
+
+    /// `expect X == value` (within a tolerance): the value under X's type
+    /// (`N003` for an unknown label, `S012` for a tolerance on what is not a
+    /// number, `T001` for an order comparison of what is not a number).
+    fn expect_compare(&mut self, file: FileId, e: &ast::Expect, ctx: Ctx) -> Option<ExpectKindDef> {
+        let ast::ExpectKind::Compare {
+            subject,
+            op,
+            expected,
+            tolerance,
+        } = &e.kind
+        else {
+            return None;
+        };
+        let target = self.subject(file, subject, ctx)?;
+        let expected_value = match (&expected.kind, target.ty) {
+            (ast::LiteralKind::Name(n) | ast::LiteralKind::Str(n), Type::Enum(e)) => {
+                let labels = self
+                    .model
+                    .enum_type(e)
+                    .map(|t| t.labels.clone())
+                    .unwrap_or_default();
+                if !labels.contains(n) {
+                    let help = match fuzzy::closest(n, labels.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("the labels are: {}", labels.join(", ")),
+                    };
+                    self.push(
+                        Diagnostic::new(
+                            Code::N003,
+                            file,
+                            expected.span,
+                            format!("`{n}` is not one of the labels here"),
+                        )
+                        .label("unknown label")
+                        .help(help),
+                    );
+                    return None;
+                }
+                TestValue::Text(n.clone())
+            }
+            _ => self.test_value(file, expected, target.ty)?,
+        };
+        if let Some(t) = tolerance {
+            if !target.ty.is_numeric() || t.value < 0.0 {
+                self.push(
+                    Diagnostic::new(
+                        Code::S012,
+                        file,
+                        t.span,
+                        "a tolerance needs a number on both sides",
+                    )
+                    .label("tolerance here")
+                    .help("use `within` only when comparing numbers"),
+                );
+            }
+        }
+        if !target.ty.is_numeric() && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+            self.push(
+                Diagnostic::new(
+                    Code::T001,
+                    file,
+                    e.span,
+                    format!(
+                        "`{}` compares numbers, but this is {}",
+                        op.symbol(),
+                        self.type_name(target.ty)
+                    ),
+                )
+                .label("not a number")
+                .help("use `==` or `!=`"),
+            );
+            return None;
+        }
+        Some(ExpectKindDef::Compare {
+            target,
+            op: *op,
+            expected: expected_value,
+            tolerance: tolerance.as_ref().map(|t| t.value),
+        })
     }
 
     pub(super) fn subject(
