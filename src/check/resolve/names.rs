@@ -57,52 +57,8 @@ impl<'p> Resolver<'p> {
     pub(super) fn declare_names(&mut self) {
         for (file, _, decl) in self.decls() {
             match decl {
-                Decl::Metric(m) => {
-                    let id = MetricId(self.model.metrics.len() as u32);
-                    if self.define(&m.name, file, Symbol::Metric(id)) {
-                        self.metric_decls.push((file, m));
-                        self.metric_state.push(ValueState::Pending);
-                        let l = loc(file, m.name.span);
-                        self.model.metrics.push(MetricDef {
-                            name: m.name.name.clone(),
-                            loc: l,
-                            meta: Meta::default(),
-                            value: placeholder_expr(l),
-                            missing_value: None,
-                            rubric: Rubric {
-                                points: PointsRule::Identity,
-                                missing_points: None,
-                                loc: l,
-                            },
-                            segment_rubrics: Vec::new(),
-                        });
-                    }
-                }
-                Decl::Segment(s) => {
-                    let labels: Vec<ast::Label> = match &s.body {
-                        ast::SegmentBody::From(_) => Vec::new(),
-                        ast::SegmentBody::Rules(rules) => rules
-                            .iter()
-                            .map(|r| ast::Label {
-                                text: r.label.name.clone(),
-                                quoted: false,
-                                span: r.label.span,
-                            })
-                            .collect(),
-                    };
-                    let names = self.unique_labels(file, &labels, "segment");
-                    let id = SegmentId(self.model.segments.len() as u32);
-                    if self.define(&s.name, file, Symbol::Segment(id)) {
-                        let labels = self.new_enum(&s.name.name, names);
-                        self.model.segments.push(SegmentDef {
-                            name: s.name.name.clone(),
-                            loc: loc(file, s.name.span),
-                            description: s.description.as_ref().map(|d| d.value.clone()),
-                            labels,
-                            source: SegmentSource::Rules(Vec::new()),
-                        });
-                    }
-                }
+                Decl::Metric(m) => self.declare_metric(file, m),
+                Decl::Segment(s) => self.declare_segment(file, s),
                 Decl::Score(s) => {
                     let id = ScoreId(self.model.scores.len() as u32);
                     if self.define(&s.name, file, Symbol::Score(id)) {
@@ -143,6 +99,56 @@ impl<'p> Resolver<'p> {
             }
         }
         self.declare_tiers();
+    }
+
+    /// A metric's name, with a placeholder until its value is resolved.
+    fn declare_metric(&mut self, file: FileId, m: &'p ast::Metric) {
+        let id = MetricId(self.model.metrics.len() as u32);
+        if self.define(&m.name, file, Symbol::Metric(id)) {
+            self.metric_decls.push((file, m));
+            self.metric_state.push(ValueState::Pending);
+            let l = loc(file, m.name.span);
+            self.model.metrics.push(MetricDef {
+                name: m.name.name.clone(),
+                loc: l,
+                meta: Meta::default(),
+                value: placeholder_expr(l),
+                missing_value: None,
+                rubric: Rubric {
+                    points: PointsRule::Identity,
+                    missing_points: None,
+                    loc: l,
+                },
+                segment_rubrics: Vec::new(),
+            });
+        }
+    }
+
+    /// A segment's name and its labels, an enum of their own.
+    fn declare_segment(&mut self, file: FileId, s: &ast::Segment) {
+        let labels: Vec<ast::Label> = match &s.body {
+            ast::SegmentBody::From(_) => Vec::new(),
+            ast::SegmentBody::Rules(rules) => rules
+                .iter()
+                .map(|r| ast::Label {
+                    text: r.label.name.clone(),
+                    quoted: false,
+                    span: r.label.span,
+                })
+                .collect(),
+        };
+        let names = self.unique_labels(file, &labels, "segment");
+        let id = SegmentId(self.model.segments.len() as u32);
+        if self.define(&s.name, file, Symbol::Segment(id)) {
+            let labels = self.new_enum(&s.name.name, names);
+            self.model.segments.push(SegmentDef {
+                name: s.name.name.clone(),
+                loc: loc(file, s.name.span),
+                description: s.description.as_ref().map(|d| d.value.clone()),
+                labels,
+                source: SegmentSource::Rules(Vec::new()),
+            });
+        }
     }
 
     /// Resolve a name that must be of one kind; N001/N005 otherwise.
