@@ -261,55 +261,67 @@ impl<'p> Resolver<'p> {
                 }
                 mk(ExprKind::Call(Function::Coalesce, checked), ty)
             }
-            _ => {
-                for a in &checked {
-                    self.expect_numeric(a, &format!("`{name}`"));
+            _ => self.call_numeric(name, args, checked, ctx, l),
+        }
+    }
+
+    /// `min`, `max`, `clamp`, `abs`, `log`, `log10`, `sqrt`, `exp`, `round`,
+    /// `floor`, `ceil`: numbers in, a number out (a whole number where the
+    /// function keeps one; `T004` for digits of `round` that are not 0 to 9).
+    fn call_numeric(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        checked: Vec<Expr>,
+        ctx: Ctx,
+        l: Loc,
+    ) -> Expr {
+        let mk = |kind: ExprKind, ty: Type| Expr { kind, ty, loc: l };
+        for a in &checked {
+            self.expect_numeric(a, &format!("`{name}`"));
+        }
+        let f = match name {
+            "min" => Function::Min,
+            "max" => Function::Max,
+            "clamp" => Function::Clamp,
+            "abs" => Function::Abs,
+            "log" => Function::Log,
+            "log10" => Function::Log10,
+            "sqrt" => Function::Sqrt,
+            "exp" => Function::Exp,
+            "round" => Function::Round,
+            "floor" => Function::Floor,
+            _ => Function::Ceil,
+        };
+        if f == Function::Round {
+            if let Some(digits) = args.get(1) {
+                let ok = matches!(&digits.kind, ast::ExprKind::Number(n) if n.value.fract() == 0.0 && (0.0..=9.0).contains(&n.value));
+                if !ok {
+                    self.push(
+                        Diagnostic::new(
+                            Code::T004,
+                            ctx.file,
+                            digits.span,
+                            "the digits of `round` must be a whole number from 0 to 9",
+                        )
+                        .label("not a constant digit count")
+                        .help("write `round(x, 2)`"),
+                    );
                 }
-                let f = match name {
-                    "min" => Function::Min,
-                    "max" => Function::Max,
-                    "clamp" => Function::Clamp,
-                    "abs" => Function::Abs,
-                    "log" => Function::Log,
-                    "log10" => Function::Log10,
-                    "sqrt" => Function::Sqrt,
-                    "exp" => Function::Exp,
-                    "round" => Function::Round,
-                    "floor" => Function::Floor,
-                    _ => Function::Ceil,
-                };
-                if f == Function::Round {
-                    if let Some(digits) = args.get(1) {
-                        let ok = matches!(&digits.kind, ast::ExprKind::Number(n) if n.value.fract() == 0.0 && (0.0..=9.0).contains(&n.value));
-                        if !ok {
-                            self.push(
-                                Diagnostic::new(
-                                    Code::T004,
-                                    ctx.file,
-                                    digits.span,
-                                    "the digits of `round` must be a whole number from 0 to 9",
-                                )
-                                .label("not a constant digit count")
-                                .help("write `round(x, 2)`"),
-                            );
-                        }
-                    }
-                }
-                let integer_result =
-                    matches!(f, Function::Round | Function::Floor | Function::Ceil)
-                        && args.len() == 1
-                        || (matches!(f, Function::Min | Function::Max | Function::Abs)
-                            && checked.iter().all(|a| a.ty == Type::Integer));
-                mk(
-                    ExprKind::Call(f, checked),
-                    if integer_result {
-                        Type::Integer
-                    } else {
-                        Type::Number
-                    },
-                )
             }
         }
+        let integer_result = matches!(f, Function::Round | Function::Floor | Function::Ceil)
+            && args.len() == 1
+            || (matches!(f, Function::Min | Function::Max | Function::Abs)
+                && checked.iter().all(|a| a.ty == Type::Integer));
+        mk(
+            ExprKind::Call(f, checked),
+            if integer_result {
+                Type::Integer
+            } else {
+                Type::Number
+            },
+        )
     }
 
     pub(super) fn constant_window(
