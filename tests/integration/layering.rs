@@ -6,6 +6,9 @@
 //! code, grouped (`use crate::{a, b}`) or not; comments do not, and neither does
 //! a `#[cfg(test)]` module (tests may build their input with any stage). A
 //! top-level module missing from the list fails the test.
+//!
+//! Also here: the table in `src/check/resolve/mod.rs` of which file raises
+//! which diagnostic code matches the files.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -281,4 +284,42 @@ fn the_scan_finds_grouped_and_inline_paths_and_skips_comments_and_tests() {
         found,
         ["alpha", "beta", "delta", "epsilon", "eta", "gamma", "iota"]
     );
+}
+
+/// The diagnostic codes written after `prefix` in a text: `Code::N001` in
+/// code, `` `N001` `` in a table.
+fn codes_after(text: &str, prefix: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (at, _) in text.match_indices(prefix) {
+        let code: String = text[at + prefix.len()..].chars().take(4).collect();
+        let mut chars = code.chars();
+        let letter = chars.next().is_some_and(|c| c.is_ascii_uppercase());
+        if code.len() == 4 && letter && chars.all(|c| c.is_ascii_digit()) {
+            out.insert(code);
+        }
+    }
+    out
+}
+
+/// `src/check/resolve/mod.rs` has a table of which file raises which code;
+/// it must match the codes each file writes.
+#[test]
+fn the_resolver_table_names_the_codes_each_file_raises() {
+    let folder = src().join("check").join("resolve");
+    let table = std::fs::read_to_string(folder.join("mod.rs")).unwrap();
+    let mut wrong = Vec::new();
+    for (name, path) in modules_in(&folder, "mod") {
+        let raised = codes_after(&code(&std::fs::read_to_string(&path).unwrap()), "Code::");
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("//! | `{name}.rs` |")));
+        let listed = row.map(|r| codes_after(r, "`"));
+        if listed.as_ref() != Some(&raised) {
+            wrong.push(format!(
+                "src/check/resolve/{name}.rs raises {raised:?}; its row in the table of \
+                 src/check/resolve/mod.rs lists {listed:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
