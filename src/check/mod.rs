@@ -9,7 +9,6 @@ pub mod lints;
 pub mod load;
 pub mod range;
 pub mod resolve;
-pub mod settings;
 
 use std::path::Path;
 
