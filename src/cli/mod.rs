@@ -7,6 +7,7 @@ mod explain;
 mod explain_code;
 mod fmt;
 mod init;
+mod lsp;
 pub mod output;
 pub mod score;
 mod test;
@@ -68,6 +69,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 /// Output formats for diagnostics.
@@ -79,6 +82,10 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions workflow annotations.
     Github,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// JUnit XML: one test case per file.
+    Junit,
 }
 
 /// Warnings that `--deny` can turn into failures.
@@ -121,6 +128,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }
 

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod ci_formats;
 mod cli;
 mod coverage;
 mod data;
@@ -20,6 +21,7 @@ mod fmt;
 mod fuzz_regressions;
 mod grammar;
 mod init;
+mod lsp;
 mod numbers;
 mod output;
 mod robustness;

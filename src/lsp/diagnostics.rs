@@ -1,0 +1,80 @@
+//! The checker's diagnostics as the editor shows them: code, link to the
+//! code's documentation, message with its help line, related notes.
+
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString,
+    PublishDiagnosticsParams,
+};
+use serde_json::json;
+
+use super::analysis::Analysis;
+use super::text::Encoding;
+use crate::diag::{self, Severity, docs};
+
+/// Every diagnostic `check` reports in the document itself.
+pub fn publish(
+    analysis: &Analysis,
+    version: i32,
+    encoding: Encoding,
+) -> Option<PublishDiagnosticsParams> {
+    let root = analysis.root();
+    let lines = analysis.lines(root, encoding);
+    let uri: lsp_types::Uri = analysis.uri(root).parse().ok()?;
+    let items = analysis
+        .checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == root)
+        .map(|d| {
+            let mut message = d.message.clone();
+            if !d.help.is_empty() {
+                message.push_str("\nhelp: ");
+                message.push_str(&d.help);
+            }
+            let related: Vec<DiagnosticRelatedInformation> = d
+                .notes
+                .iter()
+                .map(|n| DiagnosticRelatedInformation {
+                    location: lsp_types::Location::new(uri.clone(), lines.range(n.span)),
+                    message: n.message.clone(),
+                })
+                .collect();
+            Diagnostic {
+                range: lines.range(d.span),
+                severity: Some(match d.severity {
+                    Severity::Error => DiagnosticSeverity::ERROR,
+                    Severity::Warning => DiagnosticSeverity::WARNING,
+                }),
+                code: Some(NumberOrString::String(d.code.as_str().to_string())),
+                code_description: docs::url(d.code)
+                    .parse()
+                    .ok()
+                    .map(|href| CodeDescription { href }),
+                source: Some("scorecard".to_string()),
+                message,
+                related_information: (!related.is_empty()).then_some(related),
+                tags: None,
+                data: suggestion(d).map(|s| json!({ "replace": s })),
+            }
+        })
+        .collect();
+    Some(PublishDiagnosticsParams {
+        uri,
+        diagnostics: items,
+        version: Some(version),
+    })
+}
+
+/// The name a "did you mean" help line suggests, if any.
+pub fn suggestion(d: &diag::Diagnostic) -> Option<String> {
+    let rest = d.help.strip_prefix("did you mean ")?;
+    let start = rest.find('`')? + 1;
+    let end = start + rest.get(start..)?.find('`')?;
+    let name = rest.get(start..end)?;
+    // Only a single word replaces the span; anything else needs a person.
+    let word = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+    word.then(|| name.to_string())
+}
