@@ -13,14 +13,35 @@ const GRAMMAR: &str = include_str!("../../grammar/scorecard.pest");
 
 /// Every keyword of the grammar, sorted.
 pub fn keywords() -> Vec<&'static str> {
+    // The quoted words of the rules, not of their doc comments.
     let mut out: Vec<&str> = GRAMMAR
-        .split('"')
-        .skip(1)
-        .step_by(2)
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .flat_map(quoted)
         .filter(|w| w.len() > 1 && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         .collect();
     out.sort_unstable();
     out.dedup();
+    out
+}
+
+/// The string literals of a line of the grammar (`"\\""` is one).
+fn quoted(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (start, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(s), '"') => {
+                out.push(line.get(s..i).unwrap_or(""));
+                start = None;
+            }
+            (None, '"') => start = Some(i + 1),
+            _ => {}
+        }
+    }
     out
 }
 
@@ -111,4 +132,20 @@ pub fn completion(analysis: &Analysis) -> Vec<CompletionItem> {
         );
     }
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_the_grammars_words() {
+        let words = keywords();
+        for w in ["metric", "points", "weights", "otherwise", "insufficient", "snapshot"] {
+            assert!(words.contains(&w), "{w}");
+        }
+        // Words quoted in doc comments are examples, not keywords.
+        assert!(!words.contains(&"enablement"));
+        assert_eq!(quoted(r#"a = { "\"" ~ "x" }"#), [r#"\""#, "x"]);
+    }
 }
