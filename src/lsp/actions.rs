@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use lsp_types::{CodeAction, CodeActionKind, TextEdit, WorkspaceEdit};
 
 use super::analysis::Analysis;
-use super::diagnostics::suggestion;
 use super::text::Encoding;
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::Span;
@@ -37,6 +36,16 @@ pub fn actions(analysis: &Analysis, range: Span, encoding: Encoding) -> Vec<Code
         }
     }
     out
+}
+
+/// The name a "did you mean" help line suggests, if any.
+pub fn suggestion(d: &Diagnostic) -> Option<String> {
+    let rest = d.help.strip_prefix("did you mean ")?;
+    let start = rest.find('`')? + 1;
+    let end = start + rest.get(start..)?.find('`')?;
+    rest.get(start..end)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
 }
 
 fn fix(

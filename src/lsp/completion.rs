@@ -141,7 +141,14 @@ mod tests {
     #[test]
     fn keywords_are_the_grammars_words() {
         let words = keywords();
-        for w in ["metric", "points", "weights", "otherwise", "insufficient", "snapshot"] {
+        for w in [
+            "metric",
+            "points",
+            "weights",
+            "otherwise",
+            "insufficient",
+            "snapshot",
+        ] {
             assert!(words.contains(&w), "{w}");
         }
         // Words quoted in doc comments are examples, not keywords.

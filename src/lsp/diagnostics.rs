@@ -5,11 +5,10 @@ use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString,
     PublishDiagnosticsParams,
 };
-use serde_json::json;
 
 use super::analysis::Analysis;
 use super::text::Encoding;
-use crate::diag::{self, Severity, docs};
+use crate::diag::{Severity, docs};
 
 /// Every diagnostic `check` reports in the document itself.
 pub fn publish(
@@ -54,7 +53,7 @@ pub fn publish(
                 message,
                 related_information: (!related.is_empty()).then_some(related),
                 tags: None,
-                data: suggestion(d).map(|s| json!({ "replace": s })),
+                data: None,
             }
         })
         .collect();
@@ -63,18 +62,4 @@ pub fn publish(
         diagnostics: items,
         version: Some(version),
     })
-}
-
-/// The name a "did you mean" help line suggests, if any.
-pub fn suggestion(d: &diag::Diagnostic) -> Option<String> {
-    let rest = d.help.strip_prefix("did you mean ")?;
-    let start = rest.find('`')? + 1;
-    let end = start + rest.get(start..)?.find('`')?;
-    let name = rest.get(start..end)?;
-    // Only a single word replaces the span; anything else needs a person.
-    let word = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
-    word.then(|| name.to_string())
 }

@@ -45,6 +45,7 @@ const PARSE_ERROR: i32 = -32700;
 const INVALID_REQUEST: i32 = -32600;
 const METHOD_NOT_FOUND: i32 = -32601;
 const INVALID_PARAMS: i32 = -32602;
+const INTERNAL_ERROR: i32 = -32603;
 const SERVER_NOT_INITIALIZED: i32 = -32002;
 const REQUEST_FAILED: i32 = -32803;
 
@@ -62,23 +63,42 @@ pub fn serve(input: impl BufRead + Send + 'static, output: impl Write + Send + '
             incoming.recv().map_err(|_| RecvTimeoutError::Disconnected)
         };
         match next {
-            Err(RecvTimeoutError::Timeout) => server.publish_all(),
+            Err(RecvTimeoutError::Timeout) => guard(&mut server, Server::publish_all),
             // The client went away without `exit`.
             Err(RecvTimeoutError::Disconnected) => break 1,
             Ok(Incoming::Malformed { id, code, message }) => server.malformed(id, code, &message),
-            Ok(Incoming::Message(Message::Request(r))) => server.request(r),
+            Ok(Incoming::Message(Message::Request(r))) => {
+                let id = r.id.clone();
+                // A defect in a feature must not end the editing session: the
+                // request fails, and the next one starts from fresh analyses.
+                let answered =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.request(r)));
+                if answered.is_err() {
+                    server.cache.clear();
+                    server.send(error(id, INTERNAL_ERROR, "internal error".to_string()));
+                }
+            }
             Ok(Incoming::Message(Message::Response(_))) => {}
             Ok(Incoming::Message(Message::Notification(n))) => {
                 if n.method == "exit" {
                     break if server.shut_down { 0 } else { 1 };
                 }
-                server.notification(n);
+                guard(&mut server, |s| s.notification(n));
             }
         }
     };
     drop(server);
     let _ = writer.join();
     code
+}
+
+/// Run `f`; after a panic, drop the analyses so the next message starts afresh.
+fn guard(server: &mut Server, f: impl FnOnce(&mut Server)) {
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(server)));
+    if done.is_err() {
+        server.cache.clear();
+        server.dirty = false;
+    }
 }
 
 struct Server {

@@ -682,3 +682,59 @@ fn the_fuzz_corpus_through_did_change_never_stops_the_server() {
     assert!(Path::new(&dir).exists());
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Every "did you mean" of the diagnostic fixtures comes with a quick fix,
+/// and the fix removes the diagnostic.
+#[test]
+fn every_did_you_mean_fix_removes_its_diagnostic() {
+    let mut client = Client::start();
+    let mut fixed = 0;
+    let mut files: Vec<_> = std::fs::read_dir("tests/fixtures/check")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "scorecard"))
+        .collect();
+    files.sort();
+    for file in files {
+        let path = file.canonicalize().unwrap();
+        let uri = format!("file://{}", path.display());
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        client.open(&uri, &text);
+        let found = client.diagnostics(&uri);
+        for d in found.iter().filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("help: did you mean")
+        }) {
+            let actions = client.request(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": d["range"], "context": { "diagnostics": [d] } }),
+            );
+            let fix = actions["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["isPreferred"] == true)
+                .unwrap_or_else(|| panic!("{}: a fix for {d}", file.display()));
+            let after = apply(&text, &fix["edit"]["changes"][&uri][0]);
+            client.change(&uri, 2, &after);
+            let now = client.diagnostics(&uri);
+            assert!(
+                !now.iter()
+                    .any(|n| n["range"] == d["range"] && n["code"] == d["code"]),
+                "{}: {now:?}",
+                file.display()
+            );
+            client.change(&uri, 3, &text);
+            client.diagnostics(&uri);
+            fixed += 1;
+        }
+        client.notify(
+            "textDocument/didClose",
+            json!({ "textDocument": { "uri": uri } }),
+        );
+    }
+    assert!(fixed >= 2, "{fixed} fixes");
+    assert_eq!(client.finish(), 0);
+}
