@@ -195,8 +195,16 @@ impl Walker {
             Decl::Output(o) => {
                 for item in &o.items {
                     if let crate::syntax::ast::OutputItem::Column(c) = item {
-                        if let Some(e) = &c.expr {
-                            self.expr(e);
+                        match &c.expr {
+                            Some(e) => self.expr(e),
+                            // `output { overall }`: the column is the name.
+                            None if !c.name.quoted => self.out.push(Occurrence {
+                                file: self.file,
+                                name: c.name.text.clone(),
+                                span: c.name.span,
+                                role: Role::Reference,
+                            }),
+                            None => {}
                         }
                     }
                 }

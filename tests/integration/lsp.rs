@@ -434,6 +434,20 @@ fn an_edit_session_gets_what_check_reports_and_navigates_across_imports() {
     assert_eq!(changes[&main].as_array().unwrap().len(), 1, "{rename}");
     assert_eq!(changes[&shared].as_array().unwrap().len(), 1, "{rename}");
     assert_eq!(changes[&shared][0]["newText"], "close_rate");
+    // A score: its tiers and the output column that names it change too.
+    let rename = client.at(
+        "textDocument/rename",
+        &main,
+        position(MAIN, "overall \"", 0),
+        json!({ "newName": "total" }),
+    );
+    let lines: Vec<u64> = rename["result"]["changes"][&main]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [20, 27, 34], "{rename}");
     let taken = client.at(
         "textDocument/rename",
         &main,
