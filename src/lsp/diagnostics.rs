@@ -9,21 +9,21 @@ use lsp_types::{
 use super::analysis::Analysis;
 use super::text::Encoding;
 use crate::diag::{Severity, docs};
+use crate::source::FileId;
 
-/// Every diagnostic `check` reports in the document itself.
-pub fn publish(
+/// Every diagnostic `check` reports in one file of the analysis' program.
+pub fn in_file(
     analysis: &Analysis,
-    version: i32,
+    file: FileId,
     encoding: Encoding,
-) -> Option<PublishDiagnosticsParams> {
-    let root = analysis.root();
-    let lines = analysis.lines(root, encoding);
-    let uri: lsp_types::Uri = analysis.uri(root).parse().ok()?;
+) -> Option<(lsp_types::Uri, Vec<Diagnostic>)> {
+    let lines = analysis.lines(file, encoding);
+    let uri: lsp_types::Uri = analysis.uri(file).parse().ok()?;
     let items = analysis
         .checked
         .diagnostics
         .iter()
-        .filter(|d| d.file == root)
+        .filter(|d| d.file == file)
         .map(|d| {
             let mut message = d.message.clone();
             if !d.help.is_empty() {
@@ -57,9 +57,18 @@ pub fn publish(
             }
         })
         .collect();
-    Some(PublishDiagnosticsParams {
+    Some((uri, items))
+}
+
+/// The notification for a URI.
+pub fn params(
+    uri: lsp_types::Uri,
+    diagnostics: Vec<Diagnostic>,
+    version: Option<i32>,
+) -> PublishDiagnosticsParams {
+    PublishDiagnosticsParams {
         uri,
-        diagnostics: items,
-        version: Some(version),
-    })
+        diagnostics,
+        version,
+    }
 }

@@ -19,7 +19,7 @@ pub mod symbols;
 pub mod text;
 pub mod transport;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Write};
 use std::rc::Rc;
 use std::sync::mpsc::{RecvTimeoutError, Sender};
@@ -112,6 +112,8 @@ struct Server {
     cache: HashMap<String, Rc<Analysis>>,
     /// Edits not yet followed by published diagnostics.
     dirty: bool,
+    /// Files not open whose diagnostics (found through an importer) are shown.
+    imports_published: BTreeSet<String>,
 }
 
 impl Server {
@@ -124,6 +126,7 @@ impl Server {
             documents: Documents::new(),
             cache: HashMap::new(),
             dirty: false,
+            imports_published: BTreeSet::new(),
         }
     }
 
@@ -303,26 +306,68 @@ impl Server {
         uris.iter().filter_map(|u| self.analysis(u)).collect()
     }
 
+    /// Publish each open document's diagnostics, and those `check` reports
+    /// in the files they import that are not open themselves (merged over
+    /// every importer; emptied once no open document reports any).
     fn publish_all(&mut self) {
         self.dirty = false;
-        let uris: Vec<(String, i32)> = self
+        let open: Vec<(String, i32)> = self
             .documents
             .iter()
             .map(|(u, d)| (u.clone(), d.version))
             .collect();
-        for (uri, version) in uris {
-            let Some(a) = self.analysis(&uri) else {
+        let mut imported: BTreeMap<String, (lsp_types::Uri, Vec<lsp_types::Diagnostic>)> =
+            BTreeMap::new();
+        for (uri, version) in &open {
+            let Some(a) = self.analysis(uri) else {
                 continue;
             };
-            if let Some(params) = diagnostics::publish(&a, version, self.encoding) {
-                match serde_json::to_value(params) {
-                    Ok(params) => self.send(Notification {
-                        method: "textDocument/publishDiagnostics".into(),
-                        params,
-                    }),
-                    Err(_) => continue,
+            if let Some((u, items)) = diagnostics::in_file(&a, a.root(), self.encoding) {
+                self.publish(diagnostics::params(u, items, Some(*version)));
+            }
+            for loaded in a.program.files.iter().skip(1) {
+                let import_uri = a.uri(loaded.file);
+                if self.documents.contains_key(import_uri) {
+                    continue;
+                }
+                if let Some((u, items)) = diagnostics::in_file(&a, loaded.file, self.encoding) {
+                    let entry = imported
+                        .entry(import_uri.to_string())
+                        .or_insert_with(|| (u, Vec::new()));
+                    for d in items {
+                        if !entry.1.contains(&d) {
+                            entry.1.push(d);
+                        }
+                    }
                 }
             }
+        }
+        let before = std::mem::take(&mut self.imports_published);
+        for (uri, (u, items)) in imported {
+            if items.is_empty() && !before.contains(&uri) {
+                continue;
+            }
+            if !items.is_empty() {
+                self.imports_published.insert(uri.clone());
+            }
+            self.publish(diagnostics::params(u, items, None));
+        }
+        for uri in before.difference(&self.imports_published.clone()) {
+            if self.documents.contains_key(uri) {
+                continue;
+            }
+            if let Ok(u) = uri.parse() {
+                self.publish(diagnostics::params(u, Vec::new(), None));
+            }
+        }
+    }
+
+    fn publish(&self, params: lsp_types::PublishDiagnosticsParams) {
+        if let Ok(params) = serde_json::to_value(params) {
+            self.send(Notification {
+                method: "textDocument/publishDiagnostics".into(),
+                params,
+            });
         }
     }
 

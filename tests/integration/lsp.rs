@@ -752,3 +752,33 @@ fn every_did_you_mean_fix_removes_its_diagnostic() {
     assert!(fixed >= 2, "{fixed} fixes");
     assert_eq!(client.finish(), 0);
 }
+
+/// A file the open document imports, not open itself: what `check` reports
+/// in it is shown under its own URI, and cleared once it is fixed.
+#[test]
+fn findings_in_an_import_that_is_not_open_are_published_under_its_uri() {
+    let (dir, main, shared) = workspace("lsp-import-findings");
+    std::fs::write(
+        dir.join("shared.scorecard"),
+        SHARED.replace("value deals_won /", "value deals_wonn /"),
+    )
+    .unwrap();
+    let mut client = Client::start();
+    client.open(&main, MAIN);
+    let found = client.diagnostics(&shared);
+    let codes: Vec<&str> = found.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["N001"], "{found:?}");
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({ "line": 3, "character": 8 })
+    );
+    // Fixed on disk; the editor says so.
+    std::fs::write(dir.join("shared.scorecard"), SHARED).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": shared, "type": 2 }] }),
+    );
+    assert_eq!(client.diagnostics(&shared), Vec::<Value>::new());
+    assert_eq!(client.finish(), 0);
+    std::fs::remove_dir_all(dir).ok();
+}
