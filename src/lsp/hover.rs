@@ -35,6 +35,9 @@ pub fn hover(analysis: &Analysis, offset: usize, encoding: Encoding) -> Option<H
     if let Some(code) = Code::ALL.iter().find(|c| c.as_str() == word) {
         return Some(markdown(code_doc(*code)?, Some(lines.range(span))));
     }
+    if let Some(text) = label_doc(analysis, word) {
+        return Some(markdown(text, Some(lines.range(span))));
+    }
     let here: Vec<String> = analysis
         .checked
         .diagnostics
@@ -72,6 +75,24 @@ pub fn word_at(text: &str, offset: usize) -> (&str, Span) {
     let after = text.get(offset..).unwrap_or("");
     let end = offset + after.find(|c: char| !is_word(c)).unwrap_or(after.len());
     (text.get(start..end).unwrap_or(""), Span::new(start, end))
+}
+
+/// A label of an enum column, a segment or a score's tiers: whose, among which.
+fn label_doc(analysis: &Analysis, word: &str) -> Option<String> {
+    let model = analysis.checked.model.as_ref()?;
+    let parts: Vec<String> = model
+        .enums
+        .iter()
+        .filter(|e| e.labels.iter().any(|l| l == word))
+        .map(|e| {
+            format!(
+                "**label** `{word}` of `{}`: {}",
+                e.name,
+                e.labels.join(", ")
+            )
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
 /// A diagnostic code's documentation, headed by its link.

@@ -2,7 +2,7 @@
 //! that is not JSON, or JSON that is not a message, is answered with an
 //! error and reading goes on; only the end of the input stops it.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use lsp_server::{Message, RequestId};
@@ -36,34 +36,50 @@ pub fn reader(mut input: impl BufRead + Send + 'static) -> Receiver<Incoming> {
     receiver
 }
 
+/// The longest header line read as one.
+const MAX_HEADER_LINE: u64 = 8 * 1024;
+
 /// One frame, or `None` at the end of the input.
 fn read_frame(input: &mut impl BufRead) -> Option<Incoming> {
     let mut length: Option<usize> = None;
+    let mut too_large: Option<u64> = None;
     let mut bad_header = false;
     let mut line = String::new();
     loop {
         line.clear();
-        match input.read_line(&mut line) {
+        match input.by_ref().take(MAX_HEADER_LINE).read_line(&mut line) {
             Ok(0) | Err(_) => return None,
             Ok(_) => {}
         }
         let header = line.trim_end_matches(['\r', '\n']);
         if header.is_empty() {
-            if length.is_some() || bad_header {
+            if length.is_some() || too_large.is_some() || bad_header {
                 break;
             }
             continue;
         }
         match header.split_once(':') {
             Some((name, value)) if name.trim().eq_ignore_ascii_case("content-length") => {
-                match value.trim().parse::<usize>() {
-                    Ok(n) if n <= MAX_FRAME => length = Some(n),
-                    _ => bad_header = true,
+                match value.trim().parse::<u64>() {
+                    Ok(n) if n <= MAX_FRAME as u64 => length = usize::try_from(n).ok(),
+                    Ok(n) => too_large = Some(n),
+                    Err(_) => bad_header = true,
                 }
             }
             Some(_) => {}
             None => bad_header = true,
         }
+    }
+    if let Some(n) = too_large {
+        // Skipped unread, so the next frame starts where it should.
+        if std::io::copy(&mut input.by_ref().take(n), &mut std::io::sink()).ok() != Some(n) {
+            return None;
+        }
+        return Some(malformed(
+            None,
+            -32700,
+            &format!("a message of {n} bytes, above the limit of {MAX_FRAME}"),
+        ));
     }
     let Some(length) = length.filter(|_| !bad_header) else {
         return Some(malformed(

@@ -318,6 +318,11 @@ fn an_edit_session_gets_what_check_reports_and_navigates_across_imports() {
     );
     let function = hover(&mut client, "log(", 0);
     assert!(function.contains("natural logarithm"), "{function}");
+    let label = hover(&mut client, "msp)", 1);
+    assert_eq!(
+        label,
+        "**label** `msp` of `partner_type`: reseller, msp\n\n**label** `msp` of `type`: reseller, msp"
+    );
     let code = hover(&mut client, "L006 is", 1);
     assert!(code.starts_with("**L006 unused-metric**"), "{code}");
 
@@ -604,6 +609,23 @@ fn malformed_messages_are_answered_and_the_server_goes_on() {
     client.stdin.write_all(b"X-Nonsense: 1\r\n\r\n").unwrap();
     let answer = client.wait_for(|m| m.get("error").is_some());
     assert_eq!(answer["error"]["code"], -32700);
+    // A message above the size limit is skipped whole, and answered.
+    let size = 64 * 1024 * 1024 + 1;
+    write!(client.stdin, "Content-Length: {size}\r\n\r\n").unwrap();
+    let chunk = vec![b' '; 1024 * 1024];
+    for _ in 0..64 {
+        client.stdin.write_all(&chunk).unwrap();
+    }
+    client.stdin.write_all(b" ").unwrap();
+    let answer = client.wait_for(|m| m.get("error").is_some());
+    assert_eq!(answer["error"]["code"], -32700);
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("above the limit"),
+        "{answer}"
+    );
     // Unknown methods and bad parameters.
     let answer = client.request("textDocument/unknown", json!({}));
     assert_eq!(answer["error"]["code"], -32601);
