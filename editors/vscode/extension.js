@@ -17,7 +17,13 @@ function activate(context) {
     "scorecard",
     "Scorecard",
     { run: server, debug: server },
-    { documentSelector: [{ language: "scorecard" }] }
+    {
+      documentSelector: [{ language: "scorecard" }],
+      // Imports that change on disk change what their importers report.
+      synchronize: {
+        fileEvents: vscode.workspace.createFileSystemWatcher("**/*.scorecard"),
+      },
+    }
   );
   context.subscriptions.push(client);
   return client.start().catch((error) => {
