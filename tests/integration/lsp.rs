@@ -23,6 +23,10 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({}))
+    }
+
+    fn start_with(capabilities: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -63,7 +67,7 @@ impl Client {
             next_id: 0,
             notifications: Vec::new(),
         };
-        let init = client.request("initialize", json!({ "capabilities": {} }));
+        let init = client.request("initialize", json!({ "capabilities": capabilities }));
         assert_eq!(
             init["result"]["capabilities"]["hoverProvider"], true,
             "{init}"
@@ -815,5 +819,39 @@ fn findings_in_an_import_that_is_not_open_are_published_under_its_uri() {
     );
     assert_eq!(client.diagnostics(&shared), Vec::<Value>::new());
     assert_eq!(client.finish(), 0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Columns are counted in UTF-16 code units, or in UTF-8 bytes when the
+/// client offers them: a name after `€` and `𝄞` is where the editor shows it.
+#[test]
+fn positions_count_utf16_units_or_utf8_bytes_as_negotiated() {
+    let dir = crate::support::temp_dir("lsp-utf16")
+        .canonicalize()
+        .unwrap();
+    let uri = format!("file://{}", dir.join("wide.scorecard").display());
+    let text = "input {\n  key partner_id\n  revenue: number\n}\nmetric m \"€ 𝄞\" { owner \"o\" source \"s\" value revnue }\n";
+    let expected = [("utf-16", 45), ("utf-8", 49)];
+    for (encoding, column) in expected {
+        let mut client =
+            Client::start_with(json!({ "general": { "positionEncodings": [encoding] } }));
+        client.open(&uri, text);
+        let found = client.diagnostics(&uri);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0]["range"]["start"],
+            json!({ "line": 4, "character": column }),
+            "{encoding}"
+        );
+        let hover = client.at("textDocument/hover", &uri, (4, column), json!({}));
+        assert!(
+            hover["result"]["contents"]["value"]
+                .as_str()
+                .unwrap()
+                .starts_with("**N001"),
+            "{encoding}: {hover}"
+        );
+        assert_eq!(client.finish(), 0);
+    }
     std::fs::remove_dir_all(dir).ok();
 }
