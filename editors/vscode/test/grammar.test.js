@@ -110,6 +110,23 @@ async function main() {
   // …and a character the language does not have is shown as an error.
   assert.deepStrictEqual(problems(grammar, "value a § b"), ["line 1: `§` is source.scorecard invalid.illegal.character.scorecard"]);
 
+  // Every keyword of the parser's grammar is a keyword here too, and every
+  // function of the language reference is a built-in function.
+  const pest = fs.readFileSync(path.join(root, "grammar", "scorecard.pest"), "utf8");
+  const keywords = [...pest.matchAll(/^kw_\w+ = @\{ "(\w+)"/gm)].map((m) => m[1]);
+  assert.ok(keywords.length > 50, "the grammar's keywords are found");
+  for (const word of keywords) {
+    const scope = scopeOf(grammar, `${word} `, word);
+    assert.ok(!scope.startsWith("variable.other"), `\`${word}\` is a keyword, not ${scope}`);
+  }
+  const language = fs.readFileSync(path.join(root, "docs", "language.md"), "utf8");
+  const table = language.slice(language.indexOf("## 8. Functions"), language.indexOf("## 9."));
+  const functions = [...table.matchAll(/^\| `(\w+)\(/gm)].map((m) => m[1]);
+  assert.ok(functions.length > 20, "the functions are found");
+  for (const name of functions) {
+    assert.strictEqual(scopeOf(grammar, `${name}(x)`, name), "support.function.builtin.scorecard", name);
+  }
+
   const files = [
     ...walk(path.join(root, "scorecards"), []),
     ...walk(path.join(root, "bench"), []),
