@@ -690,6 +690,26 @@ fn the_fuzz_corpus_through_did_change_never_stops_the_server() {
                 file.display()
             );
         }
+        let refs = client.at(
+            "textDocument/references",
+            &uri,
+            (middle, 4),
+            json!({ "context": { "includeDeclaration": true } }),
+        );
+        assert!(refs.get("error").is_none(), "{}: {refs}", file.display());
+        // Renaming answers with an edit or a reason, never an internal error.
+        for (method, extra) in [
+            ("textDocument/prepareRename", json!({})),
+            ("textDocument/rename", json!({ "newName": "renamed" })),
+        ] {
+            let answer = client.at(method, &uri, (middle, 4), extra);
+            assert_ne!(
+                answer["error"]["code"],
+                -32603,
+                "{}: {answer}",
+                file.display()
+            );
+        }
         let symbols = client.request(
             "textDocument/documentSymbol",
             json!({ "textDocument": { "uri": uri } }),
