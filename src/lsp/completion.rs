@@ -52,7 +52,85 @@ fn docs(value: String) -> Option<Documentation> {
     }))
 }
 
-pub fn completion(analysis: &Analysis) -> Vec<CompletionItem> {
+/// What the text before the cursor, on its line, asks for.
+#[derive(Debug, PartialEq)]
+enum Context {
+    /// Inside a comment or a string: nothing.
+    Prose,
+    /// After `for SEGMENT`: that segment's labels.
+    LabelsOf(String),
+    /// After `within`: columns.
+    Columns,
+    Anything,
+}
+
+fn context(before: &str) -> Context {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut prev = ' ';
+    for c in before.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '/' if prev == '/' && !in_string => return Context::Prose,
+            _ => {}
+        }
+        prev = c;
+    }
+    if in_string {
+        return Context::Prose;
+    }
+    let words: Vec<&str> = before
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // The words since the last `for` or `within`, the one being typed included.
+    let last = words.iter().rposition(|w| *w == "for" || *w == "within");
+    match last.and_then(|i| words.get(i..)) {
+        // The segment's name is complete once something follows it.
+        Some(["for", segment, rest @ ..]) if !rest.is_empty() || before.ends_with(' ') => {
+            Context::LabelsOf((*segment).to_string())
+        }
+        Some(["within", ..]) => Context::Columns,
+        _ => Context::Anything,
+    }
+}
+
+/// The items for a cursor after `line` (its line up to the cursor), from
+/// the names of `analysis` (the last one that checked, while the text has
+/// syntax errors).
+pub fn completion(analysis: &Analysis, line: &str) -> Vec<CompletionItem> {
+    let context = context(line);
+    let all = everything(analysis);
+    match context {
+        Context::Prose => Vec::new(),
+        Context::Anything => all,
+        Context::Columns => all
+            .into_iter()
+            .filter(|i| i.detail.as_deref() == Some("column"))
+            .collect(),
+        Context::LabelsOf(segment) => analysis
+            .checked
+            .model
+            .iter()
+            .flat_map(|m| m.enums.iter())
+            .filter(|e| e.name == segment)
+            .flat_map(|e| e.labels.iter().map(|l| label_item(l, &e.name)))
+            .collect(),
+    }
+}
+
+fn label_item(label: &str, of: &str) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(CompletionItemKind::ENUM_MEMBER),
+        detail: Some(format!("label of `{of}`")),
+        ..CompletionItem::default()
+    }
+}
+
+fn everything(analysis: &Analysis) -> Vec<CompletionItem> {
     let mut items: Vec<CompletionItem> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut push = |item: CompletionItem, seen: &mut Vec<String>| {
@@ -109,15 +187,7 @@ pub fn completion(analysis: &Analysis) -> Vec<CompletionItem> {
     if let Some(model) = &analysis.checked.model {
         for e in &model.enums {
             for label in &e.labels {
-                push(
-                    CompletionItem {
-                        label: label.clone(),
-                        kind: Some(CompletionItemKind::ENUM_MEMBER),
-                        detail: Some(format!("label of `{}`", e.name)),
-                        ..CompletionItem::default()
-                    },
-                    &mut seen,
-                );
+                push(label_item(label, &e.name), &mut seen);
             }
         }
     }
@@ -154,5 +224,23 @@ mod tests {
         // Words quoted in doc comments are examples, not keywords.
         assert!(!words.contains(&"enablement"));
         assert_eq!(quoted(r#"a = { "\"" ~ "x" }"#), [r#"\""#, "x"]);
+    }
+
+    #[test]
+    fn the_line_before_the_cursor_narrows_completion() {
+        assert_eq!(context("  value a + "), Context::Anything);
+        assert_eq!(context("  value a // b"), Context::Prose);
+        assert_eq!(context("  owner \"fin"), Context::Prose);
+        assert_eq!(context("  owner \"a\\\" // b\" + "), Context::Anything);
+        assert_eq!(context("  for type "), Context::LabelsOf("type".into()));
+        assert_eq!(
+            context("  for type reseller, m"),
+            Context::LabelsOf("type".into())
+        );
+        assert_eq!(context("  for ty"), Context::Anything);
+        assert_eq!(
+            context("  points percentile within partner_type, "),
+            Context::Columns
+        );
     }
 }

@@ -112,6 +112,8 @@ struct Server {
     cache: HashMap<String, Rc<Analysis>>,
     /// Edits not yet followed by published diagnostics.
     dirty: bool,
+    /// The last analysis of each document that had a model, for completion.
+    last_checked: HashMap<String, Rc<Analysis>>,
     /// Files not open whose diagnostics (found through an importer) are shown.
     imports_published: BTreeSet<String>,
 }
@@ -127,6 +129,7 @@ impl Server {
             cache: HashMap::new(),
             dirty: false,
             imports_published: BTreeSet::new(),
+            last_checked: HashMap::new(),
         }
     }
 
@@ -273,6 +276,7 @@ impl Server {
                 let Some(uri) = params.pointer("/textDocument/uri").and_then(Value::as_str) else {
                     return;
                 };
+                self.last_checked.remove(uri);
                 if self.documents.remove(uri).is_some() {
                     self.changed();
                     self.send(Notification {
@@ -298,6 +302,9 @@ impl Server {
         }
         let a = Rc::new(Analysis::new(uri, &self.documents)?);
         self.cache.insert(uri.to_string(), a.clone());
+        if a.checked.model.is_some() {
+            self.last_checked.insert(uri.to_string(), a.clone());
+        }
         Some(a)
     }
 
@@ -421,8 +428,21 @@ impl Server {
             }
             "textDocument/completion" => {
                 let p: CompletionParams = parse(params)?;
-                let a = self.document(p.text_document_position.text_document.uri.as_str())?;
-                to_value(completion::completion(&a))
+                let (a, offset) = self.at(&p.text_document_position)?;
+                let uri = p.text_document_position.text_document.uri.as_str();
+                let text = a.text(a.root());
+                let line = text
+                    .get(..offset)
+                    .unwrap_or("")
+                    .rsplit('\n')
+                    .next()
+                    .unwrap_or("");
+                // Mid-edit the text rarely parses: names come from the last version that did.
+                let names = match (&a.checked.model, self.last_checked.get(uri)) {
+                    (None, Some(last)) => last.clone(),
+                    _ => a.clone(),
+                };
+                to_value(completion::completion(&names, line))
             }
             "textDocument/formatting" => {
                 let p: DocumentFormattingParams = parse(params)?;

@@ -432,6 +432,28 @@ fn an_edit_session_gets_what_check_reports_and_navigates_across_imports() {
     assert_eq!(find("good")["detail"], "label of `tiers of overall`");
     assert_eq!(find("weights")["kind"], 14);
 
+    // Mid-edit, the text does not parse: completion still knows the names,
+    // and narrows to what the words before the cursor ask for.
+    let typing = format!("{MAIN}metric x {{\n  for type ");
+    client.change(&main, 4, &typing);
+    let end = (typing.lines().count() as u32 - 1, 11);
+    let completion = client.at("textDocument/completion", &main, end, json!({}));
+    let labels: Vec<&str> = completion["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["reseller", "msp"], "{completion}");
+    let comment = client.at(
+        "textDocument/completion",
+        &main,
+        position(MAIN, "is the unused", 0),
+        json!({}),
+    );
+    assert_eq!(comment["result"], json!([]));
+    client.change(&main, 5, MAIN);
+
     // Rename across files; a name already taken is refused.
     let rename = client.at(
         "textDocument/rename",
@@ -495,7 +517,7 @@ fn an_edit_session_gets_what_check_reports_and_navigates_across_imports() {
 
     // Formatting gives what `scorecard fmt` writes.
     let untidy = MAIN.replace("  owner \"finance\"  source", "owner   \"finance\"  source");
-    client.change(&main, 4, &untidy);
+    client.change(&main, 6, &untidy);
     let edits = client.request(
         "textDocument/formatting",
         json!({ "textDocument": { "uri": main }, "options": { "tabSize": 2, "insertSpaces": true } }),
