@@ -20,6 +20,7 @@ pub mod init;
 pub mod interrupt;
 pub mod lsp;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod publish;
 pub mod render;

@@ -10,7 +10,7 @@ pub mod sarif;
 pub use codes::Code;
 
 use crate::source::FileId;
-use crate::syntax::ast::Span;
+use crate::source::Span;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

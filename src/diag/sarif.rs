@@ -60,7 +60,7 @@ fn rule(code: Code) -> Value {
     rule
 }
 
-fn region(sources: &SourceMap, d: &Diagnostic, span: crate::syntax::ast::Span) -> Value {
+fn region(sources: &SourceMap, d: &Diagnostic, span: crate::source::Span) -> Value {
     let file = sources.get(d.file);
     let (line, column) = file.map_or((1, 1), |f| f.line_col(span.start));
     let (end_line, end_column) = file.map_or((1, 1), |f| f.line_col(span.end));
@@ -78,7 +78,7 @@ fn region(sources: &SourceMap, d: &Diagnostic, span: crate::syntax::ast::Span) -
     })
 }
 
-fn location(sources: &SourceMap, d: &Diagnostic, span: crate::syntax::ast::Span) -> Value {
+fn location(sources: &SourceMap, d: &Diagnostic, span: crate::source::Span) -> Value {
     json!({
         "physicalLocation": {
             "artifactLocation": { "uri": uri(sources.name(d.file)) },
