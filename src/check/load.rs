@@ -84,12 +84,30 @@ pub fn parse_source(
 
 /// Read `path` and everything it imports.
 pub fn load(path: &Path, sources: &mut SourceMap) -> Result<(Program, Diagnostics), ReadError> {
+    load_with_text(path, None, sources)
+}
+
+/// Like [`load`], with `text` in place of the root file's contents (its
+/// imports are still read from disk, relative to `path`).
+pub fn load_with_text(
+    path: &Path,
+    text: Option<&str>,
+    sources: &mut SourceMap,
+) -> Result<(Program, Diagnostics), ReadError> {
     let name = path.display().to_string();
-    let (file, tree, mut diagnostics) =
-        read_source(sources, &name, path).map_err(|error| ReadError {
-            path: path.to_path_buf(),
-            error,
-        })?;
+    let read = match text {
+        Some(t) => Ok(parse_source(
+            sources,
+            &name,
+            Some(path),
+            t.as_bytes().to_vec(),
+        )),
+        None => read_source(sources, &name, path),
+    };
+    let (file, tree, mut diagnostics) = read.map_err(|error| ReadError {
+        path: path.to_path_buf(),
+        error,
+    })?;
     let mut program = Program {
         root: Some(file),
         files: Vec::new(),

@@ -38,7 +38,16 @@ impl Checked {
 
 /// Read, parse and check the scorecard at `path` (and its imports).
 pub fn check_path(path: &Path, sources: &mut SourceMap) -> Result<Checked, ReadError> {
-    let (program, mut diagnostics) = load::load(path, sources)?;
+    check_path_with_text(path, None, sources)
+}
+
+/// Like [`check_path`], with `text` in place of the root file's contents.
+pub fn check_path_with_text(
+    path: &Path,
+    text: Option<&str>,
+    sources: &mut SourceMap,
+) -> Result<Checked, ReadError> {
+    let (program, mut diagnostics) = load::load_with_text(path, text, sources)?;
     let mut model = check_program(&program, &mut diagnostics);
     if let Some(m) = model.as_mut() {
         m.content_hash = content_hash(&program, sources);

@@ -10,6 +10,7 @@ mod init;
 pub mod output;
 pub mod score;
 mod test;
+mod whatif;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -68,6 +69,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    /// What changing weights, thresholds, band points or guardrails would do to the partners.
+    Whatif(whatif::WhatifArgs),
 }
 
 /// Output formats for diagnostics.
@@ -121,6 +124,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::Whatif(args) => whatif::run(&args),
     }
 }
 

@@ -31,3 +31,4 @@ mod support;
 mod test_runner;
 mod tutorial;
 mod warnings;
+mod whatif;
