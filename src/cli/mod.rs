@@ -9,6 +9,7 @@ mod fmt;
 mod init;
 pub mod output;
 pub mod score;
+mod sensitivity;
 mod test;
 mod whatif;
 
@@ -71,6 +72,8 @@ pub enum Command {
     Docs(docs::DocsArgs),
     /// What changing weights, thresholds, band points or guardrails would do to the partners.
     Whatif(whatif::WhatifArgs),
+    /// Which weights and tier thresholds the tiers are fragile to; partners near a boundary.
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 /// Output formats for diagnostics.
@@ -125,6 +128,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
         Command::Whatif(args) => whatif::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
     }
 }
 

@@ -5,4 +5,5 @@
 //! The definitions of every statistic are in `docs/decide.md`.
 
 pub mod params;
+pub mod sensitivity;
 pub mod whatif;
