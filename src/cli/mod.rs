@@ -1,5 +1,6 @@
 //! The command line: the only module that knows clap, terminals and exit codes.
 
+mod backtest;
 mod check;
 mod diff;
 mod docs;
@@ -74,6 +75,8 @@ pub enum Command {
     Whatif(whatif::WhatifArgs),
     /// Which weights and tier thresholds the tiers are fragile to; partners near a boundary.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Does the score at period t predict an outcome at t+N? Spearman, tiers, deciles, AUC, drift, experiments.
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Output formats for diagnostics.
@@ -129,6 +132,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Docs(args) => docs::run(&args),
         Command::Whatif(args) => whatif::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
     }
 }
 

@@ -108,14 +108,7 @@ const NEAR_SHOWN: usize = 20;
 
 fn text(report: &Report, markdown: bool) -> String {
     let mut out = String::new();
-    let heading = |out: &mut String, title: &str| {
-        if markdown {
-            out.push_str(&format!("\n### {title}\n\n"));
-        } else {
-            let line = "─".repeat(title.chars().count());
-            out.push_str(&format!("\n{title}\n{line}\n"));
-        }
-    };
+    let heading = |out: &mut String, title: &str| heading(out, title, markdown);
     out.push_str(&format!(
         "{}{} rows; weights ±{} (the block's other weights renormalised), thresholds ±{}\n",
         if markdown {
@@ -128,11 +121,11 @@ fn text(report: &Report, markdown: bool) -> String {
         format_number(report.threshold_step),
     ));
     heading(&mut out, "Rows whose tier changes, most first");
-    let rows: Vec<[String; 5]> = report
+    let rows: Vec<Vec<String>> = report
         .parameters
         .iter()
         .map(|p| {
-            [
+            vec![
                 p.path.clone(),
                 p.kind.word().to_string(),
                 format_number(p.value),
@@ -141,7 +134,7 @@ fn text(report: &Report, markdown: bool) -> String {
             ]
         })
         .collect();
-    let head = ["parameter", "kind", "value", "down", "up"].map(String::from);
+    let head = ["parameter", "kind", "value", "down", "up"];
     out.push_str(&table(&head, &rows, markdown));
     heading(
         &mut out,
@@ -151,12 +144,12 @@ fn text(report: &Report, markdown: bool) -> String {
             report.near_boundary.len()
         ),
     );
-    let rows: Vec<[String; 5]> = report
+    let rows: Vec<Vec<String>> = report
         .near_boundary
         .iter()
         .take(NEAR_SHOWN)
         .map(|n| {
-            [
+            vec![
                 format!("{} {}", n.partner, n.period).trim_end().to_string(),
                 n.score.clone(),
                 format!("{:.2}", n.value),
@@ -171,7 +164,7 @@ fn text(report: &Report, markdown: bool) -> String {
         })
         .collect();
     if !rows.is_empty() {
-        let head = ["partner", "score", "value", "tier", "boundary"].map(String::from);
+        let head = ["partner", "score", "value", "tier", "boundary"];
         out.push_str(&table(&head, &rows, markdown));
     }
     if report.near_boundary.len() > NEAR_SHOWN {
@@ -183,13 +176,22 @@ fn text(report: &Report, markdown: bool) -> String {
     out
 }
 
-fn table(head: &[String; 5], rows: &[[String; 5]], markdown: bool) -> String {
+/// A section heading: `###` in Markdown, underlined in text.
+pub(super) fn heading(out: &mut String, title: &str, markdown: bool) {
+    if markdown {
+        out.push_str(&format!("\n### {title}\n\n"));
+    } else {
+        let line = "─".repeat(title.chars().count());
+        out.push_str(&format!("\n{title}\n{line}\n"));
+    }
+}
+
+/// A plain-text or Markdown table; the first column of a Markdown table in backticks.
+pub(super) fn table(head: &[&str], rows: &[Vec<String>], markdown: bool) -> String {
     let mut out = String::new();
     if markdown {
-        out.push_str(&format!(
-            "| {} |\n|---|---|---:|---|---|\n",
-            head.join(" | ")
-        ));
+        let rule: Vec<&str> = head.iter().map(|_| "---").collect();
+        out.push_str(&format!("| {} |\n|{}|\n", head.join(" | "), rule.join("|")));
         for r in rows {
             if let Some((first, rest)) = r.split_first() {
                 out.push_str(&format!("| `{first}` | {} |\n", rest.join(" | ")));
@@ -197,16 +199,17 @@ fn table(head: &[String; 5], rows: &[[String; 5]], markdown: bool) -> String {
         }
         return out;
     }
-    let mut widths = head.clone().map(|h| h.chars().count());
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    for r in std::iter::once(head).chain(rows) {
+    let head: Vec<String> = head.iter().map(|h| h.to_string()).collect();
+    for r in std::iter::once(&head).chain(rows) {
         let cells: Vec<String> = r
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .map(|(c, w)| format!("{c:w$}"))
             .collect();
         out.push_str(cells.join("  ").trim_end());

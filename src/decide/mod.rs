@@ -4,6 +4,8 @@
 //!
 //! The definitions of every statistic are in `docs/decide.md`.
 
+pub mod backtest;
 pub mod params;
 pub mod sensitivity;
+pub mod stats;
 pub mod whatif;

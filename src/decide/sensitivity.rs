@@ -210,9 +210,12 @@ pub fn renormalise(weights: &mut [f64], i: usize, delta: f64) -> Result<f64, Str
     if rest <= 0.0 {
         return Err("the other weights of its block are all 0".to_string());
     }
-    let factor = (total - new) / rest;
     for (k, w) in weights.iter_mut().enumerate() {
-        *w = if k == i { new } else { *w * factor };
+        *w = if k == i {
+            new
+        } else {
+            *w * (total - new) / rest
+        };
     }
     Ok(new)
 }
@@ -551,7 +554,10 @@ fn near_boundary(model: &Model, base: &Scored, epsilon: f64) -> Vec<NearBoundary
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, reason = "tests index the weights they built")]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "tests index the weights they built"
+)]
 mod tests {
     use super::renormalise;
 

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod backtest;
 mod cli;
 mod coverage;
 mod data;
