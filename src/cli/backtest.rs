@@ -53,6 +53,16 @@ pub fn run(args: &BacktestArgs) -> Exit {
     if !(args.level > 0.0 && args.level < 1.0) {
         return super::fail("`--level` must be between 0 and 1, e.g. 0.95");
     }
+    for (flag, text) in [
+        ("--outcome", Some(&args.outcome)),
+        ("--treatment", args.treatment.as_ref()),
+    ] {
+        if text.is_some_and(|t| t.contains(['\n', '\r', '{', '}'])) {
+            return super::fail(&format!(
+                "`{flag}` takes one expression on one line, without braces"
+            ));
+        }
+    }
     let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,

@@ -9,6 +9,16 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `whatif` on the sample data with these `--set`s and other arguments.
+fn whatif(sets: &[&str], more: &[&str]) -> std::process::Output {
+    let mut args = vec!["whatif", CARD, "--data", DATA];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    args.extend_from_slice(more);
+    scorecard(&args)
+}
+
 #[test]
 fn lists_every_parameter_with_its_value() {
     let out = scorecard(&["whatif", CARD, "--list-parameters", "--format", "json"]);
@@ -39,16 +49,7 @@ fn lists_every_parameter_with_its_value() {
 
 #[test]
 fn a_lower_threshold_moves_partners_up_and_nothing_else() {
-    let out = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "tiers.performance.good=55",
-        "--format",
-        "json",
-    ]);
+    let out = whatif(&["tiers.performance.good=55"], &["--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rules: Vec<String> = v["rules"]
@@ -82,16 +83,10 @@ fn a_lower_threshold_moves_partners_up_and_nothing_else() {
 
 #[test]
 fn the_same_value_changes_nothing() {
-    let out = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "lagging_index.weights.win_rate=30",
-        "--format",
-        "markdown",
-    ]);
+    let out = whatif(
+        &["lagging_index.weights.win_rate=30"],
+        &["--format", "markdown"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -103,14 +98,7 @@ fn the_same_value_changes_nothing() {
 
 #[test]
 fn an_unknown_path_gets_did_you_mean() {
-    let out = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "leading_index.weights.pipline_per_rep=20",
-    ]);
+    let out = whatif(&["leading_index.weights.pipline_per_rep=20"], &[]);
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!(stderr(&out), @r"
     error: `leading_index.weights.pipline_per_rep` names no parameter of the scorecard
@@ -126,20 +114,14 @@ fn a_value_that_is_not_a_number_is_refused() {
         ("win_rate.points[2]=1e999", "`1e999` is not a number"),
         ("win_rate.points[2]", "has no `=`"),
     ] {
-        let out = scorecard(&["whatif", CARD, "--data", DATA, "--set", set]);
+        let out = whatif(&[set], &[]);
         assert_eq!(out.status.code(), Some(2), "{set}");
         assert!(stderr(&out).contains(message), "{set}: {}", stderr(&out));
     }
-    let twice = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "tiers.performance.good=50",
-        "--set",
-        "tiers.performance.good=55",
-    ]);
+    let twice = whatif(
+        &["tiers.performance.good=50", "tiers.performance.good=55"],
+        &[],
+    );
     assert_eq!(twice.status.code(), Some(2));
     assert!(
         stderr(&twice).contains("is set twice"),
@@ -150,14 +132,7 @@ fn a_value_that_is_not_a_number_is_refused() {
 
 #[test]
 fn a_change_that_breaks_the_scorecard_gets_its_diagnostics_in_place() {
-    let out = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "leading_index.max_change=-3",
-    ]);
+    let out = whatif(&["leading_index.max_change=-3"], &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("P001"), "{err}");
@@ -168,28 +143,14 @@ fn a_change_that_breaks_the_scorecard_gets_its_diagnostics_in_place() {
     assert!(err.contains("max_change -3 per period"), "{err}");
     assert!(stdout(&out).is_empty());
     // Out of range for the setting: a checker error, not a number.
-    let out = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "leading_index.smooth=1.5",
-    ]);
+    let out = whatif(&["leading_index.smooth=1.5"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("S011"), "{}", stderr(&out));
 }
 
 #[test]
 fn weights_that_no_longer_add_up_are_shown_as_warnings() {
-    let out = scorecard(&[
-        "whatif",
-        CARD,
-        "--data",
-        DATA,
-        "--set",
-        "leading_index.weights.market_priority=20",
-    ]);
+    let out = whatif(&["leading_index.weights.market_priority=20"], &[]);
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);
     assert!(err.contains("add up to 110, not 100"), "{err}");
