@@ -71,6 +71,11 @@ pub fn run(args: &WhatifArgs) -> Exit {
     let Some(data_path) = &args.data else {
         return super::fail("`--data FILE` is needed to compare the partners");
     };
+    if data_path.as_os_str() == "-" {
+        return super::fail(
+            "`whatif` reads the data once for each version of the scorecard; give a file, not `-`",
+        );
+    }
     let data = DataArgs {
         data: data_path.clone(),
         data_format: args.data_format,
