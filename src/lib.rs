@@ -20,6 +20,7 @@ pub mod fmt;
 pub mod init;
 pub mod interrupt;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod publish;
 pub mod render;

@@ -21,6 +21,7 @@ mod fmt;
 mod fuzz_regressions;
 mod grammar;
 mod init;
+mod layering;
 mod numbers;
 mod output;
 mod robustness;
