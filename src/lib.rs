@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod data;
+pub mod decide;
 pub mod diag;
 pub mod diff;
 pub mod escape;

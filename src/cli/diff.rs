@@ -58,8 +58,34 @@ pub fn run(args: &DiffArgs) -> Exit {
     if let Err(e) = args.data.check_outputs(&[&old_sources, &new_sources], None) {
         return e;
     }
+    let mut old_label = label(&old, &args.old);
+    let new_label = label(&new, &args.new);
+    if old_label == new_label {
+        old_label = args.old.display().to_string();
+    }
+    let report = match compare(&old, &new, (old_label, new_label), &args.data, &args.period) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    print_report(&report, args.format);
+    if args.fail_on_change && report.changed() {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}
+
+/// Score the data with both scorecards and compare them (`period`: `latest`,
+/// `all` or a label).
+pub fn compare(
+    old: &crate::model::Model,
+    new: &crate::model::Model,
+    (old_label, new_label): (String, String),
+    data: &DataArgs,
+    period: &str,
+) -> Result<report::Report, Exit> {
     let selection = Selection {
-        period: match args.period.as_str() {
+        period: match period {
             "latest" => PeriodChoice::Latest,
             "all" => PeriodChoice::All,
             p => PeriodChoice::Label(p.to_string()),
@@ -67,48 +93,39 @@ pub fn run(args: &DiffArgs) -> Exit {
         partner: None,
     };
     let mut scored = Vec::new();
-    for model in [&old, &new] {
+    for model in [old, new] {
         let plan = crate::plan::compile(model);
-        let loaded = match args.data.load(model, &plan.needed_columns) {
-            Ok(l) => l,
-            Err(e) => return e,
-        };
+        let loaded = data.load(model, &plan.needed_columns)?;
         if let Err(e) = super::score::check_selection(model, &loaded.table, &selection) {
-            return super::fail(&e);
+            return Err(super::fail(&e));
         }
         scored.push(diff::score_rows(model, &loaded.table, &selection));
     }
     let (Some(before), Some(after)) = (scored.first(), scored.get(1)) else {
-        return super::fail("nothing was scored");
+        return Err(super::fail("nothing was scored"));
     };
-    let mut old_label = label(&old, &args.old);
-    let new_label = label(&new, &args.new);
-    if old_label == new_label {
-        old_label = args.old.display().to_string();
-    }
-    let report = report::compare(
+    Ok(report::compare(
         old_label,
         new_label,
         before,
         after,
-        &diff::tier_orders(&old),
-        &diff::tier_orders(&new),
-        diff::rule_changes(&old, &new),
-    );
-    let text = match args.format {
+        &diff::tier_orders(old),
+        &diff::tier_orders(new),
+        diff::rule_changes(old, new),
+    ))
+}
+
+/// Print a comparison in the format asked for.
+pub fn print_report(report: &report::Report, format: DiffFormat) {
+    let text = match format {
         // Partner ids, labels and names come from the data and the scorecards.
         DiffFormat::Table => {
-            crate::escape::terminal_lines(&report::text(&report, false)).into_owned()
+            crate::escape::terminal_lines(&report::text(report, false)).into_owned()
         }
         DiffFormat::Markdown => {
-            crate::escape::terminal_lines(&report::text(&report, true)).into_owned()
+            crate::escape::terminal_lines(&report::text(report, true)).into_owned()
         }
-        DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        DiffFormat::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
     };
     super::print(&text);
-    if args.fail_on_change && report.changed() {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    }
 }

@@ -1,5 +1,6 @@
 //! The command line: the only module that knows clap, terminals and exit codes.
 
+mod backtest;
 mod check;
 mod diff;
 mod docs;
@@ -11,7 +12,9 @@ mod lsp;
 pub mod output;
 mod report;
 pub mod score;
+mod sensitivity;
 mod test;
+mod whatif;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -74,6 +77,12 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Run the language server on standard input and output (for editors).
     Lsp(lsp::LspArgs),
+    /// What changing weights, thresholds, band points or guardrails would do to the partners.
+    Whatif(whatif::WhatifArgs),
+    /// Which weights and tier thresholds the tiers are fragile to; partners near a boundary.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Does the score at period t predict an outcome at t+N? Spearman, tiers, deciles, AUC, drift, experiments.
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Output formats for diagnostics.
@@ -133,6 +142,9 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::Whatif(args) => whatif::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
     }
 }
 

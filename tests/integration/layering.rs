@@ -46,6 +46,8 @@ const STAGES: &[&str] = &[
     "report",
     "testing",
     "diff",
+    // What-if, sensitivity and backtest (reuse diff's scoring and report).
+    "decide",
     "publish",
     "init",
     // The language server (checker, formatter, diagnostics).

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod backtest;
 mod browser;
 mod ci_formats;
 mod cli;
@@ -31,8 +32,10 @@ mod robustness;
 mod safety;
 mod score;
 mod semantics;
+mod sensitivity;
 mod summary;
 mod support;
 mod test_runner;
 mod tutorial;
 mod warnings;
+mod whatif;
