@@ -16,6 +16,7 @@ pub mod escape;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod govern;
 pub mod init;
 pub mod interrupt;
 pub mod model;

@@ -6,6 +6,7 @@ mod docs;
 mod explain;
 mod explain_code;
 mod fmt;
+pub mod govern;
 mod init;
 pub mod output;
 pub mod score;

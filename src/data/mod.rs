@@ -16,6 +16,7 @@
 //! 4. The loader, `load`: opens the file, cuts it into blocks and parts,
 //!    runs the readers on threads and joins what they collected.
 
+pub mod cell;
 mod collect;
 mod convert;
 mod csv_fast;

@@ -1,0 +1,267 @@
+//! What a row touched by a correction or an override says: the extra
+//! output columns, their CSV text and JSON objects, and the sentences
+//! `explain` tells.
+
+use crate::data::cell;
+use crate::govern::Governance;
+use crate::govern::corrections::{Applied, Correction};
+use crate::govern::overrides::{self, Override};
+use crate::model::{Model, ScoreId};
+
+/// The names of the columns governance adds to each output row, in order:
+/// `corrections` (with corrections); each tiered score's
+/// `<score>_computed_tier`, then `override` (with overrides).
+pub fn columns(model: &Model, gov: &Governance) -> Vec<String> {
+    let mut out = Vec::new();
+    if gov.corrections.is_some() {
+        out.push("corrections".to_string());
+    }
+    if gov.overrides.is_some() {
+        for s in model.scores.iter().filter(|s| s.tiers.is_some()) {
+            out.push(format!("{}_computed_tier", s.name));
+        }
+        out.push("override".to_string());
+    }
+    out
+}
+
+fn tiered(model: &Model) -> impl Iterator<Item = ScoreId> + '_ {
+    model
+        .scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.tiers.is_some())
+        .map(|(i, _)| ScoreId(i as u32))
+}
+
+/// One correction as a cell: `revenue 12000 -> 21000 (line 2)`.
+pub fn correction_text(model: &Model, a: &Applied, c: &Correction) -> String {
+    format!(
+        "{} {} -> {} (line {})",
+        c.column_name,
+        cell::describe(model, c.column, &a.before),
+        cell::describe(model, c.column, &c.value),
+        c.line
+    )
+}
+
+/// One override as a cell: `score_tier good (line 3, until 2026Q2)`.
+pub fn override_text(o: &Override) -> String {
+    let until = o
+        .until
+        .as_deref()
+        .map_or(String::new(), |u| format!(", until {u}"));
+    format!("{} {} (line {}{until})", o.score_name, o.tier_label, o.line)
+}
+
+/// The extra cells of table row `row` (text, as CSV holds them; empty when
+/// nothing touched the row), given the computed tier label of each tiered
+/// score at that row.
+pub fn cells(
+    model: &Model,
+    gov: &Governance,
+    row: u32,
+    computed: &dyn Fn(ScoreId) -> Option<u32>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &gov.corrections {
+        let parts: Vec<String> = c
+            .of_row(row)
+            .map(|(a, c)| correction_text(model, a, c))
+            .collect();
+        out.push(parts.join("; "));
+    }
+    if let Some(o) = &gov.overrides {
+        for score in tiered(model) {
+            let label = computed(score).and_then(|l| overrides::tier_label(model, score, l));
+            out.push(label.unwrap_or_default().to_string());
+        }
+        let parts: Vec<String> = o.of_row(row).map(override_text).collect();
+        out.push(parts.join("; "));
+    }
+    out
+}
+
+fn string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// The extra members of table row `row`'s JSON object, each `"name":value`:
+/// `corrections` an array of objects, `<score>_computed_tier` a label,
+/// `override` an object or `null`.
+pub fn json_members(
+    model: &Model,
+    gov: &Governance,
+    row: u32,
+    computed: &dyn Fn(ScoreId) -> Option<u32>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &gov.corrections {
+        let items: Vec<String> = c
+            .of_row(row)
+            .map(|(a, c)| {
+                serde_json::json!({
+                    "column": c.column_name,
+                    "from": cell::describe(model, c.column, &a.before),
+                    "to": cell::describe(model, c.column, &c.value),
+                    "reason": c.reason,
+                    "submitted_by": c.submitted_by,
+                    "approved_by": c.approved_by,
+                    "date": c.date,
+                    "line": c.line,
+                })
+                .to_string()
+            })
+            .collect();
+        out.push(format!("\"corrections\":[{}]", items.join(",")));
+    }
+    if let Some(o) = &gov.overrides {
+        for score in tiered(model) {
+            let name = model.score(score).map_or("", |s| s.name.as_str());
+            let label = computed(score).and_then(|l| overrides::tier_label(model, score, l));
+            out.push(format!(
+                "{}:{}",
+                string(&format!("{name}_computed_tier")),
+                label.map_or_else(|| "null".to_string(), string)
+            ));
+        }
+        let items: Vec<String> = o
+            .of_row(row)
+            .map(|o| override_json(o).to_string())
+            .collect();
+        let value = match items.len() {
+            0 => "null".to_string(),
+            1 => items.concat(),
+            _ => format!("[{}]", items.join(",")),
+        };
+        out.push(format!("\"override\":{value}"));
+    }
+    out
+}
+
+fn override_json(o: &Override) -> serde_json::Value {
+    serde_json::json!({
+        "score": o.score_name,
+        "tier": o.tier_label,
+        "from_period": o.from,
+        "until_period": o.until,
+        "reason": o.reason,
+        "requested_by": o.requested_by,
+        "approved_by": o.approved_by,
+        "date": o.date,
+        "line": o.line,
+    })
+}
+
+/// Who did something and when: `by ana, approved by raj on 2026-01-15`.
+fn by(who: &str, approved: &str, date: &str) -> String {
+    let mut out = String::new();
+    if !who.is_empty() {
+        out.push_str(&format!(" by {who}"));
+    }
+    if !approved.is_empty() {
+        out.push_str(&format!(", approved by {approved}"));
+    }
+    if !date.is_empty() {
+        out.push_str(&format!(" on {date}"));
+    }
+    out
+}
+
+/// The sentences `explain` tells about table row `row`: each correction
+/// ("revenue corrected from 12000 to 21000 by … on …: reason") and each
+/// override ("tier good by override, computed needs_improvement; approved
+/// by … until 2026Q2: reason").
+pub fn story(
+    model: &Model,
+    gov: &Governance,
+    row: u32,
+    computed: &dyn Fn(ScoreId) -> Option<u32>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &gov.corrections {
+        for (a, c) in c.of_row(row) {
+            out.push(format!(
+                "{} corrected from {} to {}{}: {} ({} line {})",
+                c.column_name,
+                cell::describe(model, c.column, &a.before),
+                cell::describe(model, c.column, &c.value),
+                by(&c.submitted_by, &c.approved_by, &c.date),
+                c.reason,
+                file_name(
+                    &gov.corrections
+                        .as_ref()
+                        .map(|c| c.file.clone())
+                        .unwrap_or_default()
+                ),
+                c.line
+            ));
+        }
+    }
+    if let Some(overrides) = &gov.overrides {
+        for o in overrides.of_row(row) {
+            let computed = computed(o.score)
+                .and_then(|l| overrides::tier_label(model, o.score, l))
+                .unwrap_or("unknown");
+            let until = o
+                .until
+                .as_deref()
+                .map_or(", with no end".to_string(), |u| format!(" until {u}"));
+            let approved = if o.approved_by.is_empty() {
+                format!("requested by {}", o.requested_by)
+            } else {
+                format!("approved by {}", o.approved_by)
+            };
+            out.push(format!(
+                "{} tier {} by override, computed {computed}; {approved}{until}: {} ({} line {})",
+                o.score_name,
+                o.tier_label,
+                o.reason,
+                file_name(&overrides.file),
+                o.line
+            ));
+        }
+    }
+    out
+}
+
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// One line for standard error: what governance applied in the run.
+pub fn summary(gov: &Governance) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &gov.corrections {
+        let rows: std::collections::BTreeSet<u32> = c.applied.iter().map(|a| a.row).collect();
+        parts.push(format!(
+            "{} correction{} changed {} value{} in {} row{}",
+            c.list.len(),
+            plural(c.list.len()),
+            c.applied.len(),
+            plural(c.applied.len()),
+            rows.len(),
+            plural(rows.len())
+        ));
+    }
+    if let Some(o) = &gov.overrides {
+        parts.push(format!(
+            "{} override{} set the tier of {} row{}",
+            o.list.len(),
+            plural(o.list.len()),
+            o.rows.len(),
+            plural(o.rows.len())
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("governance: {}\n", parts.join("; "))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
