@@ -38,6 +38,8 @@ pub struct ExplainArgs {
     /// Stop (exit 1) when the scorecard has warnings, printing them.
     #[arg(long, value_enum)]
     pub deny: Option<super::Deny>,
+    #[command(flatten)]
+    pub govern: super::govern::GovernArgs,
 }
 
 /// Every row that keeps the input contract; the partner explained need not
@@ -108,10 +110,34 @@ pub fn run(args: &ExplainArgs) -> Exit {
         return e;
     }
     let plan = crate::plan::compile(&model);
-    let loaded = match load_valid_rows(&args.data, &model, &plan.needed_columns) {
+    if let Err(e) = args.govern.check_outputs(&args.data.data, None) {
+        return e;
+    }
+    let (pending, needed) = match args.govern.read(&model, &plan.needed_columns) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let mut loaded = match load_valid_rows(&args.data, &model, &needed) {
         Ok(l) => l,
         Err(e) => return e,
     };
+    let (mut gov, hashes) = match args.govern.apply(&model, &mut loaded.table, pending) {
+        Ok(g) => g,
+        Err(e) => return e,
+    };
+    if gov.overrides.is_some() {
+        let ordered = crate::eval::order_rows(&model, &loaded.table);
+        let mut ctx = crate::eval::Context::new(&model, &plan, &loaded.table, &ordered);
+        if let Err(e) = args.govern.settle(&mut ctx, &mut gov) {
+            return e;
+        }
+    }
+    if let Err(e) = args
+        .govern
+        .write_audit(&model, &loaded.table, &gov, &args.data.data, hashes)
+    {
+        return e;
+    }
     let column = |id: Option<crate::model::ColumnId>| {
         id.and_then(|c| model.contract.column(c))
             .map(|c| c.name.as_str())
@@ -167,17 +193,29 @@ pub fn run(args: &ExplainArgs) -> Exit {
             loaded.table.rows,
         );
     }
+    let story = crate::govern::notes::explained(
+        &model,
+        &loaded.table,
+        &gov,
+        &explanation.partner,
+        explanation.period.as_deref(),
+    );
     let text = match args.format {
         // Partner ids, labels and names come from the data and the scorecard.
         ExplainFormat::Text => {
-            let text = match text_width() {
+            let mut text = match text_width() {
                 Some(w) => explain::text_wrapped(&explanation, w),
                 None => explain::text(&explanation),
             };
+            text.push_str(&story.text(text_width()));
             crate::escape::terminal_lines(&text).into_owned()
         }
         ExplainFormat::Json => match explain::json(&explanation) {
-            Ok(t) => t,
+            Ok(t) if gov.is_empty() => t,
+            Ok(t) => match story.into_json(&t) {
+                Ok(t) => t,
+                Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),
+            },
             Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),
         },
     };

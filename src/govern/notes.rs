@@ -265,3 +265,107 @@ pub fn summary(gov: &Governance) -> String {
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+/// What governance says about the row `explain` shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Explained {
+    /// Whether corrections or overrides were given at all.
+    pub governed: bool,
+    pub sentences: Vec<String>,
+    /// The JSON members `corrections` and `override`.
+    pub members: Vec<String>,
+}
+
+/// Governance's part of the explanation of `partner` at `period`.
+pub fn explained(
+    model: &Model,
+    table: &crate::data::table::Table,
+    gov: &Governance,
+    partner: &str,
+    period: Option<&str>,
+) -> Explained {
+    if gov.is_empty() {
+        return Explained::default();
+    }
+    let row = (0..table.rows as u32).find(|r| {
+        let (k, p) = crate::govern::row_key(model, table, *r);
+        k == partner && period.is_none_or(|want| want == p)
+    });
+    let Some(row) = row else {
+        return Explained {
+            governed: true,
+            ..Explained::default()
+        };
+    };
+    let computed = |s: ScoreId| {
+        gov.overrides
+            .as_ref()
+            .and_then(|o| o.computed.get(&(row, s)).copied())
+    };
+    let mut members = json_members(model, gov, row, &computed);
+    // The computed tiers are in the explanation's scores already.
+    members.retain(|m| !m.contains("_computed_tier\":"));
+    Explained {
+        governed: true,
+        sentences: story(model, gov, row, &computed),
+        members,
+    }
+}
+
+impl Explained {
+    /// The section `explain` prints after its own text.
+    pub fn text(&self, width: Option<usize>) -> String {
+        if !self.governed {
+            return String::new();
+        }
+        let mut out = String::from("\nCorrections and overrides\n");
+        if self.sentences.is_empty() {
+            out.push_str("  none applies to this row\n");
+        }
+        for s in &self.sentences {
+            let line = format!("  - {s}");
+            match width {
+                Some(w) if w > 8 => {
+                    let mut current = String::new();
+                    for word in line.split(' ') {
+                        if !current.is_empty()
+                            && current.chars().count() + 1 + word.chars().count() > w
+                        {
+                            out.push_str(&current);
+                            out.push('\n');
+                            current = format!("    {word}");
+                        } else {
+                            if !current.is_empty() {
+                                current.push(' ');
+                            }
+                            current.push_str(word);
+                        }
+                    }
+                    out.push_str(&current);
+                    out.push('\n');
+                }
+                _ => {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    /// The explanation's JSON document with the members added.
+    pub fn into_json(self, document: &str) -> Result<String, serde_json::Error> {
+        let mut value: serde_json::Value = serde_json::from_str(document)?;
+        if let Some(map) = value.as_object_mut() {
+            for m in &self.members {
+                let object: serde_json::Value = serde_json::from_str(&format!("{{{m}}}"))?;
+                if let serde_json::Value::Object(o) = object {
+                    map.extend(o);
+                }
+            }
+        }
+        let mut out = serde_json::to_string_pretty(&value)?;
+        out.push('\n');
+        Ok(out)
+    }
+}
