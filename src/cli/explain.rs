@@ -121,14 +121,11 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
-    let (mut gov, hashes) = match args.govern.apply(&model, &mut loaded.table, pending) {
-        Ok(g) => g,
-        Err(e) => return e,
-    };
-    if gov.overrides.is_some() {
+    let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
+    {
         let ordered = crate::eval::order_rows(&model, &loaded.table);
         let mut ctx = crate::eval::Context::new(&model, &plan, &loaded.table, &ordered);
-        if let Err(e) = args.govern.settle(&mut ctx, &mut gov) {
+        if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
             return e;
         }
     }

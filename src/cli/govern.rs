@@ -34,6 +34,38 @@ pub struct GovernArgs {
 pub struct Pending {
     corrections: Option<(String, Vec<corrections::Correction>, String)>,
     overrides: Option<(String, Vec<overrides::Override>, String)>,
+    problems: Problems,
+}
+
+/// Problems found so far, by file, reported together once the overrides
+/// are settled, so that every bad line is reported in one run.
+#[derive(Debug, Default)]
+pub struct Problems {
+    found: Vec<(String, &'static str, Vec<DataProblem>)>,
+}
+
+impl Problems {
+    fn add(&mut self, name: &str, what: &'static str, mut problems: Vec<DataProblem>) {
+        if problems.is_empty() {
+            return;
+        }
+        match self.found.iter_mut().find(|(n, _, _)| n == name) {
+            Some((_, _, list)) => list.append(&mut problems),
+            None => self.found.push((name.to_string(), what, problems)),
+        }
+    }
+
+    /// Print every problem, file by file in line order; `Err` when any is an error.
+    fn report(mut self) -> Result<(), Exit> {
+        let mut failed = false;
+        for (name, what, list) in &mut self.found {
+            list.sort_by_key(|p| p.line);
+            if report(list, name, what).is_err() {
+                failed = true;
+            }
+        }
+        if failed { Err(Exit::Findings) } else { Ok(()) }
+    }
 }
 
 fn read_text(path: &Path) -> Result<String, Exit> {
@@ -108,69 +140,60 @@ impl GovernArgs {
         if let Some(path) = &self.corrections {
             let name = path.display().to_string();
             let text = read_text(path)?;
-            match corrections::read(model, &text, govern::is_ndjson(path)) {
-                Ok(list) => {
-                    needed = corrections::needed(&list, &needed, model.contract.columns.len());
-                    pending.corrections = Some((name, list, govern::audit::hash(text.as_bytes())));
-                }
-                Err(problems) => {
-                    report(&problems, &name, "the corrections")?;
-                }
-            }
+            let (list, problems) = corrections::read(model, &text, govern::is_ndjson(path));
+            pending.problems.add(&name, "the corrections", problems);
+            needed = corrections::needed(&list, &needed, model.contract.columns.len());
+            pending.corrections = Some((name, list, govern::audit::hash(text.as_bytes())));
         }
         if let Some(path) = &self.overrides {
             let name = path.display().to_string();
             let text = read_text(path)?;
-            match overrides::read(model, &text, govern::is_ndjson(path)) {
-                Ok(list) => {
-                    pending.overrides = Some((name, list, govern::audit::hash(text.as_bytes())))
-                }
-                Err(problems) => report(&problems, &name, "the overrides")?,
-            }
+            let (list, problems) = overrides::read(model, &text, govern::is_ndjson(path));
+            pending.problems.add(&name, "the overrides", problems);
+            pending.overrides = Some((name, list, govern::audit::hash(text.as_bytes())));
         }
         Ok((pending, needed))
     }
 
-    /// Apply the corrections to the table and match the overrides to its rows.
+    /// Apply the corrections to the table and match the overrides to its
+    /// rows; problems are kept for [`GovernArgs::settle`] to report.
     pub fn apply(
         &self,
         model: &Model,
         table: &mut Table,
         pending: Pending,
-    ) -> Result<(Governance, Hashes), Exit> {
+    ) -> (Governance, Hashes) {
         let mut gov = Governance::default();
-        let mut hashes = Hashes::default();
+        let mut hashes = Hashes {
+            problems: pending.problems,
+            ..Hashes::default()
+        };
         if let Some((name, list, hash)) = pending.corrections {
-            match corrections::apply(model, table, &name, list) {
-                Ok((applied, warnings)) => {
-                    report(&warnings, &name, "the corrections")?;
-                    gov.corrections = Some(applied);
-                }
-                Err(problems) => report(&problems, &name, "the corrections")?,
-            }
+            let (applied, problems) = corrections::apply(model, table, &name, list);
+            hashes.problems.add(&name, "the corrections", problems);
+            gov.corrections = Some(applied);
             hashes.corrections = Some(hash);
         }
         if let Some((name, list, hash)) = pending.overrides {
-            match overrides::apply(model, table, &name, list) {
-                Ok((matched, warnings)) => {
-                    report(&warnings, &name, "the overrides")?;
-                    gov.overrides = Some(matched);
-                }
-                Err(problems) => report(&problems, &name, "the overrides")?,
-            }
+            let (matched, problems) = overrides::apply(model, table, &name, list);
+            hashes.problems.add(&name, "the overrides", problems);
+            gov.overrides = Some(matched);
             hashes.overrides = Some(hash);
         }
-        Ok((gov, hashes))
+        (gov, hashes)
     }
-
-    /// Learn the computed tiers of overridden rows and hold them to the policy.
-    pub fn settle(&self, ctx: &mut Context<'_>, gov: &mut Governance) -> Result<(), Exit> {
+    pub fn settle(
+        &self,
+        ctx: &mut Context<'_>,
+        gov: &mut Governance,
+        hashes: &mut Hashes,
+    ) -> Result<(), Exit> {
         if let Some(o) = gov.overrides.as_mut() {
             let name = o.file.clone();
             let problems = govern::settle_overrides(ctx, o);
-            report(&problems, &name, "the overrides")?;
+            hashes.problems.add(&name, "the overrides", problems);
         }
-        Ok(())
+        std::mem::take(&mut hashes.problems).report()
     }
 
     /// Write the audit log, when asked.
@@ -206,4 +229,6 @@ impl GovernArgs {
 pub struct Hashes {
     corrections: Option<String>,
     overrides: Option<String>,
+    /// The problems found so far, reported by [`GovernArgs::settle`].
+    problems: Problems,
 }

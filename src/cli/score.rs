@@ -450,10 +450,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
-    let (mut gov, hashes) = match args.govern.apply(&model, &mut loaded.table, pending) {
-        Ok(g) => g,
-        Err(e) => return e,
-    };
+    let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
     timing("loaded");
     if std::env::var_os("SCORECARD_TIMING").is_some() {
         eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);
@@ -465,7 +462,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
     let ordered = eval::order_rows(&model, &loaded.table);
     timing("ordered");
     let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
-    if let Err(e) = args.govern.settle(&mut ctx, &mut gov) {
+    if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
         return e;
     }
     let gov = (!gov.is_empty()).then_some(&gov);

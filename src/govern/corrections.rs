@@ -93,8 +93,13 @@ fn problem(code: Code, line: u64, message: String, help: impl Into<String>) -> D
 
 /// Read a corrections file (`text`; NDJSON when `ndjson`) under the model's
 /// contract and policy. Every problem of every line is returned.
-pub fn read(model: &Model, text: &str, ndjson: bool) -> Result<Vec<Correction>, Vec<DataProblem>> {
-    let records = records::read(text, &COLUMNS, Code::D040, ndjson)?;
+/// The corrections that can be applied come back with the problems of the
+/// others (and the conflicts), so that every line's problem is reported.
+pub fn read(model: &Model, text: &str, ndjson: bool) -> (Vec<Correction>, Vec<DataProblem>) {
+    let records = match records::read(text, &COLUMNS, Code::D040, ndjson) {
+        Ok(r) => r,
+        Err(problems) => return (Vec::new(), problems),
+    };
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for record in &records {
@@ -104,11 +109,8 @@ pub fn read(model: &Model, text: &str, ndjson: bool) -> Result<Vec<Correction>, 
         }
     }
     problems.extend(conflicts(&out));
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    problems.sort_by_key(|p| p.line);
+    (out, problems)
 }
 
 /// The columns the table must keep for the corrections to be applied.
@@ -267,13 +269,13 @@ fn conflicts(list: &[Correction]) -> Vec<DataProblem> {
 
 /// Apply the corrections to the table: every one must find its partner
 /// (and period). A correction that leaves every value it targets as it was
-/// is a warning, `D042`; the problems returned beside the result are warnings.
+/// is a warning, `D042`. The problems (errors and warnings) come beside the result.
 pub fn apply(
     model: &Model,
     table: &mut Table,
     file: &str,
     list: Vec<Correction>,
-) -> Result<(Corrections, Vec<DataProblem>), Vec<DataProblem>> {
+) -> (Corrections, Vec<DataProblem>) {
     let text = |id: Option<ColumnId>| match id.and_then(|i| table.columns.get(i.index())) {
         Some(Column::Text(t)) => Some(t.clone()),
         _ => None,
@@ -367,17 +369,14 @@ pub fn apply(
             ));
         }
     }
-    if !problems.is_empty() {
-        problems.extend(warnings);
-        problems.sort_by_key(|p| p.line);
-        return Err(problems);
-    }
-    Ok((
+    problems.extend(warnings);
+    problems.sort_by_key(|p| p.line);
+    (
         Corrections {
             file: file.to_string(),
             list,
             applied,
         },
-        warnings,
-    ))
+        problems,
+    )
 }

@@ -109,8 +109,12 @@ pub fn tier_label(model: &Model, score: ScoreId, index: u32) -> Option<&str> {
 }
 
 /// Read an overrides file under the model's scores, tiers and policy.
-pub fn read(model: &Model, text: &str, ndjson: bool) -> Result<Vec<Override>, Vec<DataProblem>> {
-    let records = records::read(text, &COLUMNS, Code::D044, ndjson)?;
+/// The overrides that can be applied come back with the problems of the others.
+pub fn read(model: &Model, text: &str, ndjson: bool) -> (Vec<Override>, Vec<DataProblem>) {
+    let records = match records::read(text, &COLUMNS, Code::D044, ndjson) {
+        Ok(r) => r,
+        Err(problems) => return (Vec::new(), problems),
+    };
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for r in &records {
@@ -119,11 +123,8 @@ pub fn read(model: &Model, text: &str, ndjson: bool) -> Result<Vec<Override>, Ve
             Err(mut p) => problems.append(&mut p),
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    problems.sort_by_key(|p| p.line);
+    (out, problems)
 }
 
 fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
@@ -235,7 +236,7 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
             problems.push(problem(
                 Code::D046,
                 line,
-                format!("the override never expires, and the governance policy requires it to within {limit} period{}", plural(limit)),
+                format!("the override never expires, and the governance policy requires it to expire within {limit} period{}", plural(limit)),
                 "give the last period the override applies to in `until_period`",
             ));
         } else if has_period && !from.is_empty() {
@@ -283,13 +284,13 @@ fn plural(n: u32) -> &'static str {
 }
 
 /// Match each override to the rows of its partner within its periods.
-/// Problems are errors (`D044`); the warnings (`D045`) come beside the result.
+/// The problems (errors `D044`, warnings `D045`) come beside the result.
 pub fn apply(
     model: &Model,
     table: &Table,
     file: &str,
     list: Vec<Override>,
-) -> Result<(Overrides, Vec<DataProblem>), Vec<DataProblem>> {
+) -> (Overrides, Vec<DataProblem>) {
     let text =
         |id: Option<crate::model::ColumnId>| match id.and_then(|i| table.columns.get(i.index())) {
             Some(Column::Text(t)) => Some(t),
@@ -368,20 +369,17 @@ pub fn apply(
             _ => {}
         }
     }
-    if !problems.is_empty() {
-        problems.extend(warnings);
-        problems.sort_by_key(|p| p.line);
-        return Err(problems);
-    }
-    Ok((
+    problems.extend(warnings);
+    problems.sort_by_key(|p| p.line);
+    (
         Overrides {
             file: file.to_string(),
             list,
             rows,
             computed: BTreeMap::new(),
         },
-        warnings,
-    ))
+        problems,
+    )
 }
 
 /// With the computed tiers known, the policy's limit on how far an
