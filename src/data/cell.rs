@@ -28,15 +28,15 @@ pub fn parse(
     column: ColumnId,
     text: &str,
     line: u64,
-) -> Result<CellValue, DataProblem> {
+) -> Result<CellValue, Box<DataProblem>> {
     let specs = convert::specs(model, &[]);
     let Some(spec) = specs.get(column.index()) else {
-        return Err(DataProblem::new(
+        return Err(Box::new(DataProblem::new(
             crate::diag::Code::D009,
             line,
             "the column is not in the input contract",
             "name a column the input block declares",
-        ));
+        )));
     };
     let bytes = text.as_bytes();
     match convert::check(spec, bytes, 0, bytes.len()) {
@@ -49,9 +49,11 @@ pub fn parse(
         Ok(Value::Text) => Ok(CellValue::Text(text.to_string())),
         Err(fault) => {
             let issue = convert::issue(spec, bytes, fault);
-            Err(DataProblem::from_issue(issue, line)
-                .column(&spec.name)
-                .value(text))
+            Err(Box::new(
+                DataProblem::from_issue(issue, line)
+                    .column(&spec.name)
+                    .value(text),
+            ))
         }
     }
 }

@@ -215,7 +215,7 @@ fn correction(model: &Model, r: &Record) -> Result<Correction, Vec<DataProblem>>
     let value = column.and_then(|id| match cell::parse(model, id, value_text, line) {
         Ok(v) => Some(v),
         Err(p) => {
-            problems.push(p);
+            problems.push(*p);
             None
         }
     });

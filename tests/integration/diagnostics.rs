@@ -29,6 +29,14 @@ const GENERATED: &[Code] = &[
     Code::D011,
     // Produced and snapshotted in `numbers.rs`.
     Code::D025,
+    // Corrections and overrides files: produced and snapshotted in `governance.rs`.
+    Code::D040,
+    Code::D041,
+    Code::D042,
+    Code::D043,
+    Code::D044,
+    Code::D045,
+    Code::D046,
     // Test outcomes: produced and snapshotted in `test_runner.rs`.
     Code::E001,
     Code::E002,

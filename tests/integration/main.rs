@@ -18,6 +18,7 @@ mod examples;
 mod explain;
 mod fmt;
 mod fuzz_regressions;
+mod governance;
 mod grammar;
 mod init;
 mod numbers;
