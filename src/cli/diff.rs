@@ -36,6 +36,8 @@ pub struct DiffArgs {
     /// Stop (exit 1) when the new scorecard has warnings, printing them.
     #[arg(long, value_enum)]
     pub deny: Option<super::Deny>,
+    #[command(flatten)]
+    pub govern: super::govern::GovernArgs,
 }
 
 fn label(model: &crate::model::Model, path: &std::path::Path) -> String {
@@ -66,18 +68,43 @@ pub fn run(args: &DiffArgs) -> Exit {
         },
         partner: None,
     };
+    if let Err(e) = args.govern.check_outputs(&args.data.data, None) {
+        return e;
+    }
     let mut scored = Vec::new();
+    let mut touched = Vec::new();
     for model in [&old, &new] {
         let plan = crate::plan::compile(model);
-        let loaded = match args.data.load(model, &plan.needed_columns) {
+        let (pending, needed) = match args.govern.read(model, &plan.needed_columns) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        let mut loaded = match args.data.load(model, &needed) {
             Ok(l) => l,
             Err(e) => return e,
         };
+        let (mut gov, mut hashes) = args.govern.apply(model, &mut loaded.table, pending);
+        {
+            let ordered = crate::eval::order_rows(model, &loaded.table);
+            let mut ctx = crate::eval::Context::new(model, &plan, &loaded.table, &ordered);
+            if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
+                return e;
+            }
+        }
         if let Err(e) = super::score::check_selection(model, &loaded.table, &selection) {
             return super::fail(&e);
         }
-        scored.push(diff::score_rows(model, &loaded.table, &selection));
+        let mut rows = diff::score_rows(model, &loaded.table, &selection);
+        crate::govern::notes::override_tiers(model, &loaded.table, &gov, &mut rows);
+        touched.push(crate::govern::notes::touched(
+            model,
+            &loaded.table,
+            &gov,
+            &rows,
+        ));
+        scored.push(rows);
     }
+    let touched = touched.pop().unwrap_or_default();
     let (Some(before), Some(after)) = (scored.first(), scored.get(1)) else {
         return super::fail("nothing was scored");
     };
@@ -98,12 +125,20 @@ pub fn run(args: &DiffArgs) -> Exit {
     let text = match args.format {
         // Partner ids, labels and names come from the data and the scorecards.
         DiffFormat::Table => {
-            crate::escape::terminal_lines(&report::text(&report, false)).into_owned()
+            let text = report::text(&report, false) + &touched.text(false);
+            crate::escape::terminal_lines(&text).into_owned()
         }
         DiffFormat::Markdown => {
-            crate::escape::terminal_lines(&report::text(&report, true)).into_owned()
+            let text = report::text(&report, true) + &touched.text(true);
+            crate::escape::terminal_lines(&text).into_owned()
         }
-        DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        DiffFormat::Json => {
+            let mut value = serde_json::to_value(&report).unwrap_or_default();
+            if let (Some(map), false) = (value.as_object_mut(), touched.is_empty()) {
+                map.insert("governance".to_string(), touched.json());
+            }
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
     };
     super::print(&text);
     if args.fail_on_change && report.changed() {

@@ -369,3 +369,128 @@ impl Explained {
         Ok(out)
     }
 }
+
+/// Set each overridden row's tier in `diff`'s scored rows (keyed
+/// `partner period`) to the override's.
+pub fn override_tiers<T: TierSlot>(
+    model: &Model,
+    table: &crate::data::table::Table,
+    gov: &Governance,
+    rows: &mut indexmap::IndexMap<String, T>,
+) {
+    let Some(o) = &gov.overrides else { return };
+    for ((row, _), k) in &o.rows {
+        let Some(ov) = o.list.get(*k) else { continue };
+        let (partner, period) = crate::govern::row_key(model, table, *row);
+        let key = format!("{partner} {period}").trim_end().to_string();
+        if let Some(scored) = rows.get_mut(&key) {
+            scored.set_tier(&ov.score_name, &ov.tier_label);
+        }
+    }
+}
+
+/// A scored row whose tiers can be set by name.
+pub trait TierSlot {
+    fn set_tier(&mut self, score: &str, label: &str);
+}
+
+/// The partners a run corrected or overrode, among the rows compared.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Touched {
+    /// `partner period` and what was done, in row order.
+    pub corrected: Vec<(String, String)>,
+    pub overridden: Vec<(String, String)>,
+}
+
+impl Touched {
+    pub fn is_empty(&self) -> bool {
+        self.corrected.is_empty() && self.overridden.is_empty()
+    }
+
+    /// A section after `diff`'s report.
+    pub fn text(&self, markdown: bool) -> String {
+        if self.is_empty() {
+            return String::new();
+        }
+        let mut out = String::new();
+        for (title, list) in [
+            ("Corrected", &self.corrected),
+            ("Overridden", &self.overridden),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            if markdown {
+                out.push_str(&format!("\n### {title} ({})\n\n", list.len()));
+            } else {
+                out.push_str(&format!("\n{title} ({}):\n", list.len()));
+            }
+            for (who, what) in list {
+                if markdown {
+                    out.push_str(&format!("- `{who}`: {what}\n"));
+                } else {
+                    out.push_str(&format!("  {who}: {what}\n"));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        let list = |l: &[(String, String)]| {
+            l.iter()
+                .map(|(who, what)| serde_json::json!({"row": who, "change": what}))
+                .collect::<Vec<_>>()
+        };
+        serde_json::json!({
+            "corrected": list(&self.corrected),
+            "overridden": list(&self.overridden),
+        })
+    }
+}
+
+/// Which of the compared rows (`rows`, keyed `partner period`) the run's
+/// corrections and overrides touched.
+pub fn touched<T>(
+    model: &Model,
+    table: &crate::data::table::Table,
+    gov: &Governance,
+    rows: &indexmap::IndexMap<String, T>,
+) -> Touched {
+    let key = |row: u32| {
+        let (partner, period) = crate::govern::row_key(model, table, row);
+        format!("{partner} {period}").trim_end().to_string()
+    };
+    let mut out = Touched::default();
+    let mut order: Vec<u32> = (0..table.rows as u32).collect();
+    order.sort_by_key(|r| rows.get_index_of(&key(*r)).unwrap_or(usize::MAX));
+    for row in order {
+        let k = key(row);
+        if !rows.contains_key(&k) {
+            continue;
+        }
+        if let Some(c) = &gov.corrections {
+            let parts: Vec<String> = c
+                .of_row(row)
+                .map(|(a, c)| correction_text(model, a, c))
+                .collect();
+            if !parts.is_empty() {
+                out.corrected.push((k.clone(), parts.join("; ")));
+            }
+        }
+        if let Some(o) = &gov.overrides {
+            for ov in o.of_row(row) {
+                let computed = o
+                    .computed
+                    .get(&(row, ov.score))
+                    .and_then(|l| overrides::tier_label(model, ov.score, *l))
+                    .unwrap_or("unknown");
+                out.overridden.push((
+                    k.clone(),
+                    format!("{} (computed {computed})", override_text(ov)),
+                ));
+            }
+        }
+    }
+    out
+}

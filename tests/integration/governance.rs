@@ -333,3 +333,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn diff_shows_the_corrected_and_overridden_partners() {
+    let dir = temp_dir("governance-diff");
+    let new = dir.join("new.scorecard");
+    let text = std::fs::read_to_string(PROGRAM)
+        .unwrap()
+        .replace("good              >= 60", "good              >= 75");
+    std::fs::write(&new, text).unwrap();
+    let new = new.to_string_lossy().into_owned();
+    let args = |format: &'static str| {
+        vec![
+            "diff",
+            PROGRAM,
+            &new,
+            "--data",
+            DATA,
+            "--corrections",
+            CORRECTIONS,
+            "--overrides",
+            OVERRIDES,
+            "--format",
+            format,
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<String>>()
+    };
+    let table = args("table");
+    let (out, stderr, status) = run(&table.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(status, 0, "{stderr}");
+    let section = out.split("\nCorrected").nth(1).unwrap_or_default();
+    insta::assert_snapshot!("governance_diff_text", section);
+    // The override holds P4 at `good` in both; P1 (73.60) falls to needs_improvement.
+    assert!(
+        out.contains(
+            "P4 2025Q4: performance good (line 2, until 2026Q2) (computed needs_improvement)"
+        ),
+        "{out}"
+    );
+    let json = args("json");
+    let (out, _, _) = run(&json.iter().map(String::as_str).collect::<Vec<_>>());
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    insta::assert_json_snapshot!("governance_diff_json", value["governance"]);
+}
