@@ -68,6 +68,11 @@ pub fn run(args: &DiffArgs) -> Exit {
         },
         partner: None,
     };
+    if args.govern.audit.is_some() {
+        return super::fail(
+            "`--audit` goes with `score` and `explain`, which apply the files once",
+        );
+    }
     if let Err(e) = args.govern.check_outputs(&args.data.data, None) {
         return e;
     }

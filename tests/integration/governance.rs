@@ -378,3 +378,31 @@ fn diff_shows_the_corrected_and_overridden_partners() {
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     insta::assert_json_snapshot!("governance_diff_json", value["governance"]);
 }
+
+#[test]
+fn the_example_corrections_and_overrides_apply_cleanly() {
+    let (out, stderr, status) = run(&[
+        "score",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        "scorecards/data/partners.csv",
+        "--corrections",
+        "scorecards/data/corrections.csv",
+        "--overrides",
+        "scorecards/data/overrides.csv",
+        "--partner",
+        "P000002",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(
+        out.contains("revenue 23507.23 -> 41200 (line 2); deals_won 1 -> 2 (line 3)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("performance excellent (line 2, until 2026Q2)"),
+        "{out}"
+    );
+}
