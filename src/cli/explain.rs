@@ -40,6 +40,10 @@ pub struct ExplainArgs {
     pub deny: Option<super::Deny>,
     #[command(flatten)]
     pub govern: super::govern::GovernArgs,
+    /// Also say which changes to the partner's values would reach the next
+    /// tier most cheaply, each checked by re-scoring the data.
+    #[arg(long)]
+    pub next_tier: bool,
 }
 
 /// Every row that keeps the input contract; the partner explained need not
@@ -197,6 +201,11 @@ pub fn run(args: &ExplainArgs) -> Exit {
         &explanation.partner,
         explanation.period.as_deref(),
     );
+    let paths = if args.next_tier {
+        next_tier_paths(&model, &plan, &loaded.table, &explanation)
+    } else {
+        Vec::new()
+    };
     let text = match args.format {
         // Partner ids, labels and names come from the data and the scorecard.
         ExplainFormat::Text => {
@@ -205,11 +214,14 @@ pub fn run(args: &ExplainArgs) -> Exit {
                 None => explain::text(&explanation),
             };
             text.push_str(&story.text(text_width()));
+            for p in &paths {
+                text.push_str(&crate::advice::text(p));
+            }
             crate::escape::terminal_lines(&text).into_owned()
         }
         ExplainFormat::Json => match explain::json(&explanation) {
-            Ok(t) if gov.is_empty() => t,
-            Ok(t) => match story.into_json(&t) {
+            Ok(t) if gov.is_empty() && paths.is_empty() => t,
+            Ok(t) => match story.into_json(&t, &paths) {
                 Ok(t) => t,
                 Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),
             },
@@ -218,4 +230,25 @@ pub fn run(args: &ExplainArgs) -> Exit {
     };
     super::print(&text);
     Exit::Clean
+}
+
+/// The path to the next tier of each tiered score, for the explained row.
+fn next_tier_paths(
+    model: &crate::model::Model,
+    plan: &crate::plan::Plan,
+    table: &crate::data::table::Table,
+    explanation: &explain::Explanation,
+) -> Vec<crate::advice::Path> {
+    let row = (0..table.rows as u32).find(|r| {
+        let (k, p) = crate::govern::row_key(model, table, *r);
+        k == explanation.partner && explanation.period.as_deref().is_none_or(|want| want == p)
+    });
+    let Some(row) = row else {
+        return Vec::new();
+    };
+    (0..model.scores.len())
+        .filter_map(|s| {
+            crate::advice::path(model, plan, table, row, crate::model::ScoreId(s as u32))
+        })
+        .collect()
 }

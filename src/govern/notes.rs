@@ -354,9 +354,16 @@ impl Explained {
     }
 
     /// The explanation's JSON document with the members added.
-    pub fn into_json(self, document: &str) -> Result<String, serde_json::Error> {
+    pub fn into_json<P: serde::Serialize>(
+        self,
+        document: &str,
+        paths: &[P],
+    ) -> Result<String, serde_json::Error> {
         let mut value: serde_json::Value = serde_json::from_str(document)?;
         if let Some(map) = value.as_object_mut() {
+            if !paths.is_empty() {
+                map.insert("next_tier".to_string(), serde_json::to_value(paths)?);
+            }
             for m in &self.members {
                 let object: serde_json::Value = serde_json::from_str(&format!("{{{m}}}"))?;
                 if let serde_json::Value::Object(o) = object {

@@ -406,3 +406,67 @@ fn the_example_corrections_and_overrides_apply_cleanly() {
         "{out}"
     );
 }
+
+#[test]
+fn explain_says_what_would_reach_the_next_tier_each_change_rescored() {
+    let (text, stderr, status) = run(&[
+        "explain",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--partner",
+        "P1",
+        "--next-tier",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let path = text
+        .split("Path to the next tier")
+        .nth(1)
+        .unwrap_or_default();
+    insta::assert_snapshot!("next_tier_P1", path);
+    let (json, _, _) = run(&[
+        "explain",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--partner",
+        "P1",
+        "--next-tier",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let suggestion = &value["next_tier"][0]["suggestions"][0];
+    // The suggestion was checked by re-scoring: its score reaches the threshold.
+    assert!(
+        suggestion["score_after"].as_f64().unwrap() >= 80.0,
+        "{value}"
+    );
+    assert_eq!(suggestion["tier_after"], "excellent");
+    // Each suggested change, applied as a correction, gives that score.
+    let dir = temp_dir("next-tier");
+    let corrections = dir.join("c.csv");
+    let mut lines = String::from(HEADER);
+    for c in suggestion["changes"].as_array().unwrap() {
+        lines.push_str(&format!(
+            "P1,2025Q4,{},{},what-if,me,you,2026-01-01\n",
+            c["column"].as_str().unwrap(),
+            c["to"]
+        ));
+    }
+    std::fs::write(&corrections, lines).unwrap();
+    let name = corrections.to_string_lossy().into_owned();
+    let (out, stderr, _) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        &name,
+        "--partner",
+        "P1",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.contains(",excellent,"), "{out}{stderr}");
+}
