@@ -47,7 +47,11 @@ pub fn resolve(program: &Program, model: &mut Model, diagnostics: &mut Diagnosti
                                 format!("`{name}` is given twice for {}", block.subject.keyword()),
                             )
                             .label("given again here")
-                            .help("keep one; list several locked columns in one clause: `locked a, b`"),
+                            .help(if name == "locked" {
+                                "list every locked column in one clause: `locked a, b`"
+                            } else {
+                                "keep one"
+                            }),
                         );
                         continue;
                     }

@@ -470,3 +470,31 @@ fn explain_says_what_would_reach_the_next_tier_each_change_rescored() {
     ]);
     assert!(out.contains(",excellent,"), "{out}{stderr}");
 }
+
+#[test]
+fn the_governance_block_is_checked_and_formatted() {
+    let text = r#"scorecard "g" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+}
+governance {
+  corrections { approver required   locked revenu, revenue }
+  overrides { max_move 1.5  max_move 2  expire within 0 periods }
+}
+governance { }
+"#;
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    let codes = codes(&checked);
+    assert!(codes.contains(&"N001"), "{report}");
+    assert!(codes.contains(&"S004"), "{report}");
+    assert!(codes.contains(&"S011"), "{report}");
+    insta::assert_snapshot!("governance_block_diagnostics", report);
+
+    let clean = "governance {\n  corrections {\n    approver required\n    locked revenue\n  }\n  overrides {\n    max_move 1\n    expire within 4 periods\n  }\n}\n";
+    let messy = "governance { corrections { approver required locked revenue }\noverrides { max_move 1 expire within 4 periods } }\n";
+    let format = |t: &str| scorecard::fmt::format(scorecard::source::FileId(0), t).unwrap();
+    assert_eq!(format(messy), clean);
+    assert_eq!(format(clean), clean);
+}
