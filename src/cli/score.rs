@@ -94,6 +94,10 @@ pub struct ScoreArgs {
     pub summary: bool,
     #[command(flatten)]
     pub govern: super::govern::GovernArgs,
+    /// Add each tiered score's `<score>_benefits` and `<score>_obligations`:
+    /// those of the reported tier (an override's, where one applies).
+    #[arg(long)]
+    pub with_benefits: bool,
 }
 
 /// The formats `--out` can write, by extension.
@@ -451,6 +455,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
         Err(e) => return e,
     };
     let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
+    gov.with_benefits = args.with_benefits;
     timing("loaded");
     if std::env::var_os("SCORECARD_TIMING").is_some() {
         eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);

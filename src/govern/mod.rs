@@ -32,11 +32,14 @@ pub use overrides::Overrides;
 pub struct Governance {
     pub corrections: Option<Corrections>,
     pub overrides: Option<Overrides>,
+    /// Output the benefits and obligations of each row's reported tier (the
+    /// override's, where one applies): what the partner is owed and owes.
+    pub with_benefits: bool,
 }
 
 impl Governance {
     pub fn is_empty(&self) -> bool {
-        self.corrections.is_none() && self.overrides.is_none()
+        self.corrections.is_none() && self.overrides.is_none() && !self.with_benefits
     }
 }
 

@@ -22,7 +22,40 @@ pub fn columns(model: &Model, gov: &Governance) -> Vec<String> {
         }
         out.push("override".to_string());
     }
+    if gov.with_benefits {
+        for s in model.scores.iter().filter(|s| s.tiers.is_some()) {
+            out.push(format!("{}_benefits", s.name));
+            out.push(format!("{}_obligations", s.name));
+        }
+    }
     out
+}
+
+/// The benefits and obligations of the reported tier of `score` at `row`
+/// (the override's tier where one applies, else the computed one).
+pub fn tier_terms<'m>(
+    model: &'m Model,
+    gov: &Governance,
+    row: u32,
+    score: ScoreId,
+    computed: Option<u32>,
+) -> (&'m [String], &'m [String]) {
+    let overridden = gov
+        .overrides
+        .as_ref()
+        .and_then(|o| o.at(row, score))
+        .map(|o| o.tier);
+    let label = overridden
+        .or(computed)
+        .and_then(|l| overrides::tier_label(model, score, l));
+    let tier = model
+        .score(score)
+        .and_then(|s| s.tiers.as_ref())
+        .and_then(|t| t.tiers.iter().find(|d| Some(d.label.as_str()) == label));
+    match tier {
+        Some(t) => (&t.benefits, &t.obligations),
+        None => (&[], &[]),
+    }
 }
 
 fn tiered(model: &Model) -> impl Iterator<Item = ScoreId> + '_ {
@@ -78,6 +111,13 @@ pub fn cells(
         }
         let parts: Vec<String> = o.of_row(row).map(override_text).collect();
         out.push(parts.join("; "));
+    }
+    if gov.with_benefits {
+        for score in tiered(model) {
+            let (benefits, obligations) = tier_terms(model, gov, row, score, computed(score));
+            out.push(benefits.join("; "));
+            out.push(obligations.join("; "));
+        }
     }
     out
 }
@@ -135,6 +175,20 @@ pub fn json_members(
             _ => format!("[{}]", items.join(",")),
         };
         out.push(format!("\"override\":{value}"));
+    }
+    if gov.with_benefits {
+        for score in tiered(model) {
+            let name = model.score(score).map_or("", |s| s.name.as_str());
+            let (benefits, obligations) = tier_terms(model, gov, row, score, computed(score));
+            for (what, list) in [("benefits", benefits), ("obligations", obligations)] {
+                let items: Vec<String> = list.iter().map(|b| string(b)).collect();
+                out.push(format!(
+                    "{}:[{}]",
+                    string(&format!("{name}_{what}")),
+                    items.join(",")
+                ));
+            }
+        }
     }
     out
 }

@@ -498,3 +498,42 @@ governance { }
     assert_eq!(format(messy), clean);
     assert_eq!(format(clean), clean);
 }
+
+#[test]
+fn benefits_and_obligations_follow_the_reported_tier() {
+    let args = |overrides: bool| {
+        let mut a = vec![
+            "score",
+            "scorecards/partner-performance.scorecard",
+            "--data",
+            "scorecards/data/partners.csv",
+            "--partner",
+            "P000002",
+            "--with-benefits",
+            "--format",
+            "json",
+        ];
+        if overrides {
+            a.extend(["--overrides", "scorecards/data/overrides.csv"]);
+        }
+        run(&a).0
+    };
+    let row = |json: &str| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["rows"][0].clone()
+    };
+    let computed = row(&args(false));
+    assert_eq!(computed["tier"], "good");
+    assert_eq!(
+        computed["performance_benefits"][0],
+        "co-marketing funds at 1% of partner revenue"
+    );
+    let overridden = row(&args(true));
+    assert_eq!(overridden["tier"], "excellent");
+    assert_eq!(overridden["performance_computed_tier"], "good");
+    assert_eq!(
+        overridden["performance_benefits"][0],
+        "co-marketing funds at 2% of partner revenue"
+    );
+    insta::assert_json_snapshot!("benefits_by_override", overridden);
+}
