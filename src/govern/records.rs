@@ -160,8 +160,32 @@ fn header_order(
 fn read_ndjson(text: &str, columns: &[&str], code: Code) -> Result<Vec<Record>, Vec<DataProblem>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for (k, raw) in text.lines().enumerate() {
-        let line = k as u64 + 1;
+    // A JSON array of objects: each element numbered as its line, as the
+    // data loader numbers them.
+    let elements: Vec<(u64, String)> = if text.trim_start().starts_with('[') {
+        match serde_json::from_str::<Vec<serde_json::Value>>(text) {
+            Ok(items) => items
+                .iter()
+                .enumerate()
+                .map(|(k, v)| (k as u64 + 1, v.to_string()))
+                .collect(),
+            Err(e) => {
+                return Err(vec![problem(
+                    code,
+                    e.line() as u64,
+                    format!("the file is not a JSON array of objects: {e}"),
+                    "write an array of objects, or one object per line (NDJSON)",
+                )]);
+            }
+        }
+    } else {
+        text.lines()
+            .enumerate()
+            .map(|(k, l)| (k as u64 + 1, l.to_string()))
+            .collect()
+    };
+    for (line, raw) in &elements {
+        let (line, raw) = (*line, raw.as_str());
         if raw.trim().is_empty() {
             continue;
         }

@@ -220,6 +220,26 @@ fn corrections_and_overrides_read_as_ndjson_too() {
     ]);
     assert_eq!(status, 0, "{stderr}");
     assert!(out.contains("revenue 12000 -> 21000 (line 1)"), "{out}");
+    // A JSON array: each element numbered as the loader numbers them.
+    let array = dir.join("corrections.json");
+    std::fs::write(
+        &array,
+        "[{\"partner\":\"P1\",\"period\":\"2025Q4\",\"column\":\"revenue\",\"value\":21000,\"reason\":\"dup\",\"submitted_by\":\"a\",\"approved_by\":\"b\",\"date\":\"2026\"}]",
+    )
+    .unwrap();
+    let name = array.to_string_lossy().into_owned();
+    let (out, stderr, status) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        &name,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(out.contains("revenue 12000 -> 21000 (line 1)"), "{out}");
 }
 
 /// Every row of the data scored (all periods) as CSV lines, with the
