@@ -21,6 +21,7 @@ pub mod govern;
 pub mod init;
 pub mod interrupt;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod publish;
 pub mod render;

@@ -4,7 +4,8 @@
 //! refers to syntax except spans, kept for diagnostics and explanations.
 
 use crate::source::FileId;
-use crate::syntax::ast::{BinOp, CmpOp, Normalizer, Span, UnaryOp};
+use crate::source::Span;
+use crate::vocab::{BinOp, CmpOp, Normalizer, UnaryOp};
 
 macro_rules! id {
     ($($name:ident),*) => {$(
@@ -237,13 +238,7 @@ impl BandCond {
                 low_closed,
                 high,
                 high_closed,
-            } => format!(
-                "{}{}, {}{}",
-                if *low_closed { '[' } else { '(' },
-                n(*low),
-                n(*high),
-                if *high_closed { ']' } else { ')' }
-            ),
+            } => crate::vocab::interval(&n(*low), *low_closed, &n(*high), *high_closed),
             BandCond::Labels(names) => names.join(", "),
         }
     }
@@ -516,7 +511,7 @@ pub enum ExpectKindDef {
     State {
         target: Expr,
         negated: bool,
-        state: crate::syntax::ast::StateWord,
+        state: crate::vocab::StateWord,
     },
     Compare {
         target: Expr,

@@ -8,7 +8,7 @@ pub mod render;
 pub use codes::Code;
 
 use crate::source::FileId;
-use crate::syntax::ast::Span;
+use crate::source::Span;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

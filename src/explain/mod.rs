@@ -27,9 +27,9 @@ use tiers::*;
 use serde::Serialize;
 
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, Table, TextColumn};
-use crate::eval::ops::finite;
 use crate::eval::{self, Batch, Col, Context, ScoreValues};
 use crate::model::*;
+use crate::ops::finite;
 use crate::plan::{CDefinition, CExpr, Plan};
 use crate::source::SourceMap;
 use crate::syntax::ast::CmpOp;

@@ -1,4 +1,7 @@
 //! The canonical layout of each construct (see `docs/formatting.md`).
+//!
+//! One concern in one file: every construct's layout rules side by side, so
+//! that they stay consistent with each other.
 
 use crate::syntax::ast::*;
 
@@ -707,13 +710,7 @@ fn band_condition(p: &Printer<'_>, b: &Band) -> String {
             low_closed,
             high,
             high_closed,
-        } => format!(
-            "{}{}, {}{}",
-            if *low_closed { "[" } else { "(" },
-            low.text,
-            high.text,
-            if *high_closed { "]" } else { ")" }
-        ),
+        } => crate::vocab::interval(&low.text, *low_closed, &high.text, *high_closed),
         BandCondition::Compare(op, n) => format!("{} {}", op.symbol(), n.text),
         BandCondition::Labels(ls) => labels(ls),
     }

@@ -240,8 +240,8 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
                 "give the last period the override applies to in `until_period`",
             ));
         } else if has_period && !from.is_empty() {
-            let span = crate::eval::period_index(from)
-                .zip(crate::eval::period_index(until))
+            let span = crate::data::period::period_index(from)
+                .zip(crate::data::period::period_index(until))
                 .map(|(a, b)| b - a + 1);
             match span {
                 Some(n) if n > i64::from(limit) => problems.push(problem(

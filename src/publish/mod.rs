@@ -15,7 +15,7 @@ mod words;
 pub use html::html;
 pub use markdown::markdown;
 
-use crate::check::resolve::format_number;
+use crate::model::format_number;
 use crate::model::*;
 use crate::source::SourceMap;
 
@@ -142,10 +142,6 @@ struct Builder<'a> {
     sources: &'a SourceMap,
     audience: Audience,
     blocks: Vec<Block>,
-}
-
-fn n(x: f64) -> String {
-    format_number(x)
 }
 
 fn symbol(op: crate::syntax::ast::CmpOp) -> &'static str {
@@ -379,7 +375,9 @@ impl Builder<'_> {
         if let Some(x) = def.missing_value {
             fields.push((
                 "When missing".to_string(),
-                Text::plain("the value counts as ").c(n(x)).p("."),
+                Text::plain("the value counts as ")
+                    .c(format_number(x))
+                    .p("."),
             ));
         }
         self.blocks.push(Block::Fields(fields));
@@ -480,7 +478,7 @@ impl Builder<'_> {
                             ),
                             c => Text::code(c.describe()),
                         };
-                        vec![cond, Text::plain(n(b.points))]
+                        vec![cond, Text::plain(format_number(b.points))]
                     })
                     .collect();
                 // Categories that list every label of an enum leave only a missing value unmatched.
@@ -495,9 +493,10 @@ impl Builder<'_> {
                 if let Some(what) = unmatched {
                     rows.push(vec![
                         Text::plain(what),
-                        Text::plain(
-                            missing.map_or_else(|| "none (the points are missing)".to_string(), n),
-                        ),
+                        Text::plain(missing.map_or_else(
+                            || "none (the points are missing)".to_string(),
+                            format_number,
+                        )),
                     ]);
                 }
                 self.blocks.push(Block::Table {
@@ -513,15 +512,21 @@ impl Builder<'_> {
                 };
                 self.para(lead.b("Points:").p(format!(
                     " a straight line between the two anchors, kept between {} and {}; {direction} values earn more.",
-                    n(p0.min(*p1)),
-                    n(p0.max(*p1)),
+                    format_number(p0.min(*p1)),
+                    format_number(p0.max(*p1)),
                 )));
                 let mut rows = vec![
-                    vec![Text::code(n(*x0)), Text::plain(n(*p0))],
-                    vec![Text::code(n(*x1)), Text::plain(n(*p1))],
+                    vec![
+                        Text::code(format_number(*x0)),
+                        Text::plain(format_number(*p0)),
+                    ],
+                    vec![
+                        Text::code(format_number(*x1)),
+                        Text::plain(format_number(*p1)),
+                    ],
                 ];
                 if let Some(p) = missing {
-                    rows.push(vec![Text::plain("missing"), Text::plain(n(p))]);
+                    rows.push(vec![Text::plain("missing"), Text::plain(format_number(p))]);
                 }
                 self.blocks.push(Block::Table {
                     head: vec!["value".into(), "points".into()],
@@ -562,7 +567,10 @@ impl Builder<'_> {
                 t.0.extend(among.0);
                 t = t.p(" (").c(kind.keyword()).p(").");
                 if let Some(p) = missing {
-                    t = t.p(" A missing value earns ").c(n(p)).p(" points.");
+                    t = t
+                        .p(" A missing value earns ")
+                        .c(format_number(p))
+                        .p(" points.");
                 }
                 self.para(t);
             }
@@ -571,7 +579,10 @@ impl Builder<'_> {
                 t.0.extend(self.formula(e).0);
                 t = t.p(".");
                 if let Some(p) = missing {
-                    t = t.p(" A missing value earns ").c(n(p)).p(" points.");
+                    t = t
+                        .p(" A missing value earns ")
+                        .c(format_number(p))
+                        .p(" points.");
                 }
                 self.para(t);
             }
@@ -638,7 +649,7 @@ impl Builder<'_> {
                 .map(|a| {
                     vec![
                         Text::plain(a.reason.clone().unwrap_or_default()),
-                        Text::plain(format!("× {}", n(a.factor))),
+                        Text::plain(format!("× {}", format_number(a.factor))),
                         self.condition(&a.condition),
                     ]
                 })
@@ -669,9 +680,11 @@ impl Builder<'_> {
                     vec![
                         Text::code(t.label.clone()),
                         match t.threshold {
-                            Some((op, x)) => {
-                                Text::plain("score ").c(format!("{} {}", symbol(op), n(x)))
-                            }
+                            Some((op, x)) => Text::plain("score ").c(format!(
+                                "{} {}",
+                                symbol(op),
+                                format_number(x)
+                            )),
                             None => Text::plain("otherwise"),
                         },
                         Text::plain(t.benefits.join("; ")),
@@ -713,7 +726,7 @@ impl Builder<'_> {
                     .map(|t| {
                         vec![
                             metric_link(metric(t.metric)),
-                            Text::plain(format!("{}%", n(t.percent))),
+                            Text::plain(format!("{}%", format_number(t.percent))),
                         ]
                     })
                     .collect();
@@ -731,9 +744,9 @@ impl Builder<'_> {
                     for t in &l.terms {
                         rows.push(vec![
                             Text::plain(l.layer.name()),
-                            Text::plain(format!("{}%", n(l.percent))),
+                            Text::plain(format!("{}%", format_number(l.percent))),
                             metric_link(metric(t.metric)),
-                            Text::plain(format!("{}%", n(t.percent))),
+                            Text::plain(format!("{}%", format_number(t.percent))),
                         ]);
                     }
                 }
@@ -750,7 +763,7 @@ impl Builder<'_> {
             Definition::Sum { base, metrics } => {
                 self.para(
                     lead.p("the base ")
-                        .c(n(*base))
+                        .c(format_number(*base))
                         .p(" plus the points of each metric:"),
                 );
                 let items = metrics
@@ -838,7 +851,7 @@ fn metric_link(name: String) -> Text {
 }
 
 fn priority(p: f64) -> String {
-    crate::model::priority_word(p).map_or_else(|| n(p), str::to_string)
+    crate::model::priority_word(p).map_or_else(|| format_number(p), str::to_string)
 }
 
 /// A score's guardrails in words, in the order they apply.
@@ -846,9 +859,9 @@ fn guardrails(s: &ScoreDef, tiers: bool) -> Vec<Text> {
     let mut out = Vec::new();
     if let Some(i) = s.insufficient {
         let limit = if i.percent {
-            format!("{}%", n(i.limit))
+            format!("{}%", format_number(i.limit))
         } else {
-            n(i.limit)
+            format_number(i.limit)
         };
         let t = Text::plain(format!(
             "Insufficient data: when more than {limit} of the score's metrics are missing, the score is missing"
@@ -865,26 +878,26 @@ fn guardrails(s: &ScoreDef, tiers: bool) -> Vec<Text> {
         ))),
         Some(Smoothing::Exponential(a)) => out.push(Text::plain(format!(
             "Smoothing: exponential, weight {} on the newest period.",
-            n(a)
+            format_number(a)
         ))),
         None => {}
     }
     if let Some(d) = s.max_change {
         out.push(Text::plain(format!(
             "Maximum change: the reported score moves at most {} points from one period to the next.",
-            n(d)
+            format_number(d)
         )));
     }
     if let Some(f) = s.floor {
         out.push(Text::plain(format!(
             "Floor: the reported score is never below {}.",
-            n(f)
+            format_number(f)
         )));
     }
     if let Some(c) = s.cap {
         out.push(Text::plain(format!(
             "Cap: the reported score is never above {}.",
-            n(c)
+            format_number(c)
         )));
     }
     if let Some(k) = s.min_periods {

@@ -1,5 +1,7 @@
 //! Lowering: pest pairs to the typed syntax tree, one `lower_<rule>` per grammar
 //! rule, each node's span set where the node is built.
+//!
+//! One concern in one file: a function per grammar rule.
 
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};

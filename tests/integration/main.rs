@@ -21,6 +21,7 @@ mod fuzz_regressions;
 mod governance;
 mod grammar;
 mod init;
+mod layering;
 mod numbers;
 mod output;
 mod robustness;
