@@ -8,8 +8,9 @@
 //! - `notes`: what a touched row says in CSV, JSON and `explain`.
 //! - `audit`: the NDJSON log of everything applied in a run.
 //!
-//! Both files are CSV with a header, or NDJSON (`.ndjson`, `.jsonl`); their
-//! problems are data problems with the file's line.
+//! Both files are CSV with a header, or JSON (`.ndjson`, `.jsonl`, `.json`:
+//! an object per line or an array of objects); their problems are data
+//! problems with the file's line.
 
 pub mod audit;
 pub mod corrections;
