@@ -9,6 +9,7 @@ mod fmt;
 pub mod govern;
 mod init;
 pub mod output;
+mod report;
 pub mod score;
 mod test;
 
@@ -69,6 +70,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    /// Write one self-contained HTML report of the scores (or one partner's page).
+    Report(report::ReportArgs),
 }
 
 /// Output formats for diagnostics.
@@ -119,6 +122,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),

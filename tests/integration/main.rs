@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod browser;
 mod cli;
 mod coverage;
 mod data;
@@ -24,6 +25,7 @@ mod init;
 mod layering;
 mod numbers;
 mod output;
+mod report;
 mod robustness;
 mod safety;
 mod score;
