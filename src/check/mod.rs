@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod cycles;
+pub mod governance;
 pub mod lints;
 pub mod load;
 pub mod overlay;
@@ -134,6 +135,7 @@ pub fn check_program(program: &load::Program, diagnostics: &mut Diagnostics) -> 
     program.files.first()?;
     let (mut model, found) = resolve::Resolver::new(program).run();
     diagnostics.extend(found);
+    governance::resolve(program, &mut model, diagnostics);
     let has_keyless_scores = !model.scores.is_empty() && model.contract.key.is_none();
     if has_keyless_scores {
         let root = program.root.unwrap_or_default();

@@ -7,6 +7,7 @@ mod docs;
 mod explain;
 mod explain_code;
 mod fmt;
+pub mod govern;
 mod init;
 mod lsp;
 pub mod output;
