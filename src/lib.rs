@@ -24,6 +24,7 @@ pub mod ops;
 pub mod plan;
 pub mod publish;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod summary;
 pub mod syntax;

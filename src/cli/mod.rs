@@ -9,6 +9,7 @@ mod fmt;
 mod init;
 mod lsp;
 pub mod output;
+mod report;
 pub mod score;
 mod test;
 
@@ -71,6 +72,8 @@ pub enum Command {
     Docs(docs::DocsArgs),
     /// Run the language server on standard input and output (for editors).
     Lsp(lsp::LspArgs),
+    /// Write one self-contained HTML report of the scores (or one partner's page).
+    Report(report::ReportArgs),
 }
 
 /// Output formats for diagnostics.
@@ -125,6 +128,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod browser;
 mod ci_formats;
 mod cli;
 mod coverage;
@@ -25,6 +26,7 @@ mod layering;
 mod lsp;
 mod numbers;
 mod output;
+mod report;
 mod robustness;
 mod safety;
 mod score;
