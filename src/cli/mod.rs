@@ -70,10 +70,10 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
-    /// Run the language server on standard input and output (for editors).
-    Lsp(lsp::LspArgs),
     /// Write one self-contained HTML report of the scores (or one partner's page).
     Report(report::ReportArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 /// Output formats for diagnostics.
