@@ -18,6 +18,7 @@ pub mod explain;
 pub mod fmt;
 pub mod init;
 pub mod interrupt;
+pub mod lsp;
 pub mod model;
 pub mod ops;
 pub mod plan;

@@ -7,6 +7,7 @@ mod explain;
 mod explain_code;
 mod fmt;
 mod init;
+mod lsp;
 pub mod output;
 mod report;
 pub mod score;
@@ -71,6 +72,8 @@ pub enum Command {
     Docs(docs::DocsArgs),
     /// Write one self-contained HTML report of the scores (or one partner's page).
     Report(report::ReportArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 /// Output formats for diagnostics.
@@ -82,6 +85,10 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions workflow annotations.
     Github,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// JUnit XML: one test case per file.
+    Junit,
 }
 
 /// Warnings that `--deny` can turn into failures.
@@ -125,6 +132,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }
 

@@ -8,6 +8,7 @@
 )]
 
 mod browser;
+mod ci_formats;
 mod cli;
 mod coverage;
 mod data;
@@ -22,6 +23,7 @@ mod fuzz_regressions;
 mod grammar;
 mod init;
 mod layering;
+mod lsp;
 mod numbers;
 mod output;
 mod report;
