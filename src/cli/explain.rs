@@ -80,7 +80,7 @@ fn load_valid_rows(
 
 /// The CSV header's names, to find the key in a rejected row (not for
 /// standard input, which cannot be read twice).
-fn csv_header(data: &DataArgs) -> Option<Vec<String>> {
+pub(super) fn csv_header(data: &DataArgs) -> Option<Vec<String>> {
     if data.format() != DataFormat::Csv || data.data == std::path::Path::new("-") {
         return None;
     }
