@@ -45,9 +45,13 @@ pub enum OnInvalidArg {
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// The partner data: CSV, JSON (an array of objects) or NDJSON; `-` reads standard input.
+    /// The partner data: CSV, JSON (an array of objects), NDJSON or a
+    /// workbook (.xlsx, .xlsb, .xls, .ods); `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// The sheet of a workbook to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// The data's format, when its extension does not say.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub data_format: Option<DataFormatArg>,
@@ -246,6 +250,25 @@ impl DataArgs {
         super::output::check_distinct(&inputs, &outputs).map_err(|e| super::fail(&e))
     }
 
+    /// Load the data (the `--sheet` of a workbook) under the contract.
+    pub fn load_under(
+        &self,
+        model: &Model,
+        needed: &[bool],
+        policy: OnInvalid,
+    ) -> Result<Loaded, load::LoadError> {
+        let workbook = self.data != Path::new("-") && crate::data::excel::is_workbook(&self.data);
+        match &self.sheet {
+            _ if workbook => {
+                load::load_sheet(&self.data, self.sheet.as_deref(), model, needed, policy)
+            }
+            Some(_) => Err(load::LoadError::Io(std::io::Error::other(
+                "`--sheet` chooses a sheet of a workbook (.xlsx, .xlsb, .xls, .ods), and this file is not one",
+            ))),
+            None => load::load(&self.data, self.format(), model, needed, policy),
+        }
+    }
+
     /// Load the data under the contract; problems are printed, counts go to stderr.
     pub fn load(&self, model: &Model, needed: &[bool]) -> Result<Loaded, Exit> {
         if let Err(e) = super::output::regular_input(&self.data) {
@@ -259,7 +282,7 @@ impl DataArgs {
             return Err(super::fail("`--rejects` goes with `--on-invalid skip`"));
         }
         let name = self.data.display().to_string();
-        let loaded = match load::load(&self.data, self.format(), model, needed, policy) {
+        let loaded = match self.load_under(model, needed, policy) {
             Ok(l) => l,
             Err(load::LoadError::Io(e)) => {
                 return Err(super::fail(&format!("cannot read `{name}`: {e}")));
