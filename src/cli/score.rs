@@ -26,6 +26,8 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// An Excel workbook (with `--out FILE.xlsx`): the rows, and a sheet naming the run.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -100,7 +102,7 @@ pub struct ScoreArgs {
 
 /// The formats `--out` can write, by extension.
 const OUT_EXTENSIONS: &str =
-    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table)";
+    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table), `.xlsx` (xlsx)";
 
 /// The output format: `--format` when given, else what the `--out` file's
 /// extension says (a file without one gets CSV), else a table on a terminal
@@ -111,6 +113,9 @@ pub fn output_format(
     out: Option<&Path>,
 ) -> Result<OutputFormat, String> {
     let Some(path) = out else {
+        if flag == Some(OutputFormat::Xlsx) {
+            return Err("a workbook is written to a file: give `--out results.xlsx`".into());
+        }
         return Ok(flag.unwrap_or(if std::io::stdout().is_terminal() {
             OutputFormat::Table
         } else {
@@ -128,7 +133,8 @@ pub fn output_format(
         "json" => OutputFormat::Json,
         "ndjson" | "jsonl" => OutputFormat::Ndjson,
         "txt" => OutputFormat::Table,
-        "xlsx" | "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
+        "xlsx" => OutputFormat::Xlsx,
+        "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
             return Err(format!(
                 "`{}`: `.{extension}` files cannot be written yet; write one of {OUT_EXTENSIONS}",
                 path.display()
@@ -160,6 +166,7 @@ fn format_name(format: OutputFormat) -> &'static str {
         OutputFormat::Csv => "csv",
         OutputFormat::Json => "json",
         OutputFormat::Ndjson => "ndjson",
+        OutputFormat::Xlsx => "xlsx",
     }
 }
 
@@ -543,6 +550,30 @@ pub fn run(args: &ScoreArgs) -> Exit {
             );
             if json {
                 write(render::json::document_end(first).as_bytes(), &mut out);
+            }
+        }
+        OutputFormat::Xlsx => {
+            let mut csv = render::csv::header_with(&plan, false);
+            eval::evaluate(
+                &mut ctx,
+                |batch| render::csv::rows_with(batch, &selection, false),
+                |(text, n)| {
+                    reported += n;
+                    progress.step();
+                    csv.push_str(&text);
+                },
+            );
+            let time = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let run = render::xlsx::Run {
+                model: &model,
+                data: &args.data.data.display().to_string(),
+                time,
+            };
+            match render::xlsx::workbook(&plan, &csv, &run) {
+                Ok(bytes) => write(&bytes, &mut out),
+                Err(e) => return super::fail(&format!("cannot write the workbook: {e}")),
             }
         }
         OutputFormat::Table => {

@@ -254,3 +254,75 @@ fn formulas_errors_dates_and_broken_workbooks_are_refused_or_read_as_stored() {
     all.push_str(&stderr(&out));
     snapshot("cells", &all.replace(dir.to_str().unwrap(), "DIR"));
 }
+
+/// The cells of each sheet of the workbook at `path`.
+fn read_back(path: &Path) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    book.sheet_names()
+        .into_iter()
+        .map(|n| {
+            let range = book.worksheet_range(&n).unwrap();
+            (n, range.rows().map(<[calamine::Data]>::to_vec).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn results_are_written_as_a_workbook() {
+    use calamine::Data;
+    let dir = temp_dir("excel-out");
+    let card = dir.join("card.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard \"wb\" version \"3\"\n\ninput {\n  key partner_id\n  revenue: number\n  note: text, optional\n}\n\nmetric rev {\n  value revenue\n  points scale 0 => 0, 100 => 100\n}\n\noutput {\n  partner_id\n  revenue decimals 2\n  note\n}\n",
+    )
+    .unwrap();
+    let data = dir.join("in.csv");
+    std::fs::write(&data, "partner_id,revenue,note\nP1,12.345,=1+1\nP2,3,\n").unwrap();
+    let out = dir.join("results.xlsx");
+    let run = scorecard(&[
+        "score",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let sheets = read_back(&out);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["results", "run"]);
+    let rows = &sheets[0].1;
+    assert_eq!(
+        rows[0],
+        [
+            Data::String("partner_id".into()),
+            Data::String("revenue".into()),
+            Data::String("note".into())
+        ]
+    );
+    assert_eq!(rows[1][1], Data::Float(12.35));
+    assert_eq!(rows[1][2], Data::String("=1+1".into()));
+    assert_eq!(rows[2][1], Data::Float(3.0));
+    assert_eq!(rows[2][2], Data::Empty);
+    let run_sheet = &sheets[1].1;
+    assert_eq!(run_sheet[0][1], Data::String("wb".into()));
+    assert_eq!(run_sheet[1][1], Data::String("3".into()));
+    assert_eq!(run_sheet[3][1], Data::String(data.display().to_string()));
+    // The sheet's XML: bold header, frozen pane, autofilter, the number format.
+    let unzip = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.read('xl/worksheets/sheet1.xml').decode()); print(z.read('xl/styles.xml').decode())",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let xml = stdout(&unzip);
+    assert!(xml.contains("<autoFilter ref=\"A1:C3\"/>"), "{xml}");
+    assert!(xml.contains("state=\"frozen\""), "{xml}");
+    assert!(xml.contains("formatCode=\"0.00\""), "{xml}");
+    assert!(xml.contains("<b/>"), "{xml}");
+    assert!(!xml.contains("<f>"), "{xml}");
+}
