@@ -58,13 +58,14 @@ fn load_valid_rows(
         let skip = DataArgs {
             data: data.data.clone(),
             data_format: data.data_format,
+            sheet: data.sheet.clone(),
             on_invalid: OnInvalidArg::Skip,
             rejects: data.rejects.clone(),
         };
         return skip.load(model, needed);
     }
     let name = data.data.display().to_string();
-    match load::load(&data.data, data.format(), model, needed, OnInvalid::Skip) {
+    match data.load_under(model, needed, OnInvalid::Skip) {
         Ok(l) => Ok(l),
         Err(load::LoadError::Io(e)) => Err(super::fail(&format!("cannot read `{name}`: {e}"))),
         Err(load::LoadError::Invalid(problems, total)) => {

@@ -26,6 +26,8 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// An Excel workbook (with `--out FILE.xlsx`): the rows, and a sheet naming the run.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -45,9 +47,13 @@ pub enum OnInvalidArg {
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// The partner data: CSV, JSON (an array of objects) or NDJSON; `-` reads standard input.
+    /// The partner data: CSV, JSON (an array of objects), NDJSON or a
+    /// workbook (.xlsx, .xlsb, .xls, .ods); `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// The sheet of a workbook to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// The data's format, when its extension does not say.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub data_format: Option<DataFormatArg>,
@@ -102,7 +108,7 @@ pub struct ScoreArgs {
 
 /// The formats `--out` can write, by extension.
 const OUT_EXTENSIONS: &str =
-    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table)";
+    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table), `.xlsx` (xlsx)";
 
 /// The output format: `--format` when given, else what the `--out` file's
 /// extension says (a file without one gets CSV), else a table on a terminal
@@ -113,6 +119,9 @@ pub fn output_format(
     out: Option<&Path>,
 ) -> Result<OutputFormat, String> {
     let Some(path) = out else {
+        if flag == Some(OutputFormat::Xlsx) {
+            return Err("a workbook is written to a file: give `--out results.xlsx`".into());
+        }
         return Ok(flag.unwrap_or(if std::io::stdout().is_terminal() {
             OutputFormat::Table
         } else {
@@ -130,7 +139,8 @@ pub fn output_format(
         "json" => OutputFormat::Json,
         "ndjson" | "jsonl" => OutputFormat::Ndjson,
         "txt" => OutputFormat::Table,
-        "xlsx" | "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
+        "xlsx" => OutputFormat::Xlsx,
+        "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
             return Err(format!(
                 "`{}`: `.{extension}` files cannot be written yet; write one of {OUT_EXTENSIONS}",
                 path.display()
@@ -162,6 +172,7 @@ fn format_name(format: OutputFormat) -> &'static str {
         OutputFormat::Csv => "csv",
         OutputFormat::Json => "json",
         OutputFormat::Ndjson => "ndjson",
+        OutputFormat::Xlsx => "xlsx",
     }
 }
 
@@ -252,6 +263,25 @@ impl DataArgs {
         super::output::check_distinct(&inputs, &outputs).map_err(|e| super::fail(&e))
     }
 
+    /// Load the data (the `--sheet` of a workbook) under the contract.
+    pub fn load_under(
+        &self,
+        model: &Model,
+        needed: &[bool],
+        policy: OnInvalid,
+    ) -> Result<Loaded, load::LoadError> {
+        let workbook = self.data != Path::new("-") && crate::data::excel::is_workbook(&self.data);
+        match &self.sheet {
+            _ if workbook => {
+                load::load_sheet(&self.data, self.sheet.as_deref(), model, needed, policy)
+            }
+            Some(_) => Err(load::LoadError::Io(std::io::Error::other(
+                "`--sheet` chooses a sheet of a workbook (.xlsx, .xlsb, .xls, .ods), and this file is not one",
+            ))),
+            None => load::load(&self.data, self.format(), model, needed, policy),
+        }
+    }
+
     /// Load the data under the contract; problems are printed, counts go to stderr.
     pub fn load(&self, model: &Model, needed: &[bool]) -> Result<Loaded, Exit> {
         if let Err(e) = super::output::regular_input(&self.data) {
@@ -265,7 +295,7 @@ impl DataArgs {
             return Err(super::fail("`--rejects` goes with `--on-invalid skip`"));
         }
         let name = self.data.display().to_string();
-        let loaded = match load::load(&self.data, self.format(), model, needed, policy) {
+        let loaded = match self.load_under(model, needed, policy) {
             Ok(l) => l,
             Err(load::LoadError::Io(e)) => {
                 return Err(super::fail(&format!("cannot read `{name}`: {e}")));
@@ -545,6 +575,30 @@ pub fn run(args: &ScoreArgs) -> Exit {
             );
             if json {
                 write(render::json::document_end(first).as_bytes(), &mut out);
+            }
+        }
+        OutputFormat::Xlsx => {
+            let mut csv = render::csv::header_with(&plan, false);
+            eval::evaluate(
+                &mut ctx,
+                |batch| render::csv::rows_with(batch, &selection, false),
+                |(text, n)| {
+                    reported += n;
+                    progress.step();
+                    csv.push_str(&text);
+                },
+            );
+            let time = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let run = render::xlsx::Run {
+                model: &model,
+                data: &args.data.data.display().to_string(),
+                time,
+            };
+            match render::xlsx::workbook(&plan, &csv, &run) {
+                Ok(bytes) => write(&bytes, &mut out),
+                Err(e) => return super::fail(&format!("cannot write the workbook: {e}")),
             }
         }
         OutputFormat::Table => {

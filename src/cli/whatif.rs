@@ -82,6 +82,7 @@ pub fn run(args: &WhatifArgs) -> Exit {
         data_format: args.data_format,
         on_invalid: args.on_invalid,
         rejects: None,
+        sheet: None,
     };
     if let Some(save) = &args.save {
         if let Err(e) = save_changed(save, &changed, &sources, data_path) {

@@ -1,4 +1,4 @@
-//! Data files: reading partner rows from CSV, JSON and NDJSON.
+//! Data files: reading partner rows from CSV, JSON, NDJSON and workbooks.
 //!
 //! The modules form layers, each importing only the layers before it (the
 //! order is `DATA_LAYERS` in tests/integration/layering.rs, which enforces
@@ -15,7 +15,8 @@
 //!    contract, invalid rows into problems, through its row sink
 //!    (`collect::Rows`).
 //! 4. The readers, which turn bytes into fields: `csv_fast` and `json`. A
-//!    reader hands each row's fields to the row sink it is given.
+//!    reader hands each row's fields to the row sink it is given. And
+//!    `excel`, which turns a workbook's sheet into the CSV text it reads as.
 //! 5. The loader, `load`: opens the file, cuts it into blocks and parts,
 //!    runs the readers on threads and joins what they collected;
 //!    `given`, a table from a test's `given` rows; and `cell`, one value of
@@ -25,6 +26,7 @@ pub mod cell;
 mod collect;
 mod convert;
 mod csv_fast;
+pub mod excel;
 pub mod given;
 pub mod header;
 mod ints;

@@ -57,6 +57,9 @@ pub struct DataProblem {
     /// A problem of the file as a whole (its header, encoding or form),
     /// which no `--on-invalid` policy can leave out.
     pub whole_file: bool,
+    /// In a workbook: the cell (`Sheet1!C17`), row (`Sheet1!17:17`) or
+    /// sheet (`Sheet1`) concerned; empty for the workbook as a whole.
+    pub cell: Option<String>,
 }
 
 impl DataProblem {
@@ -76,6 +79,7 @@ impl DataProblem {
             message: message.into(),
             help: help.into(),
             whole_file: false,
+            cell: None,
         }
     }
 

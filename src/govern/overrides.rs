@@ -82,6 +82,7 @@ fn problem(code: Code, line: u64, message: String, help: impl Into<String>) -> D
         message,
         help: help.into(),
         whole_file: false,
+        cell: None,
     }
 }
 

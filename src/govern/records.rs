@@ -29,6 +29,7 @@ fn problem(code: Code, line: u64, message: String, help: &str) -> DataProblem {
         message,
         help: help.to_string(),
         whole_file: true,
+        cell: None,
     }
 }
 

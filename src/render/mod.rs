@@ -1,8 +1,10 @@
-//! Render: evaluated rows to CSV (and, in `json`, JSON and NDJSON).
+//! Render: evaluated rows to CSV (and, in `json`, JSON and NDJSON; in
+//! `xlsx`, an Excel workbook).
 
 pub mod csv;
 pub mod json;
 pub mod table;
+pub mod xlsx;
 
 use crate::data::table::{MISSING_BOOL, MISSING_LABEL};
 use crate::eval::{Batch, Col, actions_of, flags_of};

@@ -737,6 +737,10 @@ fn a_file_on_disk_loads_as_its_bytes_do() {
             File(name) => (*name, std::fs::read(fixture(name)).unwrap()),
             Bytes(name, make) => (*name, make()),
         };
+        if file_name.ends_with(".xlsx") {
+            // On disk, a workbook is read as one (see excel.rs).
+            continue;
+        }
         let path = dir.join(file_name);
         std::fs::write(&path, &bytes).unwrap();
         let from_disk = load::load(&path, case.format, &model, &all_needed(&model), case.policy);

@@ -18,6 +18,7 @@ mod diff;
 mod docs_verb;
 mod engine;
 mod examples;
+mod excel;
 mod explain;
 mod fmt;
 mod fuzz_regressions;

@@ -466,7 +466,7 @@ fn the_out_file_extension_chooses_the_format_and_contradictions_are_refused() {
     );
     // An extension without a format, or one not written yet.
     for (path, says) in [
-        ("r.xlsx", "cannot be written yet"),
+        ("r.ods", "cannot be written yet"),
         ("r.dat", "names no output format"),
     ] {
         let out = score(&["--out", path]);

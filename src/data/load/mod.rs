@@ -54,6 +54,7 @@ mod blocks;
 mod file;
 mod finish;
 mod render;
+mod sheet;
 mod stream;
 
 use std::collections::HashMap;
@@ -81,6 +82,7 @@ pub use crate::data::problem::{
     DataProblem, EXCERPT_BYTES, MAX_LINE_BYTES, MAX_PROBLEMS, OnInvalid, Rejected,
 };
 pub use render::{render, render_rejects};
+pub use sheet::load_sheet;
 
 /// A loaded data file.
 #[derive(Debug)]
@@ -139,7 +141,9 @@ impl LoadError {
 /// past the end of `needed` are kept.
 ///
 /// A CSV or NDJSON file is read in blocks, so that the file is never in
-/// memory whole; standard input and JSON arrays are read whole first.
+/// memory whole; standard input and JSON arrays are read whole first. A
+/// workbook (by its extension or first bytes) is read through its first
+/// sheet ([`load_sheet`]).
 pub fn load(
     path: &Path,
     format: DataFormat,
@@ -154,6 +158,9 @@ pub fn load(
             .read_to_end(&mut bytes)
             .map_err(LoadError::Io)?;
         return load_bytes(&bytes, format, model, needed, policy);
+    }
+    if crate::data::excel::is_workbook(path) {
+        return load_sheet(path, None, model, needed, policy);
     }
     let file = std::fs::File::open(path).map_err(LoadError::Io)?;
     let opened = file.metadata().map_err(LoadError::Io)?;

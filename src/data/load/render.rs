@@ -4,14 +4,17 @@
 use super::*;
 
 /// Problems as lines for a terminal or a log:
-/// `partners.csv:12:7: error[D009]: column `revenue`: `abc` is not a number`,
+/// `partners.csv:12:7: error[D009]: column `revenue`: `abc` is not a number`
+/// (in a workbook, `partners.xlsx:Sheet1!C12: …`),
 /// then `  help: …`. At most [`MAX_PROBLEMS`] are written, then a count of the rest.
 pub fn render(problems: &[DataProblem], file_name: &str) -> String {
     let mut out = String::new();
     for p in problems.iter().take(MAX_PROBLEMS) {
-        let place = match p.character {
-            Some(c) => format!("{file_name}:{}:{c}", p.line),
-            None => format!("{file_name}:{}", p.line),
+        let place = match (&p.cell, p.character) {
+            (Some(cell), _) if cell.is_empty() => file_name.to_string(),
+            (Some(cell), _) => format!("{file_name}:{cell}"),
+            (None, Some(c)) => format!("{file_name}:{}:{c}", p.line),
+            (None, None) => format!("{file_name}:{}", p.line),
         };
         out.push_str(&format!(
             "{}: {}[{}]: {}\n",
