@@ -388,6 +388,9 @@ pub struct TierSet {
     pub loc: Loc,
 }
 
+/// Peer groups smaller than this are not shown on a partner's page by default.
+pub const DEFAULT_MIN_GROUP: usize = 5;
+
 pub const PROVISIONAL: &str = "provisional";
 pub const INSUFFICIENT_DATA: &str = "insufficient_data";
 
@@ -681,6 +684,8 @@ pub struct Model {
     pub flags: Vec<FlagDef>,
     pub rules: Vec<RuleDef>,
     pub output: Option<OutputDef>,
+    /// `output { min_group N }`: the smallest peer group a partner's page shows.
+    pub min_group: Option<u32>,
     pub tests: Vec<TestDef>,
     pub snapshots: Vec<SnapshotDef>,
     /// Segments, metrics, scores and flags in an order where each comes after
@@ -707,6 +712,11 @@ impl Model {
 
     pub fn flag(&self, id: FlagId) -> Option<&FlagDef> {
         self.flags.get(id.index())
+    }
+
+    /// The smallest group of partners a partner-facing page may compare with.
+    pub fn min_group(&self) -> usize {
+        self.min_group.map_or(DEFAULT_MIN_GROUP, |n| n as usize)
     }
 
     /// Whether any expression needs a partner's history.

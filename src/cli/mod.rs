@@ -8,7 +8,9 @@ mod explain;
 mod explain_code;
 mod fmt;
 mod init;
+mod lsp;
 pub mod output;
+mod report;
 pub mod score;
 mod sensitivity;
 mod test;
@@ -77,6 +79,10 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Does the score at period t predict an outcome at t+N? Spearman, tiers, deciles, AUC, drift, experiments.
     Backtest(backtest::BacktestArgs),
+    /// Write one self-contained HTML report of the scores (or one partner's page).
+    Report(report::ReportArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 /// Output formats for diagnostics.
@@ -88,6 +94,10 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions workflow annotations.
     Github,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// JUnit XML: one test case per file.
+    Junit,
 }
 
 /// Warnings that `--deny` can turn into failures.
@@ -127,12 +137,14 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
         Command::Whatif(args) => whatif::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }
 

@@ -3,7 +3,9 @@
 pub mod codes;
 pub mod docs;
 pub mod fuzzy;
+pub mod junit;
 pub mod render;
+pub mod sarif;
 
 pub use codes::Code;
 

@@ -131,6 +131,7 @@ impl Describer<'_> {
             flags,
             rules,
             output,
+            min_group,
             tests,
             snapshots,
             // Derived from the definitions.
@@ -157,6 +158,7 @@ impl Describer<'_> {
         if let Some(o) = output {
             self.output(o);
         }
+        self.opt("output", "min_group", min_group.map(|n| n.to_string()));
         for t in tests {
             self.test(t);
         }

@@ -1159,7 +1159,7 @@ fn output(p: &mut Printer<'_>, o: &Output) {
         .iter()
         .filter_map(|i| match i {
             OutputItem::Column(c) => Some(c),
-            OutputItem::Decimals(..) => None,
+            OutputItem::Decimals(..) | OutputItem::MinGroup(..) => None,
         })
         .collect();
     let name_width = columns
@@ -1196,6 +1196,10 @@ fn output(p: &mut Printer<'_>, o: &Output) {
                 match item {
                     OutputItem::Decimals(n, span) => {
                         let text = format!("default decimals {}", n.text);
+                        p.line(INDENT, span.start, span.end, text);
+                    }
+                    OutputItem::MinGroup(n, span) => {
+                        let text = format!("min_group {}", n.text);
                         p.line(INDENT, span.start, span.end, text);
                     }
                     OutputItem::Column(c) => {

@@ -18,6 +18,7 @@ use crate::data::load::{self, LoadError, Loaded, OnInvalid};
 use crate::data::table::{Column, MISSING_BOOL, Table};
 use crate::model::format_number;
 use crate::model::{ColumnDef, Contract, Loc, Model, Type};
+use crate::syntax::is_name;
 
 /// What `init` may be told.
 #[derive(Clone, Debug, Default)]
@@ -57,34 +58,8 @@ struct Inferred {
     values: usize,
 }
 
-/// Words the expression language reserves.
-const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "if",
-    "then",
-    "else",
-    "in",
-    "is",
-    "true",
-    "false",
-    "missing",
-    "within",
-    "otherwise",
-];
-
 /// Text columns with at most this many distinct values become enums.
 const MAX_ENUM_LABELS: usize = 12;
-
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&s)
-}
 
 fn quoted(s: &str) -> String {
     let mut out = String::from("\"");

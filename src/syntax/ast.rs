@@ -516,6 +516,8 @@ pub struct Output {
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputItem {
     Decimals(Number, Span),
+    /// `min_group N`.
+    MinGroup(Number, Span),
     Column(OutputColumn),
 }
 

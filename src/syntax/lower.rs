@@ -850,6 +850,14 @@ impl Lowerer {
                         child_span,
                     ));
                 }
+                Rule::output_min_group => {
+                    let mut c = Cursor::of(child);
+                    c.next("`min_group`")?;
+                    items.push(OutputItem::MinGroup(
+                        self.lower_number(c.next("a number")?),
+                        child_span,
+                    ));
+                }
                 Rule::output_column => {
                     items.push(OutputItem::Column(self.lower_output_column(child)?))
                 }

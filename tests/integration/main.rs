@@ -8,6 +8,8 @@
 )]
 
 mod backtest;
+mod browser;
+mod ci_formats;
 mod cli;
 mod coverage;
 mod data;
@@ -22,8 +24,10 @@ mod fuzz_regressions;
 mod grammar;
 mod init;
 mod layering;
+mod lsp;
 mod numbers;
 mod output;
+mod report;
 mod robustness;
 mod safety;
 mod score;

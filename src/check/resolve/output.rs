@@ -8,6 +8,9 @@ use crate::model::*;
 use crate::source::FileId;
 use crate::syntax::ast::{self, Decl, Span};
 
+/// The largest `min_group`.
+const MAX_MIN_GROUP: f64 = 1_000_000.0;
+
 impl<'p> Resolver<'p> {
     pub(super) fn resolve_output(&mut self) {
         let root = self.program.root;
@@ -35,6 +38,9 @@ impl<'p> Resolver<'p> {
             for item in &o.items {
                 if let ast::OutputItem::Decimals(n, _) = item {
                     default_decimals = self.decimals(file, n).unwrap_or(DEFAULT_DECIMALS);
+                }
+                if let ast::OutputItem::MinGroup(n, _) = item {
+                    self.model.min_group = self.min_group(file, n);
                 }
             }
             let mut columns: Vec<OutputColumnDef> = Vec::new();
@@ -125,11 +131,41 @@ impl<'p> Resolver<'p> {
                 }
                 columns.push(def);
             }
-            self.model.output = Some(OutputDef {
-                columns,
-                loc: loc(file, o.span),
-            });
+            // `min_group` alone chooses no columns: the default ones stay.
+            let settings_only = o
+                .items
+                .iter()
+                .all(|i| matches!(i, ast::OutputItem::MinGroup(..)));
+            if !settings_only || o.items.is_empty() {
+                self.model.output = Some(OutputDef {
+                    columns,
+                    loc: loc(file, o.span),
+                });
+            }
         }
+    }
+
+    /// `min_group N`: a whole number of partners from 1 to [`MAX_MIN_GROUP`].
+    fn min_group(&mut self, file: FileId, n: &ast::Number) -> Option<u32> {
+        if n.value >= 1.0 && n.value <= MAX_MIN_GROUP && n.value.fract() == 0.0 {
+            return Some(n.value as u32);
+        }
+        self.push(
+            Diagnostic::new(
+                Code::S011,
+                file,
+                n.span,
+                format!(
+                    "`min_group {}`: use a whole number of partners from 1 to 1000000",
+                    n.text
+                ),
+            )
+            .label("out of range")
+            .help(
+                "write `min_group 5`: a partner's page then compares only with groups of 5 or more",
+            ),
+        );
+        None
     }
 
     pub(super) fn decimals(&mut self, file: FileId, n: &ast::Number) -> Option<u32> {
