@@ -7,6 +7,7 @@ mod docs;
 mod explain;
 mod explain_code;
 mod fmt;
+pub mod govern;
 mod init;
 mod lsp;
 pub mod output;
@@ -73,16 +74,16 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    /// Write one self-contained HTML report of the scores (or one partner's page).
+    Report(report::ReportArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::LspArgs),
     /// What changing weights, thresholds, band points or guardrails would do to the partners.
     Whatif(whatif::WhatifArgs),
     /// Which weights and tier thresholds the tiers are fragile to; partners near a boundary.
     Sensitivity(sensitivity::SensitivityArgs),
     /// Does the score at period t predict an outcome at t+N? Spearman, tiers, deciles, AUC, drift, experiments.
     Backtest(backtest::BacktestArgs),
-    /// Write one self-contained HTML report of the scores (or one partner's page).
-    Report(report::ReportArgs),
-    /// Run the language server on standard input and output (for editors).
-    Lsp(lsp::LspArgs),
 }
 
 /// Output formats for diagnostics.
@@ -141,10 +142,10 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Whatif(args) => whatif::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Backtest(args) => backtest::run(&args),
-        Command::Lsp(args) => lsp::run(&args),
     }
 }
 

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::Exit;
 use super::diff::{DiffFormat, compare, print_report};
+use super::govern::GovernArgs;
 use super::score::{DataArgs, DataFormatArg, OnInvalidArg, load_scorecard};
 use crate::decide::params::{Parameter, SetError};
 use crate::decide::whatif;
@@ -91,11 +92,18 @@ pub fn run(args: &WhatifArgs) -> Exit {
         title.clone(),
         format!("{title} with {}", whatif::describe(&settings)),
     );
-    let report = match compare(&old, &new, labels, &data, &args.period) {
+    let (report, touched) = match compare(
+        &old,
+        &new,
+        labels,
+        &data,
+        &GovernArgs::default(),
+        &args.period,
+    ) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    print_report(&report, args.format);
+    print_report(&report, &touched, args.format);
     Exit::Clean
 }
 

@@ -29,6 +29,14 @@ pub struct Scored {
 
 /// Each score's tier labels in declared order, then `provisional` and
 /// `insufficient_data`.
+impl crate::govern::notes::TierSlot for Scored {
+    fn set_tier(&mut self, score: &str, label: &str) {
+        if let Some(slot) = self.tiers.get_mut(score) {
+            *slot = label.to_string();
+        }
+    }
+}
+
 pub fn tier_orders(model: &Model) -> IndexMap<String, Vec<String>> {
     model
         .scores

@@ -21,6 +21,7 @@ mod examples;
 mod explain;
 mod fmt;
 mod fuzz_regressions;
+mod governance;
 mod grammar;
 mod init;
 mod layering;
