@@ -93,9 +93,9 @@ pub fn run(args: &BacktestArgs) -> Exit {
     };
     let instrumented = backtest::instrument(&text, &tree, &args.outcome, expression);
     let mut checked_sources = SourceMap::new();
-    let checked = match crate::check::check_path_with_text(
+    let checked = match crate::decide::whatif::check_text_as(
         &args.scorecard,
-        Some(&instrumented),
+        &instrumented,
         &mut checked_sources,
     ) {
         Ok(c) => c,

@@ -10,7 +10,6 @@ use super::Exit;
 use super::diff::{DiffFormat, compare, print_report};
 use super::govern::GovernArgs;
 use super::score::{DataArgs, DataFormatArg, OnInvalidArg, load_scorecard};
-use crate::check::check_path_with_text;
 use crate::decide::params::{Parameter, SetError};
 use crate::decide::whatif;
 use crate::diag::render::{self as diag_render, HumanStyle};
@@ -128,14 +127,13 @@ fn check_changed(
     original: &SourceMap,
 ) -> Result<(crate::model::Model, SourceMap), Exit> {
     let mut sources = SourceMap::new();
-    let checked = match check_path_with_text(path, Some(changed), &mut sources) {
+    let checked = match whatif::check_text_as(path, changed, &mut sources) {
         Ok(c) => c,
         Err(e) => return Err(super::fail(&e.to_string())),
     };
     let mut before = SourceMap::new();
     let known: Vec<(crate::diag::Code, String)> =
-        match crate::check::check_path_with_text(path, Some(original.text(FileId(0))), &mut before)
-        {
+        match whatif::check_text_as(path, original.text(FileId(0)), &mut before) {
             Ok(c) => c
                 .diagnostics
                 .iter()

@@ -46,3 +46,15 @@ pub fn describe(settings: &[Setting]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Check `text` as the scorecard at `path` (its imports read from disk
+/// relative to it), so that diagnostics name the file.
+pub fn check_text_as(
+    path: &std::path::Path,
+    text: &str,
+    sources: &mut crate::source::SourceMap,
+) -> Result<crate::check::Checked, crate::check::ReadError> {
+    let mut overlay = crate::check::overlay::Overlay::new();
+    overlay.insert(path, text);
+    crate::check::overlay::check_path_with(path, sources, &overlay).map(|(_, checked)| checked)
+}
