@@ -43,20 +43,6 @@ pub fn check_path(path: &Path, sources: &mut SourceMap) -> Result<Checked, ReadE
     overlay::check_path_with(path, sources, &overlay::Overlay::new()).map(|(_, checked)| checked)
 }
 
-/// Like [`check_path`], with `text` in place of the root file's contents
-/// (its imports are still read from disk, relative to `path`).
-pub fn check_path_with_text(
-    path: &Path,
-    text: Option<&str>,
-    sources: &mut SourceMap,
-) -> Result<Checked, ReadError> {
-    let mut held = overlay::Overlay::new();
-    if let Some(text) = text {
-        held.insert(path, text);
-    }
-    overlay::check_path_with(path, sources, &held).map(|(_, checked)| checked)
-}
-
 /// SHA-256 over every file of the program, in load order: the root's text,
 /// then each import's path (as written relative to the root) and text.
 pub fn content_hash(program: &load::Program, sources: &SourceMap) -> String {
