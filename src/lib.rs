@@ -23,6 +23,7 @@ pub mod plan;
 pub mod publish;
 pub mod render;
 pub mod source;
+pub mod sql;
 pub mod summary;
 pub mod syntax;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! The command line: the only module that knows clap, terminals and exit codes.
 
 mod check;
+mod compile;
 mod diff;
 mod docs;
 mod explain;
@@ -68,6 +69,7 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    Compile(compile::CompileArgs),
 }
 
 /// Output formats for diagnostics.
@@ -121,6 +123,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::Compile(args) => compile::run(&args),
     }
 }
 
