@@ -19,6 +19,8 @@ pub struct Builder<'a> {
     options: &'a Options,
     w: Writer<'a>,
     ctes: Vec<(String, String)>,
+    /// For the last stage, when it only adds columns: its names, what it reads and its columns.
+    open: Option<(Vec<String>, String, Vec<(String, String)>)>,
     done: BTreeSet<Item>,
     errors: Vec<Diagnostic>,
     recursive: bool,
@@ -44,6 +46,7 @@ impl<'a> Builder<'a> {
                 dialect: options.dialect,
             },
             ctes: Vec::new(),
+            open: None,
             done: BTreeSet::new(),
             errors: Vec::new(),
             recursive: false,
@@ -68,31 +71,60 @@ impl<'a> Builder<'a> {
     }
 
     fn unique(&self, name: &str) -> String {
-        let mut candidate = name.to_string();
+        // PostgreSQL keeps 63 bytes of a name.
+        let mut base: String = name.to_string();
+        while base.len() > 55 {
+            base.pop();
+        }
+        let mut candidate = base.clone();
         let mut k = 2;
         while self.ctes.iter().any(|(n, _)| *n == candidate) {
-            candidate = format!("{name} {k}");
+            candidate = format!("{base} {k}");
             k += 1;
         }
         candidate
     }
 
-    /// A stage adding columns to the previous one.
+    /// A stage adding columns to the previous one. Columns that read none of
+    /// the previous stage's own columns join that stage, so the query stays
+    /// shallow (Spark's analyzer takes a step per stage).
     fn add(&mut self, name: &str, columns: Vec<(String, String)>) {
+        if let Some((names, from, cols)) = self.open.take() {
+            let reads_open = columns
+                .iter()
+                .any(|(_, e)| cols.iter().any(|(c, _)| e.contains(&self.id(c))));
+            if !reads_open {
+                self.ctes.pop();
+                let mut names = names;
+                names.push(name.to_string());
+                let mut cols = cols;
+                cols.extend(columns);
+                self.push_open(names, from, cols);
+                return;
+            }
+        }
+        let from = self.prev();
+        self.push_open(vec![name.to_string()], from, columns);
+    }
+
+    fn push_open(&mut self, names: Vec<String>, from: String, columns: Vec<(String, String)>) {
         let list: Vec<String> = columns
             .iter()
             .map(|(c, e)| format!("{e} AS {}", self.id(c)))
             .collect();
-        let body = format!(
-            "SELECT *,\n    {}\n  FROM {}",
-            list.join(",\n    "),
-            self.prev()
-        );
-        let name = self.unique(name);
+        let body = format!("SELECT *,\n    {}\n  FROM {from}", list.join(",\n    "));
+        let title = match names.as_slice() {
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+            [] => "stage".to_string(),
+        };
+        let name = self.unique(&title);
         self.ctes.push((name, body));
+        self.open = Some((names, from, columns));
     }
 
     fn add_body(&mut self, name: &str, body: String) -> String {
+        self.open = None;
         let name = self.unique(name);
         self.ctes.push((name.clone(), body));
         name
@@ -153,6 +185,13 @@ impl<'a> Builder<'a> {
             }
         );
         let ctes: Vec<&(String, String)> = self.ctes.iter().filter(|(n, _)| n != FINAL).collect();
+        if self.d() == Dialect::Spark {
+            // Each stage is a step of the analyzer, whose default limit is 100.
+            out.push_str(&format!(
+                "SET spark.sql.analyzer.maxIterations = {};\n",
+                (ctes.len() * 2).max(100) + 100
+            ));
+        }
         out.push_str(if self.recursive {
             "WITH RECURSIVE\n"
         } else {
@@ -787,7 +826,7 @@ impl<'a> Builder<'a> {
                     double_type(d)
                 ),
             )];
-        } else if exponential.is_none() {
+        } else {
             self.add(&format!("score {name} inputs"), columns);
             columns = vec![(col("moving"), x.clone())];
         }
@@ -1074,6 +1113,7 @@ impl<'a> Builder<'a> {
             bytewise(d, &self.id(&self.key)),
             bytewise(d, &self.id(&self.period)),
         );
+        self.open = None;
         self.ctes.push((FINAL.to_string(), body));
     }
 

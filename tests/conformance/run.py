@@ -125,7 +125,7 @@ def spark_session():
     if _spark is None:
         from pyspark.sql import SparkSession
         _spark = (SparkSession.builder.master("local[2]").appName("scorecard-conformance")
-                  .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                  .config("spark.ui.enabled", "false").config("spark.log.level", "OFF").config("spark.driver.memory", "3g").config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "4")
                   .getOrCreate())
         _spark.sparkContext.setLogLevel("ERROR")
     return _spark
@@ -135,9 +135,12 @@ def run_spark(sql, cols, path):
     spark = spark_session()
     types = {"BIGINT": "BIGINT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN", "STRING": "STRING"}
     schema = ", ".join("`%s` %s" % (c, types.get(t, "STRING")) for c, t in cols)
-    df = spark.read.csv(path, header=True, schema=schema)
+    df = spark.read.csv(path, header=True, schema=schema, escape='"')
     df.createOrReplaceTempView("partners")
-    result = spark.sql(sql.strip().rstrip(";"))
+    statements = [s for s in sql.strip().rstrip(";").split(";\n") if s.strip()]
+    for statement in statements[:-1]:
+        spark.sql(statement)
+    result = spark.sql(statements[-1])
     header = result.columns
     rows = [[None if v is None else str(v) for v in r] for r in result.collect()]
     return header, rows
@@ -220,8 +223,9 @@ def main():
                     print(f"{engine:9} DIFF  {name}  ({len(got.splitlines())} lines, expected {len(expected.splitlines())}){line}")
             except Exception as e:  # noqa: BLE001 - reported per case
                 failed = True
-                msg = str(e).strip().splitlines()
-                print(f"{engine:9} FAIL  {name}  {msg[-1][:300] if msg else type(e).__name__}")
+                msg = [m for m in str(e).strip().splitlines() if m.strip() and not m.strip().startswith("at ")]
+                first = next((m for m in msg if "Exception" in m or "Error" in m), msg[-1] if msg else type(e).__name__)
+                print(f"{engine:9} FAIL  {name}  {first.strip()[:400]}")
             finally:
                 if not args.keep:
                     shutil.rmtree(work, ignore_errors=True)
