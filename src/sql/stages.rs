@@ -20,7 +20,7 @@ pub struct Builder<'a> {
     w: Writer<'a>,
     ctes: Vec<(String, String)>,
     /// For the last stage, when it only adds columns: its names, what it reads and its columns.
-    open: Option<(Vec<String>, String, Vec<(String, String)>)>,
+    open: Option<Open>,
     done: BTreeSet<Item>,
     errors: Vec<Diagnostic>,
     recursive: bool,
@@ -29,6 +29,9 @@ pub struct Builder<'a> {
 }
 
 type Step = Result<(), Refusal>;
+
+/// The last stage while it only adds columns: its names, what it reads, its columns.
+type Open = (Vec<String>, String, Vec<(String, String)>);
 
 impl<'a> Builder<'a> {
     pub fn new(model: &'a Model, plan: &'a Plan, options: &'a Options) -> Self {
@@ -592,7 +595,7 @@ impl<'a> Builder<'a> {
                          CAST(100 * (rank() OVER ({p1} ORDER BY {x}) - 1) + 50 * count(*) OVER ({p2}) AS {dbl}) \
                          / CAST(count({x}) OVER ({p3}) AS {dbl}) END",
                         p1 = by(&[format!("({x} IS NULL)")]),
-                        p2 = by(&[x.clone()]),
+                        p2 = by(std::slice::from_ref(x)),
                         p3 = by(&[]),
                     ),
                     Normalizer::MinMax => {
@@ -974,10 +977,8 @@ impl<'a> Builder<'a> {
             Dialect::Spark => {
                 let s1 = smooth("e.x", "acc.ps", "e.m");
                 let r1 = guard(&s1, "acc.pr");
-                let zero = format!(
-                    "named_struct('ps', CAST(NULL AS DOUBLE), 'pr', CAST(NULL AS DOUBLE), \
-                     'out', CAST(array() AS ARRAY<STRUCT<pos: BIGINT, s: DOUBLE, r: DOUBLE>>))"
-                );
+                let zero = "named_struct('ps', CAST(NULL AS DOUBLE), 'pr', CAST(NULL AS DOUBLE), \
+                     'out', CAST(array() AS ARRAY<STRUCT<pos: BIGINT, s: DOUBLE, r: DOUBLE>>))";
                 let step = format!(
                     "(acc, e) -> named_struct('ps', coalesce({s1}, acc.ps), 'pr', coalesce({r1}, acc.pr), \
                      'out', concat(acc.out, array(named_struct('pos', e.pos, 's', {s1}, 'r', {r1}))))"

@@ -26,6 +26,7 @@ mod robustness;
 mod safety;
 mod score;
 mod semantics;
+mod sql;
 mod summary;
 mod support;
 mod test_runner;
