@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod data;
 pub mod diag;
 pub mod diff;
@@ -18,12 +19,14 @@ pub mod explain;
 pub mod fmt;
 pub mod init;
 pub mod interrupt;
+pub mod lsp;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod publish;
 pub mod render;
+pub mod report;
 pub mod source;
-pub mod sql;
 pub mod summary;
 pub mod syntax;
 pub mod testing;

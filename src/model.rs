@@ -4,7 +4,8 @@
 //! refers to syntax except spans, kept for diagnostics and explanations.
 
 use crate::source::FileId;
-use crate::syntax::ast::{BinOp, CmpOp, Normalizer, Span, UnaryOp};
+use crate::source::Span;
+use crate::vocab::{BinOp, CmpOp, Normalizer, UnaryOp};
 
 macro_rules! id {
     ($($name:ident),*) => {$(
@@ -237,13 +238,7 @@ impl BandCond {
                 low_closed,
                 high,
                 high_closed,
-            } => format!(
-                "{}{}, {}{}",
-                if *low_closed { '[' } else { '(' },
-                n(*low),
-                n(*high),
-                if *high_closed { ']' } else { ')' }
-            ),
+            } => crate::vocab::interval(&n(*low), *low_closed, &n(*high), *high_closed),
             BandCond::Labels(names) => names.join(", "),
         }
     }
@@ -393,6 +388,9 @@ pub struct TierSet {
     pub loc: Loc,
 }
 
+/// Peer groups smaller than this are not shown on a partner's page by default.
+pub const DEFAULT_MIN_GROUP: usize = 5;
+
 pub const PROVISIONAL: &str = "provisional";
 pub const INSUFFICIENT_DATA: &str = "insufficient_data";
 
@@ -516,7 +514,7 @@ pub enum ExpectKindDef {
     State {
         target: Expr,
         negated: bool,
-        state: crate::syntax::ast::StateWord,
+        state: crate::vocab::StateWord,
     },
     Compare {
         target: Expr,
@@ -686,6 +684,8 @@ pub struct Model {
     pub flags: Vec<FlagDef>,
     pub rules: Vec<RuleDef>,
     pub output: Option<OutputDef>,
+    /// `output { min_group N }`: the smallest peer group a partner's page shows.
+    pub min_group: Option<u32>,
     pub tests: Vec<TestDef>,
     pub snapshots: Vec<SnapshotDef>,
     /// Segments, metrics, scores and flags in an order where each comes after
@@ -712,6 +712,11 @@ impl Model {
 
     pub fn flag(&self, id: FlagId) -> Option<&FlagDef> {
         self.flags.get(id.index())
+    }
+
+    /// The smallest group of partners a partner-facing page may compare with.
+    pub fn min_group(&self) -> usize {
+        self.min_group.map_or(DEFAULT_MIN_GROUP, |n| n as usize)
     }
 
     /// Whether any expression needs a partner's history.

@@ -108,3 +108,21 @@ pub enum UnaryOp {
     Not,
     Neg,
 }
+
+/// A state a test can expect of a value: `provisional`, `insufficient` or
+/// `missing`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateWord {
+    Provisional,
+    Insufficient,
+    Missing,
+}
+
+/// An interval as written in a band: `[0, 10)`, from its bounds' text.
+pub fn interval(low: &str, low_closed: bool, high: &str, high_closed: bool) -> String {
+    format!(
+        "{}{low}, {high}{}",
+        if low_closed { '[' } else { '(' },
+        if high_closed { ']' } else { ')' }
+    )
+}

@@ -2,6 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::overlay::Overlay;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::{self, Decl, Span};
@@ -84,9 +85,19 @@ pub fn parse_source(
 
 /// Read `path` and everything it imports.
 pub fn load(path: &Path, sources: &mut SourceMap) -> Result<(Program, Diagnostics), ReadError> {
+    load_with(path, sources, &Overlay::default())
+}
+
+/// Read `path` and everything it imports, taking the text of a file the
+/// overlay holds from the overlay instead of the disk.
+pub fn load_with(
+    path: &Path,
+    sources: &mut SourceMap,
+    overlay: &Overlay,
+) -> Result<(Program, Diagnostics), ReadError> {
     let name = path.display().to_string();
     let (file, tree, mut diagnostics) =
-        read_source(sources, &name, path).map_err(|error| ReadError {
+        read_source(sources, &name, path, overlay).map_err(|error| ReadError {
             path: path.to_path_buf(),
             error,
         })?;
@@ -113,6 +124,7 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<(Program, Diagnostic
         });
         if let Some(root_dir) = root_dir {
             let mut loader = Loader {
+                overlay,
                 root_dir,
                 sources,
                 program: &mut program,
@@ -215,7 +227,16 @@ fn read_source(
     sources: &mut SourceMap,
     name: &str,
     path: &Path,
+    overlay: &Overlay,
 ) -> std::io::Result<(FileId, Option<ast::File>, Diagnostics)> {
+    if let Some(text) = overlay.get(path) {
+        return Ok(parse_source(
+            sources,
+            name,
+            Some(path),
+            text.as_bytes().to_vec(),
+        ));
+    }
     match read_limited(path)? {
         Ok(bytes) => Ok(parse_source(sources, name, Some(path), bytes)),
         Err(size) => {
@@ -238,6 +259,7 @@ fn imports_of(tree: &ast::File) -> Vec<ast::Import> {
 }
 
 struct Loader<'a> {
+    overlay: &'a Overlay,
     root_dir: PathBuf,
     sources: &'a mut SourceMap,
     program: &'a mut Program,
@@ -355,7 +377,7 @@ impl Loader<'_> {
             return;
         }
         let name = joined.display().to_string();
-        let (file, tree, found) = match read_source(self.sources, &name, &canonical) {
+        let (file, tree, found) = match read_source(self.sources, &name, &canonical, self.overlay) {
             Ok(read) => read,
             Err(e) => {
                 self.diagnostics.push(

@@ -7,6 +7,7 @@ pub mod contract;
 pub mod cycles;
 pub mod lints;
 pub mod load;
+pub mod overlay;
 pub mod range;
 pub mod resolve;
 
@@ -38,13 +39,7 @@ impl Checked {
 
 /// Read, parse and check the scorecard at `path` (and its imports).
 pub fn check_path(path: &Path, sources: &mut SourceMap) -> Result<Checked, ReadError> {
-    let (program, mut diagnostics) = load::load(path, sources)?;
-    let mut model = check_program(&program, &mut diagnostics);
-    if let Some(m) = model.as_mut() {
-        m.content_hash = content_hash(&program, sources);
-    }
-    diagnostics.sort();
-    Ok(Checked { model, diagnostics })
+    overlay::check_path_with(path, sources, &overlay::Overlay::new()).map(|(_, checked)| checked)
 }
 
 /// SHA-256 over every file of the program, in load order: the root's text,

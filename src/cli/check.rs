@@ -108,6 +108,12 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
         DiagnosticFormat::Json => super::print(&render::json(&items, &sources)),
         DiagnosticFormat::Github => super::print(&render::github(&items, &sources)),
+        DiagnosticFormat::Sarif => super::print(&crate::diag::sarif::sarif(&items, &sources)),
+        DiagnosticFormat::Junit => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let deny = args.deny == Some(Deny::Warnings);
+            super::print(&crate::diag::junit::junit(&names, &items, &sources, deny));
+        }
     }
     if errors > 0 || (warnings > 0 && args.deny == Some(Deny::Warnings)) {
         Exit::Findings

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Exit;
+use crate::compile::{self, Dialect, Options, Period};
 use crate::diag::render::{self as diag_render, HumanStyle};
-use crate::sql::{self, Dialect, Options, Period};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Engine {
@@ -65,12 +65,12 @@ pub fn run(args: &CompileArgs) -> Exit {
         },
     };
     let text = if args.ddl {
-        sql::table_ddl(&model, dialect, &args.from)
+        compile::table_ddl(&model, dialect, &args.from)
     } else if args.rejects {
-        sql::rejects(&model, &options)
+        compile::rejects(&model, &options)
     } else {
         let plan = crate::plan::compile(&model);
-        match sql::scores(&model, &plan, &options) {
+        match compile::scores(&model, &plan, &options) {
             Ok(text) => text,
             Err(diagnostics) => {
                 let style = HumanStyle {

@@ -8,7 +8,9 @@ mod explain;
 mod explain_code;
 mod fmt;
 mod init;
+mod lsp;
 pub mod output;
+mod report;
 pub mod score;
 mod test;
 
@@ -69,6 +71,11 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the metric catalogue and the published rubric (Markdown or HTML).
     Docs(docs::DocsArgs),
+    /// Write one self-contained HTML report of the scores (or one partner's page).
+    Report(report::ReportArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::LspArgs),
+    /// Write SQL for DuckDB, PostgreSQL or Spark that computes what `score` writes.
     Compile(compile::CompileArgs),
 }
 
@@ -81,6 +88,10 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions workflow annotations.
     Github,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// JUnit XML: one test case per file.
+    Junit,
 }
 
 /// Warnings that `--deny` can turn into failures.
@@ -120,9 +131,11 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::ExplainCode(args) => explain_code::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Compile(args) => compile::run(&args),
     }
 }

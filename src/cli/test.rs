@@ -365,7 +365,7 @@ pub fn run(args: &TestArgs) -> Exit {
         eprintln!(
             "error: the tests reach {} of the scorecard items ({covered} of {total}), below the minimum {}%",
             coverage::percent(covered, total),
-            crate::check::resolve::format_number(min)
+            crate::model::format_number(min)
         );
         eprintln!("  help: add test rows that reach the items `scorecard test --coverage` lists");
     }

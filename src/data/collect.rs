@@ -16,8 +16,8 @@
 //! line number is final when it is written.
 
 use crate::data::convert::{Role, Spec, Store, Value};
-use crate::data::csv_fast::BARE_CR;
 use crate::data::ints::{Filling, Slots, Wide, cut};
+use crate::data::problem::BARE_CR;
 use crate::data::problem::{DataProblem, MAX_PROBLEMS, OnInvalid, Rejected};
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, TextColumn};
 use crate::diag::Code;

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use crate::data::header::look_alike;
-use crate::data::problem::{DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
+use crate::data::problem::{BARE_CR, DataProblem, MAX_LINE_BYTES, MAX_PROBLEMS, excerpt};
 use crate::diag::Code;
 use crate::diag::fuzzy::closest;
 
@@ -456,10 +456,6 @@ pub(super) fn missing_column<'a>(
     .column(&spec.name)
 }
 
-pub(super) const BARE_CR: (&str, &str) = (
-    "a line ends with a carriage return (CR) alone",
-    "save the file with LF or CRLF line ends; a CR inside a value must be in a quoted field",
-);
 pub(super) const UNCLOSED_HELP: &str =
     "close the quoted field with `\"`; a quote inside a quoted field is written twice (`\"\"`)";
 pub(super) const STRAY_QUOTE: (&str, &str) = (

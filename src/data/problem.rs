@@ -105,6 +105,14 @@ impl DataProblem {
     }
 }
 
+/// The message and help of a line that ends with a CR alone (`D005`),
+/// which the reader reports and the collector recognizes among a part's
+/// problems.
+pub(super) const BARE_CR: (&str, &str) = (
+    "a line ends with a carriage return (CR) alone",
+    "save the file with LF or CRLF line ends; a CR inside a value must be in a quoted field",
+);
+
 /// The first bytes of an over-long row kept for the rejects file.
 pub const EXCERPT_BYTES: usize = 1024;
 

@@ -3,12 +3,14 @@
 pub mod codes;
 pub mod docs;
 pub mod fuzzy;
+pub mod junit;
 pub mod render;
+pub mod sarif;
 
 pub use codes::Code;
 
 use crate::source::FileId;
-use crate::syntax::ast::Span;
+use crate::source::Span;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Diagnostic, Severity};
 use crate::source::SourceMap;
-use crate::syntax::ast::Span;
+use crate::source::Span;
 
 /// A source text under its file name, borrowed for rendering. An excerpt
 /// starts at line `first_line` of its file, and `columns` gives, for a span

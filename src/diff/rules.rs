@@ -9,6 +9,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::model::format_number;
 use crate::model::*;
 use crate::syntax::ast::{StateWord, UnaryOp};
 
@@ -90,10 +91,6 @@ fn describe(model: &Model) -> Described {
     out
 }
 
-fn num(x: f64) -> String {
-    crate::check::resolve::format_number(x)
-}
-
 fn quoted(s: &str) -> String {
     format!("{s:?}")
 }
@@ -134,6 +131,7 @@ impl Describer<'_> {
             flags,
             rules,
             output,
+            min_group,
             tests,
             snapshots,
             // Derived from the definitions.
@@ -160,6 +158,7 @@ impl Describer<'_> {
         if let Some(o) = output {
             self.output(o);
         }
+        self.opt("output", "min_group", min_group.map(|n| n.to_string()));
         for t in tests {
             self.test(t);
         }
@@ -272,14 +271,14 @@ impl Describer<'_> {
                 self.put(
                     &subject,
                     "lower bound",
-                    format!("{} {}", if *closed { ">=" } else { ">" }, num(*x)),
+                    format!("{} {}", if *closed { ">=" } else { ">" }, format_number(*x)),
                 );
             }
             if let Some((x, closed)) = max {
                 self.put(
                     &subject,
                     "upper bound",
-                    format!("{} {}", if *closed { "<=" } else { "<" }, num(*x)),
+                    format!("{} {}", if *closed { "<=" } else { "<" }, format_number(*x)),
                 );
             }
             self.put(
@@ -322,7 +321,7 @@ impl Describer<'_> {
         let subject = format!("metric `{name}`");
         self.meta(&subject, meta);
         self.put(&subject, "value", self.expr(value));
-        self.opt(&subject, "missing value", missing_value.map(num));
+        self.opt(&subject, "missing value", missing_value.map(format_number));
         self.rubric(&subject, "points", rubric);
         let mut scopes = Vec::new();
         for r in segment_rubrics {
@@ -351,10 +350,10 @@ impl Describer<'_> {
             PointsRule::Identity => "the value itself".to_string(),
             PointsRule::Scale { x0, p0, x1, p1 } => format!(
                 "scale {} => {}, {} => {}",
-                num(*x0),
-                num(*p0),
-                num(*x1),
-                num(*p1)
+                format_number(*x0),
+                format_number(*p0),
+                format_number(*x1),
+                format_number(*p1)
             ),
             PointsRule::Bands(bands) => {
                 let parts: Vec<String> = bands
@@ -373,7 +372,7 @@ impl Describer<'_> {
                                 .join(", "),
                             other => other.describe(),
                         };
-                        format!("{when} => {}", num(*points))
+                        format!("{when} => {}", format_number(*points))
                     })
                     .collect();
                 format!("{{ {} }}", parts.join("; "))
@@ -391,7 +390,7 @@ impl Describer<'_> {
         self.opt(
             subject,
             &format!("missing {field}"),
-            missing_points.map(num),
+            missing_points.map(format_number),
         );
     }
 
@@ -486,7 +485,7 @@ impl Describer<'_> {
             self.put(
                 &subject,
                 &field,
-                format!("× {} when {}", num(*factor), self.expr(condition)),
+                format!("× {} when {}", format_number(*factor), self.expr(condition)),
             );
         }
         if let Some(InsufficientRule { limit, percent }) = insufficient {
@@ -494,9 +493,9 @@ impl Describer<'_> {
                 &subject,
                 "insufficient data below",
                 if *percent {
-                    format!("{}% of metrics", num(*limit))
+                    format!("{}% of metrics", format_number(*limit))
                 } else {
-                    format!("{} metrics", num(*limit))
+                    format!("{} metrics", format_number(*limit))
                 },
             );
         }
@@ -505,12 +504,12 @@ impl Describer<'_> {
             "smoothing",
             smoothing.map(|s| match s {
                 Smoothing::MovingAverage(n) => format!("moving average of {n} periods"),
-                Smoothing::Exponential(a) => format!("exponential {}", num(a)),
+                Smoothing::Exponential(a) => format!("exponential {}", format_number(a)),
             }),
         );
-        self.opt(&subject, "max change", max_change.map(num));
-        self.opt(&subject, "floor", floor.map(num));
-        self.opt(&subject, "cap", cap.map(num));
+        self.opt(&subject, "max change", max_change.map(format_number));
+        self.opt(&subject, "floor", floor.map(format_number));
+        self.opt(&subject, "cap", cap.map(format_number));
         self.opt(&subject, "min periods", min_periods.map(|n| n.to_string()));
         if let Some(t) = tiers {
             let TierSet {
@@ -528,7 +527,7 @@ impl Describer<'_> {
                     loc: _,
                 } = tier;
                 thresholds.push(match threshold {
-                    Some((op, v)) => format!("{label} {} {}", op.symbol(), num(*v)),
+                    Some((op, v)) => format!("{label} {} {}", op.symbol(), format_number(*v)),
                     None => format!("{label} otherwise"),
                 });
                 let list = |xs: &[String]| xs.iter().map(|x| quoted(x)).collect::<Vec<_>>();
@@ -563,7 +562,7 @@ impl Describer<'_> {
                     loc: _,
                 } = t;
                 let field = format!("weight of `{}`{layer}", this.metric_name(*metric));
-                this.put(subject, &field, num(*percent));
+                this.put(subject, &field, format_number(*percent));
             }
         };
         match d {
@@ -582,13 +581,17 @@ impl Describer<'_> {
                         loc: _,
                     } = l;
                     let name = layer.name();
-                    self.put(subject, &format!("weight of layer `{name}`"), num(*percent));
+                    self.put(
+                        subject,
+                        &format!("weight of layer `{name}`"),
+                        format_number(*percent),
+                    );
                     weights(self, &format!(" in layer `{name}`"), terms);
                 }
             }
             Definition::Sum { base, metrics } => {
                 self.put(subject, "definition", "sum".into());
-                self.put(subject, "base", num(*base));
+                self.put(subject, "base", format_number(*base));
                 let names: Vec<String> =
                     metrics.iter().map(|(m, _)| self.metric_name(*m)).collect();
                 self.put(subject, "sum of", names.join(" + "));
@@ -635,7 +638,7 @@ impl Describer<'_> {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
-        self.put(&subject, "priority", num(*priority));
+        self.put(&subject, "priority", format_number(*priority));
     }
 
     fn output(&mut self, o: &OutputDef) {
@@ -661,7 +664,7 @@ impl Describer<'_> {
 
     fn test_value(v: &TestValue) -> String {
         match v {
-            TestValue::Number(x) => num(*x),
+            TestValue::Number(x) => format_number(*x),
             TestValue::Text(t) => quoted(t),
             TestValue::Bool(b) => b.to_string(),
             TestValue::Missing => "missing".into(),
@@ -730,7 +733,7 @@ impl Describer<'_> {
                     self.expr(target),
                     op.symbol(),
                     Self::test_value(expected),
-                    tolerance.map_or(String::new(), |t| format!(" within {}", num(t)))
+                    tolerance.map_or(String::new(), |t| format!(" within {}", format_number(t)))
                 ),
             };
             self.put(&subject, &format!("expectation {}", i + 1), text);
@@ -772,7 +775,7 @@ impl Describer<'_> {
                 .join(", ")
         };
         let (text, precedence) = match kind {
-            ExprKind::Number(x) => (num(*x), u8::MAX),
+            ExprKind::Number(x) => (format_number(*x), u8::MAX),
             ExprKind::Text(t) => (quoted(t), u8::MAX),
             ExprKind::Bool(b) => (b.to_string(), u8::MAX),
             ExprKind::Missing => ("missing".into(), u8::MAX),

@@ -27,9 +27,9 @@ use tiers::*;
 use serde::Serialize;
 
 use crate::data::table::{Column, MISSING_BOOL, MISSING_LABEL, Table, TextColumn};
-use crate::eval::ops::finite;
 use crate::eval::{self, Batch, Col, Context, ScoreValues};
 use crate::model::*;
+use crate::ops::finite;
 use crate::plan::{CDefinition, CExpr, Plan};
 use crate::source::SourceMap;
 use crate::syntax::ast::CmpOp;
@@ -612,6 +612,57 @@ pub fn explain_rows(
                         explanation,
                         metrics,
                     }
+                })
+                .collect::<Vec<_>>()
+        },
+        |rows| out.extend(rows),
+    );
+    out
+}
+
+/// A partner's latest row explained, and the row before it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recent {
+    pub latest: Explanation,
+    pub previous: Option<Explanation>,
+}
+
+/// Explain the latest row, and the one before it, of every partner `keep`
+/// accepts, in one evaluation, in the engine's row order (each
+/// explanation's `periods` is left empty).
+pub fn explain_recent(
+    model: &Model,
+    plan: &Plan,
+    table: &Table,
+    sources: &SourceMap,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+) -> Vec<Recent> {
+    let keys = text_column(table, model.contract.key);
+    let period_column = text_column(table, model.contract.period);
+    let ordered = eval::order_rows(model, table);
+    let mut ctx = Context::new(model, plan, table, &ordered);
+    let mut out = Vec::new();
+    eval::evaluate(
+        &mut ctx,
+        |batch| {
+            let at = |i: usize| {
+                let row = batch.rows.get(i).copied().unwrap_or(0) as usize;
+                explain_row(&At { batch, sources, i }).into_explanation(
+                    model,
+                    keys.map_or_else(String::new, |k| k.get(row).to_string()),
+                    period_column.map(|p| p.get(row).to_string()),
+                    Vec::new(),
+                )
+            };
+            (0..batch.len)
+                .filter(|&i| {
+                    let row = batch.rows.get(i).copied().unwrap_or(0) as usize;
+                    batch.is_latest(i) && keep(keys.map_or("", |k| k.get(row)))
+                })
+                .map(|i| Recent {
+                    latest: at(i),
+                    // A partner's rows are contiguous, in period order.
+                    previous: (i > 0 && batch.position(i) > 1).then(|| at(i - 1)),
                 })
                 .collect::<Vec<_>>()
         },

@@ -15,7 +15,7 @@ pub(super) fn meta(m: &MetricDef) -> MetricMeta {
 
 /// A number as written in a scorecard: `0.6`, `100`.
 pub(super) fn literal(x: f64) -> String {
-    crate::check::resolve::format_number(x)
+    crate::model::format_number(x)
 }
 
 pub(super) fn symbol(op: CmpOp) -> &'static str {

@@ -1,4 +1,7 @@
 //! The canonical layout of each construct (see `docs/formatting.md`).
+//!
+//! One concern in one file: every construct's layout rules side by side, so
+//! that they stay consistent with each other.
 
 use crate::syntax::ast::*;
 
@@ -662,13 +665,7 @@ fn band_condition(p: &Printer<'_>, b: &Band) -> String {
             low_closed,
             high,
             high_closed,
-        } => format!(
-            "{}{}, {}{}",
-            if *low_closed { "[" } else { "(" },
-            low.text,
-            high.text,
-            if *high_closed { "]" } else { ")" }
-        ),
+        } => crate::vocab::interval(&low.text, *low_closed, &high.text, *high_closed),
         BandCondition::Compare(op, n) => format!("{} {}", op.symbol(), n.text),
         BandCondition::Labels(ls) => labels(ls),
     }
@@ -1162,7 +1159,7 @@ fn output(p: &mut Printer<'_>, o: &Output) {
         .iter()
         .filter_map(|i| match i {
             OutputItem::Column(c) => Some(c),
-            OutputItem::Decimals(..) => None,
+            OutputItem::Decimals(..) | OutputItem::MinGroup(..) => None,
         })
         .collect();
     let name_width = columns
@@ -1199,6 +1196,10 @@ fn output(p: &mut Printer<'_>, o: &Output) {
                 match item {
                     OutputItem::Decimals(n, span) => {
                         let text = format!("default decimals {}", n.text);
+                        p.line(INDENT, span.start, span.end, text);
+                    }
+                    OutputItem::MinGroup(n, span) => {
+                        let text = format!("min_group {}", n.text);
                         p.line(INDENT, span.start, span.end, text);
                     }
                     OutputItem::Column(c) => {

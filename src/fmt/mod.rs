@@ -14,6 +14,7 @@ mod printer;
 mod source;
 
 pub use diff::unified_diff;
+pub use expr::string as string_literal;
 pub use source::{Comment, comments};
 
 use crate::diag::{Code, Diagnostic};

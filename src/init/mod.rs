@@ -16,7 +16,9 @@ use indexmap::IndexMap;
 use crate::data::header::{self, DataFormat, HeaderError};
 use crate::data::load::{self, LoadError, Loaded, OnInvalid};
 use crate::data::table::{Column, MISSING_BOOL, Table};
+use crate::model::format_number;
 use crate::model::{ColumnDef, Contract, Loc, Model, Type};
+use crate::syntax::is_name;
 
 /// What `init` may be told.
 #[derive(Clone, Debug, Default)]
@@ -56,38 +58,8 @@ struct Inferred {
     values: usize,
 }
 
-/// Words the expression language reserves.
-const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "if",
-    "then",
-    "else",
-    "in",
-    "is",
-    "true",
-    "false",
-    "missing",
-    "within",
-    "otherwise",
-];
-
 /// Text columns with at most this many distinct values become enums.
 const MAX_ENUM_LABELS: usize = 12;
-
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&s)
-}
-
-fn num(x: f64) -> String {
-    crate::check::resolve::format_number(x)
-}
 
 fn quoted(s: &str) -> String {
     let mut out = String::from("\"");
@@ -186,7 +158,7 @@ fn text_at(table: &Table, k: usize, i: usize) -> &str {
 /// Row `i`'s value of column `k` as text, whatever its type.
 fn value_text(table: &Table, k: usize, i: usize) -> String {
     match table.columns.get(k) {
-        Some(Column::Number(_) | Column::Int(_)) => num(number_at(table, k, i)),
+        Some(Column::Number(_) | Column::Int(_)) => format_number(number_at(table, k, i)),
         Some(Column::Bool(v)) => (v.get(i) == Some(&1)).to_string(),
         _ => text_at(table, k, i).to_string(),
     }
@@ -465,7 +437,7 @@ pub fn starter(path: &Path, format: DataFormat, options: &Options) -> Result<Str
 
 fn type_text(c: &Inferred) -> String {
     let bound = |ty: &str| match (c.min, c.max) {
-        (Some(lo), Some(hi)) => format!("{ty} in {}..{}", num(lo), num(hi)),
+        (Some(lo), Some(hi)) => format!("{ty} in {}..{}", format_number(lo), format_number(hi)),
         _ => ty.to_string(),
     };
     match c.ty {
@@ -601,8 +573,8 @@ fn write(
          }}\n",
         name = example.name,
         source = quoted(&comment_safe(&base)),
-        lo = num(lo),
-        hi = num(hi),
+        lo = format_number(lo),
+        hi = format_number(hi),
     ));
     out.push_str(&format!(
         "\n// An example score: a weighted sum of metric points (weights add up to 100).\n\
@@ -631,7 +603,7 @@ fn write(
             let k = typed_index(columns, k);
             match ty {
                 _ if is_key => quoted(&value_text(table, k, 0)),
-                Type::Integer | Type::Number => num(number_at(table, k, 0)),
+                Type::Integer | Type::Number => format_number(number_at(table, k, 0)),
                 Type::Bool => match table.columns.get(k) {
                     Some(Column::Bool(v)) if v.first() == Some(&1) => "true".into(),
                     _ => "false".into(),

@@ -474,7 +474,7 @@ fn fold(e: CExpr) -> CExpr {
             other => CExpr::Neg(boxed(other)),
         },
         CExpr::Arith(op, a, b) => match (&*a, &*b) {
-            (CExpr::Num(x), CExpr::Num(y)) => CExpr::Num(crate::eval::ops::arith(op, *x, *y)),
+            (CExpr::Num(x), CExpr::Num(y)) => CExpr::Num(crate::ops::arith(op, *x, *y)),
             _ => CExpr::Arith(op, a, b),
         },
         other => other,

@@ -2,7 +2,7 @@
 //! reads "`deals_won` divided by (`deals_won` plus `deals_lost`)".
 
 use super::{Inline, Text};
-use crate::check::resolve::format_number;
+use crate::model::format_number;
 use crate::model::*;
 use crate::syntax::ast::{BinOp, CmpOp, Normalizer, UnaryOp};
 

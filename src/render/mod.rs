@@ -5,9 +5,9 @@ pub mod json;
 pub mod table;
 
 use crate::data::table::{MISSING_BOOL, MISSING_LABEL};
-use crate::eval::ops::scaled_half_away;
 use crate::eval::{Batch, Col, actions_of, flags_of};
 use crate::model::Type;
+use crate::ops::scaled_half_away;
 use crate::plan::OutputColumn;
 
 /// Append `x` with `decimals` decimals: its exact stored value rounded to

@@ -3,66 +3,8 @@
 //! Equality ignores spans (see [`Span`]), so two trees compare equal when they
 //! say the same thing, wherever it was written.
 
-use std::fmt;
-
-pub use crate::vocab::{BinOp, CmpOp, Normalizer, UnaryOp};
-
-/// A byte range in a source file.
-///
-/// INVARIANT: `start <= end <= source length`, both on UTF-8 character boundaries.
-///
-/// `PartialEq` treats every two spans as equal so that derived equality on the
-/// tree compares meaning, not layout. Compare [`Span::range`] to compare places.
-#[derive(Clone, Copy, Default, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
-    }
-
-    pub fn range(self) -> std::ops::Range<usize> {
-        self.start..self.end
-    }
-
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
-
-    pub fn len(self) -> usize {
-        self.end - self.start
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.start == self.end
-    }
-}
-
-impl PartialEq for Span {
-    fn eq(&self, _other: &Span) -> bool {
-        true
-    }
-}
-
-impl std::hash::Hash for Span {
-    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
-}
-
-impl fmt::Debug for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
-
-impl From<Span> for miette::SourceSpan {
-    fn from(span: Span) -> Self {
-        miette::SourceSpan::new(span.start.into(), span.len())
-    }
-}
+pub use crate::source::Span;
+pub use crate::vocab::{BinOp, CmpOp, Normalizer, StateWord, UnaryOp};
 
 /// A name as written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -574,6 +516,8 @@ pub struct Output {
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputItem {
     Decimals(Number, Span),
+    /// `min_group N`.
+    MinGroup(Number, Span),
     Column(OutputColumn),
 }
 
@@ -657,13 +601,6 @@ pub struct Subject {
 pub enum ListSubject {
     Actions,
     Flags,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StateWord {
-    Provisional,
-    Insufficient,
-    Missing,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,5 +1,7 @@
 //! Lowering: pest pairs to the typed syntax tree, one `lower_<rule>` per grammar
 //! rule, each node's span set where the node is built.
+//!
+//! One concern in one file: a function per grammar rule.
 
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
@@ -844,6 +846,14 @@ impl Lowerer {
                     c.next("`default`")?;
                     c.next("`decimals`")?;
                     items.push(OutputItem::Decimals(
+                        self.lower_number(c.next("a number")?),
+                        child_span,
+                    ));
+                }
+                Rule::output_min_group => {
+                    let mut c = Cursor::of(child);
+                    c.next("`min_group`")?;
+                    items.push(OutputItem::MinGroup(
                         self.lower_number(c.next("a number")?),
                         child_span,
                     ));

@@ -511,3 +511,31 @@ pub(crate) fn skip_string(bytes: &[u8], open: usize) -> usize {
     }
     i.min(bytes.len())
 }
+
+/// Words the expression language reserves: they cannot be names.
+pub const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "if",
+    "then",
+    "else",
+    "in",
+    "is",
+    "true",
+    "false",
+    "missing",
+    "within",
+    "otherwise",
+];
+
+/// Whether `s` can be written as a name: letters, digits and `_`, not
+/// starting with a digit, and not a reserved word.
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&s)
+}

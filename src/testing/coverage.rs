@@ -178,7 +178,7 @@ impl Coverage {
                         }
                     }
                     PointsRule::Scale { x0, x1, .. } => {
-                        let n = crate::check::resolve::format_number;
+                        let n = crate::model::format_number;
                         let (lo, hi) = (x0.min(*x1), x0.max(*x1));
                         let values = ranges.metric_value(MetricId(m as u32), 0);
                         let parts = [

@@ -2,21 +2,7 @@
 
 use super::Outcome;
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::xml as escape;
 
 /// One `<testsuites>` document for every scorecard's outcomes.
 /// `failure_text(outcome)` renders an outcome's failures as plain text.

@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+mod browser;
+mod ci_formats;
 mod cli;
 mod coverage;
 mod data;
@@ -20,8 +22,11 @@ mod fmt;
 mod fuzz_regressions;
 mod grammar;
 mod init;
+mod layering;
+mod lsp;
 mod numbers;
 mod output;
+mod report;
 mod robustness;
 mod safety;
 mod score;

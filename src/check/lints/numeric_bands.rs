@@ -9,6 +9,7 @@
 
 use super::LintContext;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::format_number;
 use crate::model::{BandCond, BandDef, MetricId, PointsRule};
 use crate::syntax::ast::CmpOp;
 
@@ -96,10 +97,6 @@ impl Set {
     }
 }
 
-fn fmt(x: f64) -> String {
-    crate::check::resolve::format_number(x)
-}
-
 fn check_table(
     cx: &LintContext<'_>,
     metric: MetricId,
@@ -169,8 +166,8 @@ fn check_table(
                             band.loc.span,
                             format!(
                                 "`{name}` lies between {} and {}, so this band is never reached",
-                                fmt(value_range.lo),
-                                fmt(value_range.hi)
+                                format_number(value_range.lo),
+                                format_number(value_range.hi)
                             ),
                         )
                         .label("outside the value's range")
@@ -220,13 +217,13 @@ fn check_table(
                     band_b.loc.file,
                     band_b.loc.span,
                     if a.hi == b.lo {
-                        format!("the value {} matches no band", fmt(a.hi))
+                        format!("the value {} matches no band", format_number(a.hi))
                     } else {
                         format!(
                             "values from {} ({}) to {} ({}) match no band",
-                            fmt(a.hi),
+                            format_number(a.hi),
                             if a.hi_in { "excluded" } else { "included" },
-                            fmt(b.lo),
+                            format_number(b.lo),
                             if b.lo_in { "excluded" } else { "included" }
                         )
                     },

@@ -8,11 +8,8 @@
 use super::LintContext;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::ScoreId;
+use crate::model::format_number;
 use crate::syntax::ast::CmpOp;
-
-fn fmt(x: f64) -> String {
-    crate::check::resolve::format_number(x)
-}
 
 pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
     for (i, score) in cx.model.scores.iter().enumerate() {
@@ -48,7 +45,11 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                                 Code::L013,
                                 tier.loc.file,
                                 tier.loc.span,
-                                format!("`{}` can never score below {}", score.name, fmt(range.lo)),
+                                format!(
+                                    "`{}` can never score below {}",
+                                    score.name,
+                                    format_number(range.lo)
+                                ),
                             )
                             .label("this tier is never given")
                             .help("lower the thresholds above it, or remove it"),
@@ -68,7 +69,7 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                                 Code::L013,
                                 tier.loc.file,
                                 tier.loc.span,
-                                format!("the tier `{}` is never given: `{}` above it takes every score from {}", tier.label, by.label, fmt(t)),
+                                format!("the tier `{}` is never given: `{}` above it takes every score from {}", tier.label, by.label, format_number(t)),
                             )
                             .label("never given")
                             .note(by.loc.span, "this tier is checked first")
@@ -83,7 +84,7 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                                 format!(
                                     "`{}` is at most {}, so the tier `{}` is never given",
                                     score.name,
-                                    fmt(range.hi),
+                                    format_number(range.hi),
                                     tier.label
                                 ),
                             )
@@ -109,7 +110,7 @@ pub fn check(cx: &LintContext<'_>, out: &mut Diagnostics) {
                             format!(
                                 "scores of `{}` below {} fall in no tier",
                                 score.name,
-                                fmt(t)
+                                format_number(t)
                             ),
                         )
                         .label("no tier for the lowest scores")

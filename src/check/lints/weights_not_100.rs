@@ -24,12 +24,12 @@ fn report(out: &mut Diagnostics, at: Loc, sum: f64, what: &str) {
             at.span,
             format!(
                 "{what} add up to {}, not 100",
-                crate::check::resolve::format_number(sum)
+                crate::model::format_number(sum)
             ),
         )
         .label(format!(
             "these add up to {}",
-            crate::check::resolve::format_number(sum)
+            crate::model::format_number(sum)
         ))
         .help("adjust the weights so they add up to 100"),
     );

@@ -1,0 +1,177 @@
+//! A batch of rows: what is computed for it, its place in the ordered rows,
+//! and the input columns and site results it reads.
+
+use super::*;
+
+/// Everything computed for one batch of rows.
+pub struct Batch<'a> {
+    pub ctx: &'a Context<'a>,
+    /// Ordered position of the first row.
+    pub start: usize,
+    pub len: usize,
+    /// Table row of each position.
+    pub rows: Vec<u32>,
+    pub metric_values: Vec<Option<Col>>,
+    /// Whether each metric's value was missing before `missing value`.
+    pub metric_missing: Vec<Option<Vec<u8>>>,
+    pub metric_points: Vec<Option<Vec<f64>>>,
+    pub segments: Vec<Option<Vec<u32>>>,
+    pub scores: Vec<Option<ScoreValues>>,
+    pub flags: Vec<Option<Vec<u8>>>,
+    pub rules: Vec<Option<Vec<u8>>>,
+    pub outputs: Vec<Col>,
+}
+
+/// A score's stages for a batch.
+#[derive(Clone, Debug, Default)]
+pub struct ScoreValues {
+    /// The definition's value (step 1 of the guardrails).
+    pub raw: Vec<f64>,
+    /// Raw with the adjustments applied (step 2).
+    pub adjusted: Vec<f64>,
+    pub smoothed: Vec<f64>,
+    pub reported: Vec<f64>,
+    pub provisional: Vec<u8>,
+    pub insufficient: Vec<u8>,
+    /// Label index into the score's tier set (tiers, then provisional, insufficient_data).
+    pub tier: Vec<u32>,
+    /// Which definition each row used: 0 the score's own, `k` the `k`-th override.
+    pub definition: Vec<u32>,
+}
+
+impl<'a> Batch<'a> {
+    pub(super) fn new(ctx: &'a Context<'a>, start: usize, end: usize) -> Self {
+        let m = ctx.model;
+        Batch {
+            ctx,
+            start,
+            len: end - start,
+            rows: ctx
+                .ordered
+                .order
+                .get(start..end)
+                .map(<[u32]>::to_vec)
+                .unwrap_or_default(),
+            metric_values: vec![None; m.metrics.len()],
+            metric_missing: vec![None; m.metrics.len()],
+            metric_points: vec![None; m.metrics.len()],
+            segments: vec![None; m.segments.len()],
+            scores: vec![None; m.scores.len()],
+            flags: vec![None; m.flags.len()],
+            rules: vec![None; m.rules.len()],
+            outputs: Vec::new(),
+        }
+    }
+
+    /// Each output column with its values for the batch.
+    pub fn output_columns(&self) -> impl Iterator<Item = (&crate::plan::OutputColumn, &Col)> {
+        self.ctx.plan.outputs.iter().zip(&self.outputs)
+    }
+
+    /// 1-based position of the batch's `i`-th row in its partner's history.
+    pub fn position(&self, i: usize) -> u32 {
+        self.ctx
+            .ordered
+            .position
+            .get(self.start + i)
+            .copied()
+            .unwrap_or(1)
+    }
+
+    /// Whether the batch's `i`-th row is its partner's latest.
+    pub fn is_latest(&self, i: usize) -> bool {
+        self.ctx
+            .ordered
+            .latest
+            .get(self.start + i)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    pub(super) fn compute(&mut self, items: &[Item], outputs: bool) {
+        for item in items {
+            match *item {
+                Item::Segment(s) => self.segment(s),
+                Item::MetricValue(m) => self.metric_value(m),
+                Item::MetricPoints(m) => self.metric_points(m),
+                Item::Score(s) => self.score(s),
+                Item::Flag(f) => {
+                    let v = self.condition(self.ctx.plan.flags.get(f.index()));
+                    if let Some(slot) = self.flags.get_mut(f.index()) {
+                        *slot = Some(v);
+                    }
+                }
+                Item::Rule(r) => {
+                    let v = self.condition(self.ctx.plan.rules.get(r.index()));
+                    if let Some(slot) = self.rules.get_mut(r.index()) {
+                        *slot = Some(v);
+                    }
+                }
+                Item::Site(_) => {}
+            }
+        }
+        if outputs {
+            let columns = &self.ctx.plan.outputs;
+            self.outputs = columns.iter().map(|c| self.eval(&c.expr, None)).collect();
+        }
+    }
+
+    /// A condition is met only where it is true (missing is not met).
+    pub(super) fn condition(&self, e: Option<&CExpr>) -> Vec<u8> {
+        match e {
+            Some(e) => self
+                .eval(e, None)
+                .boolean(self.len)
+                .into_iter()
+                .map(|b| u8::from(b == 1))
+                .collect(),
+            None => vec![0; self.len],
+        }
+    }
+
+    pub(super) fn site(&self, i: usize) -> Col {
+        match self.ctx.sites.get(i).and_then(|s| s.as_ref()) {
+            Some(col) => col.range(self.start, self.len),
+            None => Col::Num(vec![f64::NAN; self.len]),
+        }
+    }
+
+    pub(super) fn column(&self, c: ColumnId) -> Col {
+        let rows = &self.rows;
+        match self.ctx.table.columns.get(c.index()) {
+            Some(Column::Number(v)) => Col::Num(
+                rows.iter()
+                    .map(|r| v.get(*r as usize).copied().unwrap_or(f64::NAN))
+                    .collect(),
+            ),
+            Some(Column::Int(v)) => {
+                fn gather<T: IntWidth>(v: &[T], rows: &[u32]) -> Vec<f64> {
+                    rows.iter()
+                        .map(|r| v.get(*r as usize).map_or(f64::NAN, |x| Ints::number(*x)))
+                        .collect()
+                }
+                Col::Num(match v {
+                    Ints::I8(v) => gather(v, rows),
+                    Ints::I16(v) => gather(v, rows),
+                    Ints::I32(v) => gather(v, rows),
+                })
+            }
+            Some(Column::Bool(v)) => Col::Bool(
+                rows.iter()
+                    .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_BOOL))
+                    .collect(),
+            ),
+            Some(Column::Label(v)) => Col::Label(
+                rows.iter()
+                    .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_LABEL))
+                    .collect(),
+            ),
+            Some(Column::Text(t)) => Col::Text(
+                rows.iter()
+                    .map(|r| t.get(*r as usize).to_string())
+                    .collect(),
+            ),
+            _ => Col::Num(vec![f64::NAN; self.len]),
+        }
+    }
+}

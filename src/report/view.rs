@@ -1,0 +1,192 @@
+//! What the page template shows: plain texts and numbers already formatted,
+//! charts as shapes. The template escapes every text it writes.
+
+use askama::Template;
+
+use super::charts::Svg;
+
+#[derive(Template)]
+#[template(path = "report/page.html")]
+pub struct Page {
+    pub title: String,
+    pub scorecard: String,
+    pub version: String,
+    pub hash: String,
+    pub data: String,
+    /// `Partner report: ID` or `Partner scores report`.
+    pub heading: String,
+    pub csp: String,
+    pub style: &'static str,
+    /// The table script, or empty on a partner's page.
+    pub script: &'static str,
+    /// The partners table's data, as JSON escaped for a `<script>` element.
+    pub table_json: String,
+    pub notes: Vec<String>,
+    pub headline: Vec<Figure>,
+    pub has_overview: bool,
+    pub overview: Overview,
+    pub has_table: bool,
+    pub peers: Vec<PeerBlock>,
+    pub peer_note: String,
+    pub sections: Vec<PartnerSection>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LegendItem {
+    pub label: String,
+    pub class: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ScoreCharts {
+    pub name: String,
+    pub description: String,
+    /// The stacked tier chart (none for a score without tiers).
+    pub tiers: Vec<Svg>,
+    pub has_tiers: bool,
+    pub legend: Vec<LegendItem>,
+    pub distribution: Vec<Svg>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MoverRow {
+    pub partner: String,
+    pub link: String,
+    pub from: String,
+    pub to: String,
+    pub change: String,
+    pub tier: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Movers {
+    pub score: String,
+    pub up: Vec<MoverRow>,
+    pub down: Vec<MoverRow>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SegmentRow {
+    pub label: String,
+    pub partners: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SegmentCounts {
+    pub name: String,
+    /// The tier labels of the first score with tiers.
+    pub header: Vec<String>,
+    pub rows: Vec<SegmentRow>,
+}
+
+/// Partners named in a list, the first ones linked when they have a section.
+#[derive(Clone, Debug, Default)]
+pub struct Named {
+    pub partner: String,
+    pub link: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct QueueItem {
+    pub action: String,
+    pub priority: String,
+    pub rules: String,
+    pub count: usize,
+    pub partners: Vec<Named>,
+    pub more: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FlagItem {
+    pub name: String,
+    pub description: String,
+    pub count: usize,
+    pub partners: Vec<Named>,
+    pub more: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Overview {
+    pub charts: Vec<ScoreCharts>,
+    pub movers: Vec<Movers>,
+    pub segments: Vec<SegmentCounts>,
+    pub queue: Vec<QueueItem>,
+    pub flags: Vec<FlagItem>,
+    pub provisional: Vec<Named>,
+    pub provisional_more: usize,
+    pub provisional_count: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TermRow {
+    pub metric: String,
+    pub description: String,
+    pub value: String,
+    pub points: String,
+    pub weight: String,
+    pub contribution: String,
+    pub change: String,
+    pub rubric: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ScoreBlock {
+    pub name: String,
+    pub description: String,
+    pub reported: String,
+    pub tier: String,
+    pub tier_class: String,
+    pub raw: String,
+    pub steps: Vec<String>,
+    pub distance: String,
+    pub closers: Vec<String>,
+    pub trajectory: Vec<Svg>,
+    pub has_drivers: bool,
+    pub drivers: Vec<Svg>,
+    pub terms: Vec<TermRow>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Fired {
+    pub name: String,
+    pub detail: String,
+    pub condition: String,
+    pub reads: String,
+    pub actions: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PartnerSection {
+    pub id: String,
+    pub anchor: String,
+    pub period: String,
+    pub segments: String,
+    pub scores: Vec<ScoreBlock>,
+    pub rules: Vec<Fired>,
+    pub flags: Vec<Fired>,
+    pub actions: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeerGroup {
+    pub name: String,
+    pub size: String,
+    /// Whether the group is large enough to show.
+    pub shown: bool,
+    pub mean: String,
+    pub tiers: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeerBlock {
+    pub score: String,
+    pub value: String,
+    pub groups: Vec<PeerGroup>,
+}
