@@ -688,6 +688,8 @@ pub struct Model {
     pub min_group: Option<u32>,
     pub tests: Vec<TestDef>,
     pub snapshots: Vec<SnapshotDef>,
+    /// What corrections to the data and tier overrides must satisfy (`governance { … }`).
+    pub governance: GovernancePolicy,
     /// Segments, metrics, scores and flags in an order where each comes after
     /// everything it depends on (empty when there is a cycle).
     pub order: Vec<Node>,
@@ -784,6 +786,33 @@ impl Model {
             }
         }
     }
+}
+
+/// The `governance` block: the policy corrections and overrides are held to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GovernancePolicy {
+    pub corrections: CorrectionPolicy,
+    pub overrides: OverridePolicy,
+    pub loc: Option<Loc>,
+}
+
+/// `corrections { approver required  locked revenue_booked }`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CorrectionPolicy {
+    /// Every correction names who approved it.
+    pub approver_required: bool,
+    /// Columns no correction may change.
+    pub locked: Vec<ColumnId>,
+}
+
+/// `overrides { approver required  max_move 1  expire within 4 periods }`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OverridePolicy {
+    pub approver_required: bool,
+    /// The most tiers an override may move a partner from its computed tier.
+    pub max_move: Option<u32>,
+    /// An override must name its last period, at most this many periods after its first.
+    pub expire_within: Option<u32>,
 }
 
 /// A number as a label: `3` for 3.0, `2.5` for 2.5.

@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod cycles;
+pub mod governance;
 pub mod lints;
 pub mod load;
 pub mod overlay;
@@ -40,6 +41,20 @@ impl Checked {
 /// Read, parse and check the scorecard at `path` (and its imports).
 pub fn check_path(path: &Path, sources: &mut SourceMap) -> Result<Checked, ReadError> {
     overlay::check_path_with(path, sources, &overlay::Overlay::new()).map(|(_, checked)| checked)
+}
+
+/// Like [`check_path`], with `text` in place of the root file's contents
+/// (its imports are still read from disk, relative to `path`).
+pub fn check_path_with_text(
+    path: &Path,
+    text: Option<&str>,
+    sources: &mut SourceMap,
+) -> Result<Checked, ReadError> {
+    let mut held = overlay::Overlay::new();
+    if let Some(text) = text {
+        held.insert(path, text);
+    }
+    overlay::check_path_with(path, sources, &held).map(|(_, checked)| checked)
 }
 
 /// SHA-256 over every file of the program, in load order: the root's text,
@@ -120,6 +135,7 @@ pub fn check_program(program: &load::Program, diagnostics: &mut Diagnostics) -> 
     program.files.first()?;
     let (mut model, found) = resolve::Resolver::new(program).run();
     diagnostics.extend(found);
+    governance::resolve(program, &mut model, diagnostics);
     let has_keyless_scores = !model.scores.is_empty() && model.contract.key.is_none();
     if has_keyless_scores {
         let root = program.root.unwrap_or_default();

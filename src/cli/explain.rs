@@ -38,6 +38,12 @@ pub struct ExplainArgs {
     /// Stop (exit 1) when the scorecard has warnings, printing them.
     #[arg(long, value_enum)]
     pub deny: Option<super::Deny>,
+    #[command(flatten)]
+    pub govern: super::govern::GovernArgs,
+    /// Also say which changes to the partner's values would reach the next
+    /// tier most cheaply, each checked by re-scoring the data.
+    #[arg(long)]
+    pub next_tier: bool,
 }
 
 /// Every row that keeps the input contract; the partner explained need not
@@ -74,7 +80,7 @@ fn load_valid_rows(
 
 /// The CSV header's names, to find the key in a rejected row (not for
 /// standard input, which cannot be read twice).
-fn csv_header(data: &DataArgs) -> Option<Vec<String>> {
+pub(super) fn csv_header(data: &DataArgs) -> Option<Vec<String>> {
     if data.format() != DataFormat::Csv || data.data == std::path::Path::new("-") {
         return None;
     }
@@ -108,10 +114,31 @@ pub fn run(args: &ExplainArgs) -> Exit {
         return e;
     }
     let plan = crate::plan::compile(&model);
-    let loaded = match load_valid_rows(&args.data, &model, &plan.needed_columns) {
+    if let Err(e) = args.govern.check_outputs(&args.data.data, None) {
+        return e;
+    }
+    let (pending, needed) = match args.govern.read(&model, &plan.needed_columns) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let mut loaded = match load_valid_rows(&args.data, &model, &needed) {
         Ok(l) => l,
         Err(e) => return e,
     };
+    let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
+    {
+        let ordered = crate::eval::order_rows(&model, &loaded.table);
+        let mut ctx = crate::eval::Context::new(&model, &plan, &loaded.table, &ordered);
+        if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
+            return e;
+        }
+    }
+    if let Err(e) = args
+        .govern
+        .write_audit(&model, &loaded.table, &gov, &args.data.data, hashes)
+    {
+        return e;
+    }
     let column = |id: Option<crate::model::ColumnId>| {
         id.and_then(|c| model.contract.column(c))
             .map(|c| c.name.as_str())
@@ -167,20 +194,61 @@ pub fn run(args: &ExplainArgs) -> Exit {
             loaded.table.rows,
         );
     }
+    let story = crate::govern::notes::explained(
+        &model,
+        &loaded.table,
+        &gov,
+        &explanation.partner,
+        explanation.period.as_deref(),
+    );
+    let paths = if args.next_tier {
+        next_tier_paths(&model, &plan, &loaded.table, &explanation)
+    } else {
+        Vec::new()
+    };
     let text = match args.format {
         // Partner ids, labels and names come from the data and the scorecard.
         ExplainFormat::Text => {
-            let text = match text_width() {
+            let mut text = match text_width() {
                 Some(w) => explain::text_wrapped(&explanation, w),
                 None => explain::text(&explanation),
             };
+            text.push_str(&story.text(text_width()));
+            for p in &paths {
+                text.push_str(&crate::advice::text(p));
+            }
             crate::escape::terminal_lines(&text).into_owned()
         }
         ExplainFormat::Json => match explain::json(&explanation) {
-            Ok(t) => t,
+            Ok(t) if gov.is_empty() && paths.is_empty() => t,
+            Ok(t) => match story.into_json(&t, &paths) {
+                Ok(t) => t,
+                Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),
+            },
             Err(e) => return super::fail(&format!("cannot write the explanation: {e}")),
         },
     };
     super::print(&text);
     Exit::Clean
+}
+
+/// The path to the next tier of each tiered score, for the explained row.
+fn next_tier_paths(
+    model: &crate::model::Model,
+    plan: &crate::plan::Plan,
+    table: &crate::data::table::Table,
+    explanation: &explain::Explanation,
+) -> Vec<crate::advice::Path> {
+    let row = (0..table.rows as u32).find(|r| {
+        let (k, p) = crate::govern::row_key(model, table, *r);
+        k == explanation.partner && explanation.period.as_deref().is_none_or(|want| want == p)
+    });
+    let Some(row) = row else {
+        return Vec::new();
+    };
+    (0..model.scores.len())
+        .filter_map(|s| {
+            crate::advice::path(model, plan, table, row, crate::model::ScoreId(s as u32))
+        })
+        .collect()
 }

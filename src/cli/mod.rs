@@ -1,5 +1,6 @@
 //! The command line: the only module that knows clap, terminals and exit codes.
 
+mod backtest;
 mod check;
 mod compile;
 mod diff;
@@ -7,12 +8,15 @@ mod docs;
 mod explain;
 mod explain_code;
 mod fmt;
+pub mod govern;
 mod init;
 mod lsp;
 pub mod output;
 mod report;
 pub mod score;
+mod sensitivity;
 mod test;
+mod whatif;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -75,6 +79,12 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Run the language server on standard input and output (for editors).
     Lsp(lsp::LspArgs),
+    /// What changing weights, thresholds, band points or guardrails would do to the partners.
+    Whatif(whatif::WhatifArgs),
+    /// Which weights and tier thresholds the tiers are fragile to; partners near a boundary.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Does the score at period t predict an outcome at t+N? Spearman, tiers, deciles, AUC, drift, experiments.
+    Backtest(backtest::BacktestArgs),
     /// Write SQL for DuckDB, PostgreSQL or Spark that computes what `score` writes.
     Compile(compile::CompileArgs),
 }
@@ -136,6 +146,9 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Init(args) => init::run(&args),
         Command::Docs(args) => docs::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::Whatif(args) => whatif::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::Compile(args) => compile::run(&args),
     }
 }

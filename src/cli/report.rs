@@ -45,6 +45,12 @@ pub fn run(args: &ReportArgs) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
+    // A partner's own page is not built from some of its rows.
+    if let Some(partner) = &args.partner {
+        if let Err(e) = refuse_rejected(args, &model, &loaded, partner) {
+            return e;
+        }
+    }
     let audience = match &args.partner {
         Some(p) => Audience::Partner(p.clone()),
         None => Audience::Internal {
@@ -73,4 +79,43 @@ pub fn run(args: &ReportArgs) -> Exit {
         return super::fail(&format!("cannot write `{}`: {e}", args.out.display()));
     }
     Exit::Clean
+}
+
+/// Stop when rows of `partner` were left out under `--on-invalid skip`:
+/// its page would show a history with holes, or another latest period.
+fn refuse_rejected(
+    args: &ReportArgs,
+    model: &crate::model::Model,
+    loaded: &crate::data::load::Loaded,
+    partner: &str,
+) -> Result<(), Exit> {
+    if loaded.rejected.is_empty() {
+        return Ok(());
+    }
+    let column = |id: Option<crate::model::ColumnId>| {
+        id.and_then(|c| model.contract.column(c))
+            .map(|c| c.name.as_str())
+    };
+    let header = super::explain::csv_header(&args.data);
+    let fields = crate::explain::rejected::Fields {
+        format: args.data.format(),
+        header: header.as_deref(),
+        key: column(model.contract.key).unwrap_or(""),
+        period: column(model.contract.period),
+    };
+    let own = crate::explain::rejected::rows_of(&loaded.rejected, &fields, partner);
+    let Some(first) = own.first() else {
+        return Ok(());
+    };
+    eprintln!(
+        "error: {} row{} of partner `{}` {} rejected (line {} first); its page would leave {} out",
+        own.len(),
+        if own.len() == 1 { "" } else { "s" },
+        crate::escape::terminal(partner),
+        if own.len() == 1 { "was" } else { "were" },
+        first.row.line,
+        if own.len() == 1 { "it" } else { "them" },
+    );
+    eprintln!("  help: correct the row in the data, then write the page again");
+    Err(Exit::Findings)
 }

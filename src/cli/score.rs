@@ -92,6 +92,12 @@ pub struct ScoreArgs {
     /// per segment, the provisional rows, and how often each action and flag fired.
     #[arg(long)]
     pub summary: bool,
+    #[command(flatten)]
+    pub govern: super::govern::GovernArgs,
+    /// Add each tiered score's `<score>_benefits` and `<score>_obligations`:
+    /// those of the reported tier (an override's, where one applies).
+    #[arg(long)]
+    pub with_benefits: bool,
 }
 
 /// The formats `--out` can write, by extension.
@@ -434,10 +440,22 @@ pub fn run(args: &ScoreArgs) -> Exit {
     if args.with_metrics {
         plan.outputs.extend(metric_columns(&model));
     }
-    let loaded = match args.data.load(&model, &plan.needed_columns) {
+    if let Err(e) = args
+        .govern
+        .check_outputs(&args.data.data, args.out.as_deref())
+    {
+        return e;
+    }
+    let (pending, needed) = match args.govern.read(&model, &plan.needed_columns) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let mut loaded = match args.data.load(&model, &needed) {
         Ok(l) => l,
         Err(e) => return e,
     };
+    let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
+    gov.with_benefits = args.with_benefits;
     timing("loaded");
     if std::env::var_os("SCORECARD_TIMING").is_some() {
         eprintln!("table: {} KiB", loaded.table.heap_bytes() / 1024);
@@ -449,6 +467,11 @@ pub fn run(args: &ScoreArgs) -> Exit {
     let ordered = eval::order_rows(&model, &loaded.table);
     timing("ordered");
     let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
+    if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
+        return e;
+    }
+    let gov = (!gov.is_empty()).then_some(&gov);
+    let extra = gov.map_or_else(Vec::new, |g| crate::govern::notes::columns(&model, g));
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => match AtomicFile::create(path) {
             Ok(f) => Box::new(f),
@@ -481,12 +504,14 @@ pub fn run(args: &ScoreArgs) -> Exit {
     match format {
         OutputFormat::Csv => {
             write(
-                render::csv::header_with(&plan, !args.no_escape_formulas).as_bytes(),
+                render::csv::header_governed(&plan, !args.no_escape_formulas, &extra).as_bytes(),
                 &mut out,
             );
             eval::evaluate(
                 &mut ctx,
-                |batch| render::csv::rows_with(batch, &selection, !args.no_escape_formulas),
+                |batch| {
+                    render::csv::rows_governed(batch, &selection, !args.no_escape_formulas, gov)
+                },
                 |(text, n)| {
                     reported += n;
                     progress.step();
@@ -502,7 +527,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
             let mut first = true;
             eval::evaluate(
                 &mut ctx,
-                |batch| render::json::rows(batch, &selection),
+                |batch| render::json::rows_governed(batch, &selection, gov),
                 |(lines, n)| {
                     reported += n;
                     progress.step();
@@ -526,7 +551,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
             let mut rows: Vec<Vec<String>> = Vec::new();
             eval::evaluate(
                 &mut ctx,
-                |batch| render::table::rows(batch, &selection),
+                |batch| render::table::rows_governed(batch, &selection, gov),
                 |r| rows.extend(r),
             );
             reported = rows.len();
@@ -536,7 +561,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 None
             };
             write(
-                render::table::render_within(&plan, &rows, width).as_bytes(),
+                render::table::render_governed(&plan, &rows, width, &extra).as_bytes(),
                 &mut out,
             );
         }
@@ -556,6 +581,15 @@ pub fn run(args: &ScoreArgs) -> Exit {
         return super::fail(&format!("cannot write the results: {e}"));
     }
     drop(out);
+    if let Some(g) = gov {
+        if let Err(e) = args
+            .govern
+            .write_audit(&model, &loaded.table, g, &args.data.data, hashes)
+        {
+            return e;
+        }
+        eprint!("{}", crate::govern::notes::summary(g));
+    }
     let rejected = loaded.rejected.len();
     eprintln!(
         "read {} row{}, scored {}, rejected {}; reported {} row{}",

@@ -17,9 +17,11 @@
 //! 4. The readers, which turn bytes into fields: `csv_fast` and `json`. A
 //!    reader hands each row's fields to the row sink it is given.
 //! 5. The loader, `load`: opens the file, cuts it into blocks and parts,
-//!    runs the readers on threads and joins what they collected; and
-//!    `given`, a table from a test's `given` rows.
+//!    runs the readers on threads and joins what they collected;
+//!    `given`, a table from a test's `given` rows; and `cell`, one value of
+//!    a loaded table read and replaced under the contract (corrections).
 
+pub mod cell;
 mod collect;
 mod convert;
 mod csv_fast;

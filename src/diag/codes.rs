@@ -103,6 +103,13 @@ codes! {
     D010 "out-of-range" Error "a value outside the bounds its column allows";
     D011 "duplicate-row" Error "two rows for the same key and period";
     D012 "binary-data" Error "a data file that is a spreadsheet, archive or other binary format, not text";
+    D040 "invalid-correction" Error "a correction to the data that cannot be applied as written";
+    D041 "conflicting-corrections" Error "two corrections of the same value";
+    D042 "no-op-correction" Warning "a correction whose value the data already holds";
+    D043 "correction-not-allowed" Error "a correction the scorecard's governance policy does not allow";
+    D044 "invalid-override" Error "a tier override that cannot be applied as written";
+    D045 "expired-override" Warning "a tier override that ended before the partner's latest period";
+    D046 "override-not-allowed" Error "a tier override the scorecard's governance policy does not allow";
     D025 "mixed-period-formats" Error "period labels written in more than one form";
     E001 "expectation-not-met" Error "a test's expectation that the scores do not meet";
     E002 "test-not-run" Error "a test that cannot be run on the rows it gives";

@@ -29,6 +29,14 @@ pub struct Scored {
 
 /// Each score's tier labels in declared order, then `provisional` and
 /// `insufficient_data`.
+impl crate::govern::notes::TierSlot for Scored {
+    fn set_tier(&mut self, score: &str, label: &str) {
+        if let Some(slot) = self.tiers.get_mut(score) {
+            *slot = label.to_string();
+        }
+    }
+}
+
 pub fn tier_orders(model: &Model) -> IndexMap<String, Vec<String>> {
     model
         .scores
@@ -43,6 +51,19 @@ pub fn tier_orders(model: &Model) -> IndexMap<String, Vec<String>> {
 
 /// Score every reported row; rows are keyed by "key period".
 pub fn score_rows(model: &Model, table: &Table, selection: &Selection) -> IndexMap<String, Scored> {
+    score_keyed(model, table, selection)
+        .into_iter()
+        .map(|(key, period, s)| (format!("{key} {period}").trim_end().to_string(), s))
+        .collect()
+}
+
+/// Score every reported row, in (key, period) order: the key, the period
+/// label (empty without a period column) and the result.
+pub fn score_keyed(
+    model: &Model,
+    table: &Table,
+    selection: &Selection,
+) -> Vec<(String, String, Scored)> {
     let plan = crate::plan::compile(model);
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, &plan, table, &ordered);
@@ -51,7 +72,7 @@ pub fn score_rows(model: &Model, table: &Table, selection: &Selection) -> IndexM
         _ => None,
     };
     let (keys, periods) = (text(model.contract.key), text(model.contract.period));
-    let mut out = IndexMap::new();
+    let mut out = Vec::new();
     eval::evaluate(
         &mut ctx,
         |batch| {
@@ -64,7 +85,8 @@ pub fn score_rows(model: &Model, table: &Table, selection: &Selection) -> IndexM
                 let key = keys.map_or("", |k| k.get(row));
                 let period = periods.map_or("", |p| p.get(row));
                 rows.push((
-                    format!("{key} {period}").trim_end().to_string(),
+                    key.to_string(),
+                    period.to_string(),
                     scored(model, &plan, batch, i),
                 ));
             }

@@ -134,6 +134,7 @@ impl Describer<'_> {
             min_group,
             tests,
             snapshots,
+            governance,
             // Derived from the definitions.
             order: _,
         } = self.model;
@@ -164,6 +165,37 @@ impl Describer<'_> {
         }
         for s in snapshots {
             self.snapshot(s);
+        }
+        self.governance(governance);
+    }
+
+    /// The governance policy: each clause a field, so a policy change is a rule change.
+    fn governance(&mut self, g: &crate::model::GovernancePolicy) {
+        let c = &g.corrections;
+        if c.approver_required {
+            self.put("governance", "corrections approver", "required".into());
+        }
+        if !c.locked.is_empty() {
+            let names: Vec<String> = c
+                .locked
+                .iter()
+                .filter_map(|id| self.model.contract.column(*id).map(|d| d.name.clone()))
+                .collect();
+            self.put("governance", "corrections locked", names.join(", "));
+        }
+        let o = &g.overrides;
+        if o.approver_required {
+            self.put("governance", "overrides approver", "required".into());
+        }
+        if let Some(n) = o.max_move {
+            self.put("governance", "overrides max_move", n.to_string());
+        }
+        if let Some(n) = o.expire_within {
+            self.put(
+                "governance",
+                "overrides expire within",
+                format!("{n} periods"),
+            );
         }
     }
 

@@ -147,7 +147,52 @@ fn decl(p: &mut Printer<'_>, d: &Decl) {
             );
         }
         Decl::Defaults(d) => defaults(p, d),
+        Decl::Governance(g) => governance(p, g),
     }
+}
+
+/// `governance { … }`: one block per policy, one clause per line.
+fn governance(p: &mut Printer<'_>, g: &Governance) {
+    block(
+        p,
+        0,
+        g.span,
+        g.span.start,
+        "governance",
+        g.blocks.is_empty(),
+        |p| {
+            for b in &g.blocks {
+                block(
+                    p,
+                    INDENT,
+                    b.span,
+                    b.span.start,
+                    b.subject.keyword(),
+                    b.clauses.is_empty(),
+                    |p| {
+                        for c in &b.clauses {
+                            let span = c.span();
+                            let text = match c {
+                                PolicyClause::ApproverRequired(_) => {
+                                    "approver required".to_string()
+                                }
+                                PolicyClause::Locked(names, _) => {
+                                    let names: Vec<&str> =
+                                        names.iter().map(|n| n.name.as_str()).collect();
+                                    format!("locked {}", names.join(", "))
+                                }
+                                PolicyClause::MaxMove(n, _) => format!("max_move {}", n.text),
+                                PolicyClause::ExpireWithin(n, _) => {
+                                    format!("expire within {} periods", n.text)
+                                }
+                            };
+                            p.line(INDENT * 2, span.start, span.end, text);
+                        }
+                    },
+                );
+            }
+        },
+    );
 }
 
 /// `defaults { … }`: metadata as in a metric, then one clause per line.

@@ -145,6 +145,17 @@ impl Walker {
     fn decl(&mut self, decl: &Decl) {
         match decl {
             Decl::Import(_) | Decl::Snapshot(_) => {}
+            Decl::Governance(g) => {
+                for block in &g.blocks {
+                    for clause in &block.clauses {
+                        if let crate::syntax::ast::PolicyClause::Locked(columns, _) = clause {
+                            for column in columns {
+                                self.refer(column);
+                            }
+                        }
+                    }
+                }
+            }
             Decl::Input(input) => {
                 for entry in &input.entries {
                     match entry {

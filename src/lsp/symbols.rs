@@ -126,6 +126,31 @@ pub fn document_symbols(analysis: &Analysis, encoding: Encoding) -> Vec<Document
                 ),
                 Vec::new(),
             ),
+            Decl::Governance(g) => {
+                let blocks = g
+                    .blocks
+                    .iter()
+                    .map(|b| {
+                        (
+                            b.subject.keyword().to_string(),
+                            "policy",
+                            SymbolKind::OBJECT,
+                            b.span,
+                            b.span,
+                        )
+                    })
+                    .collect();
+                (
+                    (
+                        "governance".into(),
+                        "corrections and overrides policy",
+                        SymbolKind::STRUCT,
+                        g.span,
+                        g.span,
+                    ),
+                    blocks,
+                )
+            }
             Decl::Output(o) => (
                 (
                     "output".into(),

@@ -13,15 +13,21 @@ pub fn header(plan: &Plan) -> String {
 /// The header line, choosing whether names that look like formulas get a
 /// leading `'`, as text cells do.
 pub fn header_with(plan: &Plan, escape_formulas: bool) -> String {
+    header_governed(plan, escape_formulas, &[])
+}
+
+/// The header line with the columns governance adds after the plan's.
+pub fn header_governed(plan: &Plan, escape_formulas: bool, extra: &[String]) -> String {
     let mut out = String::new();
-    for (k, c) in plan.outputs.iter().enumerate() {
+    let names = plan.outputs.iter().map(|c| &c.name).chain(extra);
+    for (k, name) in names.enumerate() {
         if k > 0 {
             out.push(',');
         }
         if escape_formulas {
-            push_field(&mut out, &crate::escape::spreadsheet_cell(&c.name));
+            push_field(&mut out, &crate::escape::spreadsheet_cell(name));
         } else {
-            push_field(&mut out, &c.name);
+            push_field(&mut out, name);
         }
     }
     out.push('\n');
@@ -40,6 +46,17 @@ pub fn rows_with(
     batch: &Batch<'_>,
     selection: &Selection,
     escape_formulas: bool,
+) -> (String, usize) {
+    rows_governed(batch, selection, escape_formulas, None)
+}
+
+/// [`rows_with`], with the tier an override sets in place of the computed
+/// one and the columns governance adds after the plan's.
+pub fn rows_governed(
+    batch: &Batch<'_>,
+    selection: &Selection,
+    escape_formulas: bool,
+    gov: Option<&crate::govern::Governance>,
 ) -> (String, usize) {
     let mut count = 0;
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
@@ -69,6 +86,10 @@ pub fn rows_with(
             if k > 0 {
                 out.push(',');
             }
+            if let Some(label) = super::overridden(batch, column, i, gov) {
+                push_field(&mut out, &crate::escape::spreadsheet_cell(label));
+                continue;
+            }
             if direct {
                 cell(batch, column, col, i, &mut out);
                 continue;
@@ -82,6 +103,14 @@ pub fn rows_with(
                 push_field(&mut out, &crate::escape::spreadsheet_cell(&value));
             } else {
                 push_field(&mut out, &value);
+            }
+        }
+        for extra in super::governance_cells(batch, i, gov) {
+            out.push(',');
+            if escape_formulas {
+                push_field(&mut out, &crate::escape::spreadsheet_cell(&extra));
+            } else {
+                push_field(&mut out, &extra);
             }
         }
         out.push('\n');

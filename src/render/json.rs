@@ -30,6 +30,16 @@ pub fn document_end(empty: bool) -> String {
 
 /// The batch's reported rows as JSON objects, and how many there are.
 pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (Vec<String>, usize) {
+    rows_governed(batch, selection, None)
+}
+
+/// [`rows`], with the tier an override sets in place of the computed one
+/// and the members governance adds after the plan's.
+pub fn rows_governed(
+    batch: &Batch<'_>,
+    selection: &Selection,
+    gov: Option<&crate::govern::Governance>,
+) -> (Vec<String>, usize) {
     let mut out = Vec::new();
     let mut text = String::new();
     for i in 0..batch.len {
@@ -43,6 +53,10 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (Vec<String>, usize) {
             }
             line.push_str(&string(&column.name));
             line.push(':');
+            if let Some(label) = super::overridden(batch, column, i, gov) {
+                line.push_str(&string(label));
+                continue;
+            }
             let items = match col {
                 Col::Actions => Some(actions_of(batch, i)),
                 Col::FlagNames => Some(flags_of(batch, i)),
@@ -70,6 +84,15 @@ pub fn rows(batch: &Batch<'_>, selection: &Selection) -> (Vec<String>, usize) {
                 (Col::Num(_), _) | (Col::Bool(_), _) => line.push_str(&text),
                 (_, Type::Bool) => line.push_str(&text),
                 _ => line.push_str(&string(&text)),
+            }
+        }
+        if let (Some(g), Some(row)) = (gov, batch.rows.get(i)) {
+            let members = crate::govern::notes::json_members(batch.ctx.model, g, *row, &|s| {
+                super::computed_tier(batch, s, i)
+            });
+            for m in members {
+                line.push(',');
+                line.push_str(&m);
             }
         }
         line.push('}');

@@ -71,6 +71,45 @@ fn push_u64(out: &mut String, v: u64) {
     out.push_str(itoa::Buffer::new().format(v));
 }
 
+/// Row `i`'s governance: the override label replacing a tier column's
+/// value, when an override applies to the row.
+pub fn overridden<'g>(
+    batch: &Batch<'_>,
+    column: &OutputColumn,
+    i: usize,
+    gov: Option<&'g crate::govern::Governance>,
+) -> Option<&'g str> {
+    let crate::plan::CExpr::Tier(score) = column.expr else {
+        return None;
+    };
+    let row = *batch.rows.get(i)?;
+    let o = gov?.overrides.as_ref()?.at(row, score)?;
+    Some(o.tier_label.as_str())
+}
+
+/// Row `i`'s computed tier label index of `score`.
+pub fn computed_tier(batch: &Batch<'_>, score: crate::model::ScoreId, i: usize) -> Option<u32> {
+    batch
+        .scores
+        .get(score.index())
+        .and_then(Option::as_ref)
+        .and_then(|s| s.tier.get(i).copied())
+}
+
+/// The extra cells governance adds to row `i` (see `govern::notes::cells`).
+pub fn governance_cells(
+    batch: &Batch<'_>,
+    i: usize,
+    gov: Option<&crate::govern::Governance>,
+) -> Vec<String> {
+    match (gov, batch.rows.get(i)) {
+        (Some(g), Some(row)) => {
+            crate::govern::notes::cells(batch.ctx.model, g, *row, &|s| computed_tier(batch, s, i))
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The text of output value `i` of column `c` (without CSV quoting).
 pub fn cell(batch: &Batch<'_>, column: &OutputColumn, value: &Col, i: usize, out: &mut String) {
     let missing = |out: &mut String| {

@@ -11,19 +11,32 @@ use crate::plan::Plan;
 
 /// The reported rows of a batch as cell texts.
 pub fn rows(batch: &Batch<'_>, selection: &Selection) -> Vec<Vec<String>> {
+    rows_governed(batch, selection, None)
+}
+
+/// [`rows`], with the tier an override sets and the cells governance adds.
+pub fn rows_governed(
+    batch: &Batch<'_>,
+    selection: &Selection,
+    gov: Option<&crate::govern::Governance>,
+) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for i in 0..batch.len {
         if !selected(batch, i, selection) {
             continue;
         }
-        let row = batch
+        let mut row: Vec<String> = batch
             .output_columns()
             .map(|(column, col)| {
+                if let Some(label) = super::overridden(batch, column, i, gov) {
+                    return label.to_string();
+                }
                 let mut text = String::new();
                 cell(batch, column, col, i, &mut text);
                 text
             })
             .collect();
+        row.extend(super::governance_cells(batch, i, gov));
         out.push(row);
     }
     out
@@ -39,10 +52,22 @@ pub fn render(plan: &Plan, rows: &[Vec<String>]) -> String {
 /// When the values alone do not fit, each row is shown as a block of
 /// `name  value` lines instead. Without a width, every cell keeps one line.
 pub fn render_within(plan: &Plan, rows: &[Vec<String>], width: Option<u16>) -> String {
+    render_governed(plan, rows, width, &[])
+}
+
+/// [`render_within`], with the columns governance adds after the plan's.
+pub fn render_governed(
+    plan: &Plan,
+    rows: &[Vec<String>],
+    width: Option<u16>,
+    extra: &[String],
+) -> String {
     let headers: Vec<String> = plan
         .outputs
         .iter()
-        .map(|c| crate::escape::terminal(&c.name).into_owned())
+        .map(|c| &c.name)
+        .chain(extra)
+        .map(|n| crate::escape::terminal(n).into_owned())
         .collect();
     let rows: Vec<Vec<String>> = rows
         .iter()
@@ -81,11 +106,14 @@ pub fn render_within(plan: &Plan, rows: &[Vec<String>], width: Option<u16>) -> S
     }
     table.set_header(headers.iter().map(Cell::new));
     for row in &rows {
-        table.add_row(row.iter().zip(&plan.outputs).map(|(text, c)| {
-            let numeric = matches!(
-                c.expr,
-                crate::plan::CExpr::Score(..) | crate::plan::CExpr::Points(_)
-            ) || c.ty.is_numeric();
+        table.add_row(row.iter().enumerate().map(|(k, text)| {
+            // Governance's columns, past the plan's, are text.
+            let numeric = plan.outputs.get(k).is_some_and(|c| {
+                matches!(
+                    c.expr,
+                    crate::plan::CExpr::Score(..) | crate::plan::CExpr::Points(_)
+                ) || c.ty.is_numeric()
+            });
             let cell = Cell::new(text);
             if numeric {
                 cell.set_alignment(CellAlignment::Right)

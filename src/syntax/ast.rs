@@ -102,6 +102,7 @@ pub enum Decl {
     Test(Test),
     Snapshot(Snapshot),
     Defaults(Defaults),
+    Governance(Governance),
 }
 
 impl Decl {
@@ -119,6 +120,60 @@ impl Decl {
             Decl::Test(d) => d.span,
             Decl::Snapshot(d) => d.span,
             Decl::Defaults(d) => d.span,
+            Decl::Governance(d) => d.span,
+        }
+    }
+}
+
+/// `governance { … }`: the policy corrections and overrides are held to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Governance {
+    pub blocks: Vec<PolicyBlock>,
+    pub span: Span,
+}
+
+/// `corrections { … }` or `overrides { … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyBlock {
+    pub subject: PolicySubject,
+    pub clauses: Vec<PolicyClause>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicySubject {
+    Corrections,
+    Overrides,
+}
+
+impl PolicySubject {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PolicySubject::Corrections => "corrections",
+            PolicySubject::Overrides => "overrides",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PolicyClause {
+    /// `approver required`.
+    ApproverRequired(Span),
+    /// `locked a, b`.
+    Locked(Vec<Ident>, Span),
+    /// `max_move N`.
+    MaxMove(Number, Span),
+    /// `expire within N periods`.
+    ExpireWithin(Number, Span),
+}
+
+impl PolicyClause {
+    pub fn span(&self) -> Span {
+        match self {
+            PolicyClause::ApproverRequired(s)
+            | PolicyClause::Locked(_, s)
+            | PolicyClause::MaxMove(_, s)
+            | PolicyClause::ExpireWithin(_, s) => *s,
         }
     }
 }

@@ -111,6 +111,23 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::test_clause => "a test clause (`given`, `defaults`, `partner`, `period`, `expect`)",
         Rule::given_row => "`given { column: value, … }`",
         Rule::defaults_decl => "a `defaults` block",
+        Rule::governance_decl => "a `governance` block",
+        Rule::governance_block => "a policy block (`corrections { … }` or `overrides { … }`)",
+        Rule::corrections_policy => "a `corrections { … }` policy",
+        Rule::overrides_policy => "an `overrides { … }` policy",
+        Rule::approver_required => "`approver required`",
+        Rule::locked_columns => "`locked COLUMN, …`",
+        Rule::max_move => "`max_move N`",
+        Rule::expire_within => "`expire within N periods`",
+        Rule::kw_governance => "`governance`",
+        Rule::kw_corrections => "`corrections`",
+        Rule::kw_overrides => "`overrides`",
+        Rule::kw_approver => "`approver`",
+        Rule::kw_required => "`required`",
+        Rule::kw_locked => "`locked`",
+        Rule::kw_max_move => "`max_move`",
+        Rule::kw_expire => "`expire`",
+        Rule::kw_periods => "`periods`",
         Rule::defaults_clause => {
             "a `defaults` clause (owner, source, layer, kind, unit, `missing`, `given`)"
         }

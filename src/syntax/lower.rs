@@ -181,6 +181,7 @@ impl Lowerer {
             Rule::test_decl => Decl::Test(self.lower_test_decl(pair)?),
             Rule::snapshot_decl => Decl::Snapshot(self.lower_snapshot_decl(pair)?),
             Rule::defaults_decl => Decl::Defaults(self.lower_defaults_decl(pair)?),
+            Rule::governance_decl => Decl::Governance(self.lower_governance_decl(pair)?),
             _ => return Err(unexpected(&pair, "a file")),
         })
     }
@@ -926,6 +927,66 @@ impl Lowerer {
     }
 
     // ─── tests ───────────────────────────────────────────────────────────────
+
+    fn lower_governance_decl(&mut self, pair: Pair<'_, Rule>) -> Lowered<Governance> {
+        let span = span_of(&pair);
+        let mut c = Cursor::of(pair);
+        c.next("`governance`")?;
+        let mut blocks = Vec::new();
+        while let Ok(block) = c.next("a policy block") {
+            blocks.push(self.lower_policy_block(block)?);
+        }
+        Ok(Governance { blocks, span })
+    }
+
+    /// `corrections { … }` or `overrides { … }` (`corrections_policy`, `overrides_policy`).
+    fn lower_policy_block(&mut self, pair: Pair<'_, Rule>) -> Lowered<PolicyBlock> {
+        let span = span_of(&pair);
+        let subject = match pair.as_rule() {
+            Rule::corrections_policy => PolicySubject::Corrections,
+            Rule::overrides_policy => PolicySubject::Overrides,
+            _ => return Err(unexpected(&pair, "a `governance` block")),
+        };
+        let mut c = Cursor::of(pair);
+        c.next("`corrections` or `overrides`")?;
+        let mut clauses = Vec::new();
+        while let Ok(clause) = c.next("a policy clause") {
+            let clause_span = span_of(&clause);
+            clauses.push(match clause.as_rule() {
+                Rule::approver_required => PolicyClause::ApproverRequired(clause_span),
+                Rule::locked_columns => {
+                    let names = clause
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::ident)
+                        .map(|p| self.lower_ident(p))
+                        .collect();
+                    PolicyClause::Locked(names, clause_span)
+                }
+                Rule::max_move | Rule::expire_within => {
+                    let rule = clause.as_rule();
+                    let Some(number) = clause
+                        .clone()
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::number)
+                    else {
+                        return Err(unexpected(&clause, "a policy clause"));
+                    };
+                    let n = self.lower_number(number);
+                    if rule == Rule::max_move {
+                        PolicyClause::MaxMove(n, clause_span)
+                    } else {
+                        PolicyClause::ExpireWithin(n, clause_span)
+                    }
+                }
+                _ => return Err(unexpected(&clause, "a policy block")),
+            });
+        }
+        Ok(PolicyBlock {
+            subject,
+            clauses,
+            span,
+        })
+    }
 
     fn lower_defaults_decl(&mut self, pair: Pair<'_, Rule>) -> Lowered<Defaults> {
         let span = span_of(&pair);

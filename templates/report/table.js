@@ -17,7 +17,7 @@
     if (score.tiered) {
       columns.push({ title: score.name + " tier", get: function (r) { return r.t[k]; }, num: false });
     }
-    columns.push({ title: "change", get: function (r) { return r.d[k]; }, num: true, signed: true });
+    columns.push({ title: score.name + " change", get: function (r) { return r.d[k]; }, num: true, signed: true });
   });
   columns.push({ title: "Actions", get: function (r) { return r.a; }, num: false });
   columns.push({ title: "Flags", get: function (r) { return r.f; }, num: false });

@@ -38,14 +38,20 @@ const STAGES: &[&str] = &[
     "eval",
     // The SQL compiler (reads the model and the plan).
     "compile",
+    // Corrections to the loaded table and tier overrides of evaluated rows.
+    "govern",
     // What is done with evaluated rows.
     "render",
     "summary",
     "explain",
+    // The path to the next tier: rows re-scored with changed values.
+    "advice",
     // The HTML report (evaluated rows, explanations, rendering).
     "report",
     "testing",
     "diff",
+    // What-if, sensitivity and backtest (reuse diff's scoring and report).
+    "decide",
     "publish",
     "init",
     // The language server (checker, formatter, diagnostics).
@@ -61,7 +67,7 @@ const STAGES: &[&str] = &[
 /// sink), the loader.
 const DATA_LAYERS: &[&str] = &[
     "table", "convert", "problem", "ints", "period", "sniff", "header", "collect", "csv_fast",
-    "json", "load", "given",
+    "json", "load", "given", "cell",
 ];
 
 /// Stages that run a checked scorecard: they read the model, never the syntax

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod backtest;
 mod browser;
 mod ci_formats;
 mod cli;
@@ -20,6 +21,7 @@ mod examples;
 mod explain;
 mod fmt;
 mod fuzz_regressions;
+mod governance;
 mod grammar;
 mod init;
 mod layering;
@@ -31,9 +33,11 @@ mod robustness;
 mod safety;
 mod score;
 mod semantics;
+mod sensitivity;
 mod sql;
 mod summary;
 mod support;
 mod test_runner;
 mod tutorial;
 mod warnings;
+mod whatif;

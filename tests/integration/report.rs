@@ -394,3 +394,43 @@ fn the_published_rubric_states_min_group() {
     let o = scorecard(&["docs", SMALL]);
     assert!(!stdout(&o).contains("compares only with groups"));
 }
+
+#[test]
+fn a_partners_page_is_not_built_from_part_of_its_rows() {
+    let dir = temp_dir("report-rejected");
+    let data = dir.join("bad.csv");
+    let text = std::fs::read_to_string(SMALL_DATA)
+        .unwrap()
+        .replace("A1,2025Q2,north,130,8", "A1,2025Q2,north,-130,8");
+    std::fs::write(&data, text).unwrap();
+    let out = dir.join("a1.html");
+    let o = scorecard(&[
+        "report",
+        SMALL,
+        "--data",
+        data.to_str().unwrap(),
+        "--on-invalid",
+        "skip",
+        "--partner",
+        "A1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1 row of partner `A1` was rejected (line 3 first)"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // Other partners' pages, and the program's report, are written.
+    let data = data.to_str().unwrap();
+    let skipping = |extra: &[&str], out: &str| {
+        let mut args = vec![SMALL, "--data", data, "--on-invalid", "skip"];
+        args.extend(extra);
+        report(&args, &dir.join(out))
+    };
+    skipping(&["--partner", "B2"], "b2.html");
+    let html = skipping(&[], "all.html");
+    assert!(html.contains("12</span> rows"));
+}

@@ -1,0 +1,559 @@
+//! Corrections to the data, tier overrides and the audit log: every form of
+//! output of a run that has them, one fixture per governance code, and the
+//! properties that no correction is no change and that a correction touches
+//! only its partner (and, through percentiles, its peer group).
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use scorecard::data::header::DataFormat;
+use scorecard::data::load::{self, OnInvalid};
+use scorecard::diag::Code;
+use scorecard::eval::{self, Context, PeriodChoice, Selection};
+use scorecard::govern::{self, Governance, corrections};
+
+use crate::support::*;
+
+const DIR: &str = "tests/fixtures/governance";
+const PROGRAM: &str = "tests/fixtures/governance/program.scorecard";
+const DATA: &str = "tests/fixtures/governance/partners.csv";
+const CORRECTIONS: &str = "tests/fixtures/governance/corrections.csv";
+const OVERRIDES: &str = "tests/fixtures/governance/overrides.csv";
+
+/// The governance codes, each with its fixture (a corrections or overrides file).
+pub const CODES: &[Code] = &[
+    Code::D040,
+    Code::D041,
+    Code::D042,
+    Code::D043,
+    Code::D044,
+    Code::D045,
+    Code::D046,
+];
+
+fn run(args: &[&str]) -> (String, String, i32) {
+    let o = scorecard(args);
+    (
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+fn governed(verb: &str, extra: &[&str]) -> (String, String, i32) {
+    let mut args = vec![
+        verb,
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        CORRECTIONS,
+        "--overrides",
+        OVERRIDES,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn each_governance_code_has_a_fixture_that_produces_it() {
+    for &code in CODES {
+        let file = std::fs::read_dir(DIR)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(code.as_str()))
+            })
+            .unwrap_or_else(|| panic!("{code}: no fixture {DIR}/{code}.*.csv"));
+        let name = file.to_string_lossy().into_owned();
+        let flag = if name.contains("corrections") {
+            "--corrections"
+        } else {
+            "--overrides"
+        };
+        let (_, stderr, status) = run(&["score", PROGRAM, "--data", DATA, flag, &name]);
+        assert!(
+            stderr.contains(&format!("[{}]", code.as_str())),
+            "{code}: {stderr}"
+        );
+        let expected = if code.severity() == scorecard::diag::Severity::Error {
+            1
+        } else {
+            0
+        };
+        assert_eq!(status, expected, "{code}: {stderr}");
+        insta::with_settings!({
+            snapshot_path => "../snapshots/diagnostics",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("{} {}", code.as_str(), code.name()),
+        }, {
+            insta::assert_snapshot!(format!("{}_human", code.as_str()), stderr);
+        });
+    }
+}
+
+#[test]
+fn score_shows_each_correction_and_override_in_every_format() {
+    for format in ["csv", "json", "ndjson", "table"] {
+        let (out, stderr, status) = governed("score", &["--format", format, "--period", "all"]);
+        assert_eq!(status, 0, "{stderr}");
+        insta::assert_snapshot!(format!("governance_score_{format}"), out);
+    }
+    let (_, stderr, _) = governed("score", &["--format", "csv"]);
+    insta::assert_snapshot!("governance_score_stderr", stderr);
+}
+
+#[test]
+fn the_reported_tier_is_the_override_and_the_computed_tier_stays() {
+    let (out, _, _) = governed("score", &["--format", "csv", "--partner", "P4"]);
+    let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    let at = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(at("performance_tier"), "good");
+    assert_eq!(at("performance_computed_tier"), "needs_improvement");
+    let (plain, _, _) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--partner",
+        "P4",
+        "--format",
+        "csv",
+    ]);
+    assert!(plain.contains("needs_improvement"), "{plain}");
+}
+
+#[test]
+fn explain_tells_the_story_of_each_correction_and_override() {
+    for partner in ["P1", "P4"] {
+        let (text, stderr, status) = governed("explain", &["--partner", partner]);
+        assert_eq!(status, 0, "{stderr}");
+        let story = text
+            .split("Corrections and overrides")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        insta::assert_snapshot!(format!("governance_explain_{partner}"), story);
+        let (json, _, _) = governed("explain", &["--partner", partner, "--format", "json"]);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let members = serde_json::json!({
+            "corrections": value["corrections"],
+            "override": value["override"],
+        });
+        insta::assert_json_snapshot!(format!("governance_explain_{partner}_json"), members);
+    }
+    let (text, _, _) = governed("explain", &["--partner", "P1"]);
+    assert!(
+        text.contains("revenue corrected from 12000 to 21000 by ana.lima, approved by raj.patel on 2026-01-15: duplicate credit note removed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_audit_log_has_a_line_per_change_with_the_hashes() {
+    let dir = temp_dir("audit");
+    let audit = dir.join("audit.ndjson");
+    let audit_name = audit.to_string_lossy().into_owned();
+    let (_, stderr, status) = governed("score", &["--format", "csv", "--audit", &audit_name]);
+    assert_eq!(status, 0, "{stderr}");
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Two corrections (one for two periods) and one override.
+    assert_eq!(lines.len(), 4, "{text}");
+    let data_hash = govern::audit::hash(&std::fs::read(DATA).unwrap());
+    for line in &lines {
+        assert_eq!(line["data_hash"], serde_json::json!(data_hash));
+        assert!(
+            line["scorecard_hash"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+        assert!(line["file_hash"].as_str().unwrap().starts_with("sha256:"));
+    }
+    insta::assert_snapshot!("governance_audit", text);
+}
+
+#[test]
+fn an_audit_log_needs_something_to_log_and_never_overwrites_an_input() {
+    let (_, stderr, status) = run(&["score", PROGRAM, "--data", DATA, "--audit", "/tmp/x.ndjson"]);
+    assert_eq!(status, 2, "{stderr}");
+    let (_, stderr, status) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        CORRECTIONS,
+        "--audit",
+        CORRECTIONS,
+    ]);
+    assert_eq!(status, 2, "{stderr}");
+}
+
+#[test]
+fn corrections_and_overrides_read_as_ndjson_too() {
+    let dir = temp_dir("ndjson-governance");
+    let path = dir.join("corrections.ndjson");
+    std::fs::write(
+        &path,
+        "{\"partner\":\"P1\",\"period\":\"2025Q4\",\"column\":\"revenue\",\"value\":\"21000\",\"reason\":\"duplicate credit note removed\",\"submitted_by\":\"ana.lima\",\"approved_by\":\"raj.patel\",\"date\":\"2026-01-15\"}\n",
+    )
+    .unwrap();
+    let name = path.to_string_lossy().into_owned();
+    let (out, stderr, status) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        &name,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(out.contains("revenue 12000 -> 21000 (line 1)"), "{out}");
+    // A JSON array: each element numbered as the loader numbers them.
+    let array = dir.join("corrections.json");
+    std::fs::write(
+        &array,
+        "[{\"partner\":\"P1\",\"period\":\"2025Q4\",\"column\":\"revenue\",\"value\":21000,\"reason\":\"dup\",\"submitted_by\":\"a\",\"approved_by\":\"b\",\"date\":\"2026\"}]",
+    )
+    .unwrap();
+    let name = array.to_string_lossy().into_owned();
+    let (out, stderr, status) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        &name,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(out.contains("revenue 12000 -> 21000 (line 1)"), "{out}");
+}
+
+/// Every row of the data scored (all periods) as CSV lines, with the
+/// corrections in `text` applied first when given.
+fn scored(corrections_text: Option<&str>) -> Vec<String> {
+    let (_, checked) = check_file(Path::new(PROGRAM));
+    let model = checked.model.unwrap();
+    let plan = scorecard::plan::compile(&model);
+    let list = corrections_text.map(|t| {
+        let (list, problems) = corrections::read(&model, t, false);
+        assert!(problems.is_empty(), "{problems:?}");
+        list
+    });
+    let needed = match &list {
+        Some(l) => corrections::needed(l, &plan.needed_columns, model.contract.columns.len()),
+        None => plan.needed_columns.clone(),
+    };
+    let mut loaded = load::load(
+        Path::new(DATA),
+        DataFormat::Csv,
+        &model,
+        &needed,
+        OnInvalid::Fail,
+    )
+    .unwrap();
+    let mut gov = Governance::default();
+    if let Some(list) = list {
+        let (applied, problems) = corrections::apply(&model, &mut loaded.table, "c.csv", list);
+        assert!(
+            problems.iter().all(|p| p.code == Code::D042),
+            "{problems:?}"
+        );
+        gov.corrections = Some(applied);
+    }
+    let ordered = eval::order_rows(&model, &loaded.table);
+    let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
+    let selection = Selection {
+        period: PeriodChoice::All,
+        partner: None,
+    };
+    let gov = (!gov.is_empty()).then_some(&gov);
+    let mut out = String::new();
+    eval::evaluate(
+        &mut ctx,
+        |b| scorecard::render::csv::rows_governed(b, &selection, true, gov).0,
+        |t| out.push_str(&t),
+    );
+    out.lines().map(str::to_string).collect()
+}
+
+/// A CSV line without its last field (the `corrections` column).
+fn without_last(line: &str) -> &str {
+    line.rsplit_once(',').map_or(line, |(head, _)| head)
+}
+
+const HEADER: &str = "partner,period,column,value,reason,submitted_by,approved_by,date\n";
+
+#[test]
+fn an_empty_corrections_file_changes_nothing() {
+    let plain = scored(None);
+    let corrected = scored(Some(HEADER));
+    assert_eq!(plain.len(), corrected.len());
+    for (a, b) in plain.iter().zip(&corrected) {
+        assert_eq!(a.as_str(), without_last(b));
+        assert!(b.ends_with(','), "no correction, no flag: {b}");
+    }
+}
+
+fn region_of(partner: &str) -> &'static str {
+    match partner {
+        "P2" | "P4" => "EMEA",
+        _ => "NA",
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A correction changes its partner's rows, and, through the revenue
+    /// percentile within region, those of its region's partners; no other.
+    #[test]
+    fn a_correction_touches_only_its_partner_and_its_peer_group(
+        partner in proptest::sample::select(vec!["P1", "P2", "P3", "P4"]),
+        which in 0usize..4,
+        amount in 0u32..40_000,
+        every_period in any::<bool>(),
+    ) {
+        let (column, value) = match which {
+            0 => ("revenue", amount.to_string()),
+            1 => ("win_rate", format!("{:.2}", f64::from(amount % 100) / 100.0)),
+            2 => ("certifications", (amount % 5).to_string()),
+            _ => ("region", if amount % 2 == 0 { "NA" } else { "EMEA" }.to_string()),
+        };
+        let period = if every_period { "" } else { "2025Q4" };
+        let text = format!("{HEADER}{partner},{period},{column},{value},test,me,you,2026-01-01\n");
+        let plain = scored(None);
+        let corrected = scored(Some(&text));
+        prop_assert_eq!(plain.len(), corrected.len());
+        for (a, b) in plain.iter().zip(&corrected) {
+            let who = a.split(',').next().unwrap_or_default();
+            if who == partner {
+                continue;
+            }
+            let peer = region_of(who) == region_of(partner) || column == "region";
+            let percentile_input = column == "revenue" || column == "region";
+            if peer && percentile_input {
+                continue;
+            }
+            prop_assert_eq!(a.as_str(), without_last(b), "partner {} changed", who);
+            prop_assert!(b.ends_with(','), "partner {} flagged: {}", who, b);
+        }
+    }
+}
+
+#[test]
+fn diff_shows_the_corrected_and_overridden_partners() {
+    let dir = temp_dir("governance-diff");
+    let new = dir.join("new.scorecard");
+    let text = std::fs::read_to_string(PROGRAM)
+        .unwrap()
+        .replace("good              >= 60", "good              >= 75");
+    std::fs::write(&new, text).unwrap();
+    let new = new.to_string_lossy().into_owned();
+    let args = |format: &'static str| {
+        vec![
+            "diff",
+            PROGRAM,
+            &new,
+            "--data",
+            DATA,
+            "--corrections",
+            CORRECTIONS,
+            "--overrides",
+            OVERRIDES,
+            "--format",
+            format,
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<String>>()
+    };
+    let table = args("table");
+    let (out, stderr, status) = run(&table.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(status, 0, "{stderr}");
+    let section = out.split("\nCorrected").nth(1).unwrap_or_default();
+    insta::assert_snapshot!("governance_diff_text", section);
+    // The override holds P4 at `good` in both; P1 (73.60) falls to needs_improvement.
+    assert!(
+        out.contains(
+            "P4 2025Q4: performance good (line 2, until 2026Q2) (computed needs_improvement)"
+        ),
+        "{out}"
+    );
+    let json = args("json");
+    let (out, _, _) = run(&json.iter().map(String::as_str).collect::<Vec<_>>());
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    insta::assert_json_snapshot!("governance_diff_json", value["governance"]);
+}
+
+#[test]
+fn the_example_corrections_and_overrides_apply_cleanly() {
+    let (out, stderr, status) = run(&[
+        "score",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        "scorecards/data/partners.csv",
+        "--corrections",
+        "scorecards/data/corrections.csv",
+        "--overrides",
+        "scorecards/data/overrides.csv",
+        "--partner",
+        "P000002",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(
+        out.contains("revenue 23507.23 -> 41200 (line 2); deals_won 1 -> 2 (line 3)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("performance excellent (line 2, until 2026Q2)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_says_what_would_reach_the_next_tier_each_change_rescored() {
+    let (text, stderr, status) = run(&[
+        "explain",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--partner",
+        "P1",
+        "--next-tier",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let path = text
+        .split("Path to the next tier")
+        .nth(1)
+        .unwrap_or_default();
+    insta::assert_snapshot!("next_tier_P1", path);
+    let (json, _, _) = run(&[
+        "explain",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--partner",
+        "P1",
+        "--next-tier",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let suggestion = &value["next_tier"][0]["suggestions"][0];
+    // The suggestion was checked by re-scoring: its score reaches the threshold.
+    assert!(
+        suggestion["score_after"].as_f64().unwrap() >= 80.0,
+        "{value}"
+    );
+    assert_eq!(suggestion["tier_after"], "excellent");
+    // Each suggested change, applied as a correction, gives that score.
+    let dir = temp_dir("next-tier");
+    let corrections = dir.join("c.csv");
+    let mut lines = String::from(HEADER);
+    for c in suggestion["changes"].as_array().unwrap() {
+        lines.push_str(&format!(
+            "P1,2025Q4,{},{},what-if,me,you,2026-01-01\n",
+            c["column"].as_str().unwrap(),
+            c["to"]
+        ));
+    }
+    std::fs::write(&corrections, lines).unwrap();
+    let name = corrections.to_string_lossy().into_owned();
+    let (out, stderr, _) = run(&[
+        "score",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--corrections",
+        &name,
+        "--partner",
+        "P1",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.contains(",excellent,"), "{out}{stderr}");
+}
+
+#[test]
+fn the_governance_block_is_checked_and_formatted() {
+    let text = r#"scorecard "g" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+}
+governance {
+  corrections { approver required   locked revenu, revenue }
+  overrides { max_move 1.5  max_move 2  expire within 0 periods }
+}
+governance { }
+"#;
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    let codes = codes(&checked);
+    assert!(codes.contains(&"N001"), "{report}");
+    assert!(codes.contains(&"S004"), "{report}");
+    assert!(codes.contains(&"S011"), "{report}");
+    insta::assert_snapshot!("governance_block_diagnostics", report);
+
+    let clean = "governance {\n  corrections {\n    approver required\n    locked revenue\n  }\n  overrides {\n    max_move 1\n    expire within 4 periods\n  }\n}\n";
+    let messy = "governance { corrections { approver required locked revenue }\noverrides { max_move 1 expire within 4 periods } }\n";
+    let format = |t: &str| scorecard::fmt::format(scorecard::source::FileId(0), t).unwrap();
+    assert_eq!(format(messy), clean);
+    assert_eq!(format(clean), clean);
+}
+
+#[test]
+fn benefits_and_obligations_follow_the_reported_tier() {
+    let args = |overrides: bool| {
+        let mut a = vec![
+            "score",
+            "scorecards/partner-performance.scorecard",
+            "--data",
+            "scorecards/data/partners.csv",
+            "--partner",
+            "P000002",
+            "--with-benefits",
+            "--format",
+            "json",
+        ];
+        if overrides {
+            a.extend(["--overrides", "scorecards/data/overrides.csv"]);
+        }
+        run(&a).0
+    };
+    let row = |json: &str| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["rows"][0].clone()
+    };
+    let computed = row(&args(false));
+    assert_eq!(computed["tier"], "good");
+    assert_eq!(
+        computed["performance_benefits"][0],
+        "co-marketing funds at 1% of partner revenue"
+    );
+    let overridden = row(&args(true));
+    assert_eq!(overridden["tier"], "excellent");
+    assert_eq!(overridden["performance_computed_tier"], "good");
+    assert_eq!(
+        overridden["performance_benefits"][0],
+        "co-marketing funds at 2% of partner revenue"
+    );
+    insta::assert_json_snapshot!("benefits_by_override", overridden);
+}
