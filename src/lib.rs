@@ -10,6 +10,7 @@
 pub mod advice;
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod data;
 pub mod decide;
 pub mod diag;

@@ -2,6 +2,7 @@
 
 mod backtest;
 mod check;
+mod compile;
 mod diff;
 mod docs;
 mod explain;
@@ -84,6 +85,8 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Does the score at period t predict an outcome at t+N? Spearman, tiers, deciles, AUC, drift, experiments.
     Backtest(backtest::BacktestArgs),
+    /// Write SQL for DuckDB, PostgreSQL or Spark that computes what `score` writes.
+    Compile(compile::CompileArgs),
 }
 
 /// Output formats for diagnostics.
@@ -146,6 +149,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Exit {
         Command::Whatif(args) => whatif::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Compile(args) => compile::run(&args),
     }
 }
 

@@ -76,6 +76,7 @@ codes! {
     S029 "not-a-default" Error "a setting in `defaults` that each metric must give itself";
     S030 "override-without-weights" Error "`override weights` where there are no weights to override";
     S031 "override-outside-layers" Error "an override that does not say which layer group a weight is in";
+    S050 "not-expressible-in-sql" Error "a construct that `scorecard compile` cannot write exactly in the chosen SQL dialect";
     L001 "weights-not-100" Warning "weights that do not add up to 100";
     L002 "overlapping-bands" Warning "intervals of a band table that overlap";
     L003 "gap-between-bands" Warning "values that no interval of a band table covers";

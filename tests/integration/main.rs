@@ -35,6 +35,7 @@ mod safety;
 mod score;
 mod semantics;
 mod sensitivity;
+mod sql;
 mod summary;
 mod support;
 mod test_runner;

@@ -1,0 +1,133 @@
+//! Numbers written as text in SQL, exactly as `score` writes them.
+//!
+//! `score` rounds the exact stored value of a binary64 to `d` decimals, a
+//! tie away from zero (`render::push_decimal`). Casting a double to a
+//! decimal type rounds in binary64 in some engines and keeps 15 digits in
+//! others, so the compiled SQL does what the renderer does, on whole
+//! numbers: `|x| = m × 2^(e-52)` with `m` a 53-bit integer (found with
+//! `ln`, corrected by two exact comparisons with powers of two, then one
+//! exact multiplication by a power of two), and
+//! `k = floor((m × 10^d + 2^(s-1)) / 2^s)` with `s = 52 - e`, in each
+//! engine's exact wide integers: HUGEINT in DuckDB, NUMERIC in PostgreSQL,
+//! DECIMAL(38, 0) in Spark. The text is then `k / 10^d`, `.`, and
+//! `k mod 10^d` padded to `d` digits.
+
+use super::Dialect;
+use super::quote::{double_type, number, text_type};
+
+/// Below 2^-70 a value rounds to 0 at any number of decimals allowed (19).
+const TINY: f64 = 8.470_329_472_543_003e-22;
+
+/// The exponent `e` with `2^e <= |x| < 2^(e+1)` (NULL for 0 and missing).
+pub fn exponent(d: Dialect, x: &str) -> String {
+    let two = number(d, 2.0);
+    let e0 = format!("CAST(floor(ln(abs({x})) / ln({two})) AS INTEGER)");
+    format!(
+        "CASE WHEN {x} IS NULL OR {x} = 0 THEN NULL ELSE {e0} \
+         - CASE WHEN power({two}, {e0}) > abs({x}) THEN 1 ELSE 0 END \
+         + CASE WHEN power({two}, {e0} + 1) <= abs({x}) THEN 1 ELSE 0 END END"
+    )
+}
+
+/// The wide-integer type of the dialect.
+fn wide(d: Dialect) -> &'static str {
+    match d {
+        Dialect::DuckDb => "HUGEINT",
+        Dialect::Postgres => "NUMERIC",
+        Dialect::Spark => "DECIMAL(38, 0)",
+    }
+}
+
+fn wide_int(d: Dialect, n: &str) -> String {
+    format!("CAST({n} AS {})", wide(d))
+}
+
+/// 2^t as an exact wide integer, for `t` from 0 to 125.
+fn two_to(d: Dialect, t: &str) -> String {
+    match d {
+        Dialect::DuckDb => format!("({} << ({t}))", wide_int(d, "1")),
+        Dialect::Postgres => format!("power(CAST(2 AS NUMERIC), {t})"),
+        Dialect::Spark => format!(
+            "({} * {})",
+            wide_int(d, &format!("shiftleft(1L, least({t}, 62))")),
+            wide_int(d, &format!("shiftleft(1L, greatest({t} - 62, 0))"))
+        ),
+    }
+}
+
+/// Whole-number division of two wide integers.
+fn quotient(d: Dialect, a: &str, b: &str) -> String {
+    match d {
+        Dialect::DuckDb => format!("(({a}) // ({b}))"),
+        Dialect::Postgres => format!("div({a}, {b})"),
+        Dialect::Spark => wide_int(d, &format!("({a}) div ({b})")),
+    }
+}
+
+fn remainder(d: Dialect, a: &str, b: &str) -> String {
+    match d {
+        Dialect::DuckDb => format!("(({a}) % ({b}))"),
+        Dialect::Postgres => format!("mod({a}, {b})"),
+        Dialect::Spark => format!("(({a}) % ({b}))"),
+    }
+}
+
+/// `|x| × 10^decimals` rounded half away from zero, exactly, as a wide
+/// integer; `e` is the column holding [`exponent`] of `x`.
+pub fn scaled(d: Dialect, x: &str, e: &str, decimals: u32) -> String {
+    let unit = wide_int(d, &format!("1{}", "0".repeat(decimals as usize)));
+    let m = wide_int(
+        d,
+        &format!(
+            "CAST(abs({x}) * power({}, 52 - {e}) AS BIGINT)",
+            number(d, 2.0)
+        ),
+    );
+    let fraction = quotient(
+        d,
+        &format!("{m} * {unit} + {}", two_to(d, &format!("51 - {e}"))),
+        &two_to(d, &format!("52 - {e}")),
+    );
+    let whole = match d {
+        Dialect::Postgres => quotient(
+            d,
+            &format!("{m} * {} * {unit}", two_to(d, &format!("{e} - 52"))),
+            "1",
+        ),
+        _ => format!("{m} * {} * {unit}", two_to(d, &format!("{e} - 52"))),
+    };
+    format!(
+        "CASE WHEN {x} IS NULL THEN NULL WHEN abs({x}) < {tiny} THEN {zero} \
+         WHEN {e} <= 51 THEN {fraction} ELSE {whole} END",
+        tiny = number(d, TINY),
+        zero = wide_int(d, "0"),
+    )
+}
+
+/// The text of `x` with `decimals` decimals, given `k` ([`scaled`]);
+/// `whole_only` writes a whole number without decimals (integer columns).
+pub fn text(d: Dialect, x: &str, k: &str, decimals: u32, whole_only: bool) -> String {
+    let t = text_type(d);
+    let unit = wide_int(d, &format!("1{}", "0".repeat(decimals as usize)));
+    let sign = format!("CASE WHEN {x} < 0 AND {k} > 0 THEN '-' ELSE '' END");
+    let int_part = format!("CAST({} AS {t})", quotient(d, k, &unit));
+    let digits = if decimals == 0 {
+        format!("{sign} || {int_part}")
+    } else {
+        let frac = format!(
+            "lpad(CAST({} AS {t}), {decimals}, '0')",
+            remainder(d, k, &unit)
+        );
+        format!("{sign} || {int_part} || '.' || {frac}")
+    };
+    if whole_only {
+        format!("CASE WHEN {x} = floor({x}) THEN {sign} || {int_part} ELSE {digits} END")
+    } else {
+        digits
+    }
+}
+
+/// Whether a dialect's double type name is needed by callers (re-exported).
+pub fn double(d: Dialect) -> &'static str {
+    double_type(d)
+}

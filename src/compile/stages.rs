@@ -1,0 +1,1313 @@
+//! The stages of the query: one CTE per stage, each adding its columns to
+//! those of the stage before.
+
+use std::collections::BTreeSet;
+
+use super::expr::Writer;
+use super::quote::{bytewise, double_type, ident, number, text, text_type};
+use super::{Dialect, Options, Period, Refusal, names, numbers, refused};
+use crate::diag::Diagnostic;
+use crate::model::{
+    BandCond, BandDef, GroupKey, Loc, MetricId, Model, RuleId, ScoreId, Smoothing, Type,
+};
+use crate::plan::{CDefinition, CExpr, CPoints, CRubric, Item, Plan, SiteKind};
+use crate::vocab::Normalizer;
+
+pub struct Builder<'a> {
+    model: &'a Model,
+    plan: &'a Plan,
+    options: &'a Options,
+    w: Writer<'a>,
+    ctes: Vec<(String, String)>,
+    /// For the last stage, when it only adds columns: its names, what it reads and its columns.
+    open: Option<Open>,
+    done: BTreeSet<Item>,
+    errors: Vec<Diagnostic>,
+    recursive: bool,
+    key: String,
+    period: String,
+}
+
+type Step = Result<(), Refusal>;
+
+/// The last stage while it only adds columns: its names, what it reads, its columns.
+type Open = (Vec<String>, String, Vec<(String, String)>);
+
+impl<'a> Builder<'a> {
+    pub fn new(model: &'a Model, plan: &'a Plan, options: &'a Options) -> Self {
+        let name = |c: Option<crate::model::ColumnId>| {
+            c.and_then(|c| model.contract.column(c))
+                .map(|d| d.name.clone())
+                .unwrap_or_default()
+        };
+        Builder {
+            model,
+            plan,
+            options,
+            w: Writer {
+                model,
+                dialect: options.dialect,
+            },
+            ctes: Vec::new(),
+            open: None,
+            done: BTreeSet::new(),
+            errors: Vec::new(),
+            recursive: false,
+            key: name(model.contract.key),
+            period: name(model.contract.period),
+        }
+    }
+
+    fn d(&self) -> Dialect {
+        self.options.dialect
+    }
+
+    fn id(&self, name: &str) -> String {
+        ident(self.d(), name)
+    }
+
+    fn prev(&self) -> String {
+        self.ctes
+            .last()
+            .map(|(n, _)| self.id(n))
+            .unwrap_or_default()
+    }
+
+    fn unique(&self, name: &str) -> String {
+        // PostgreSQL keeps 63 bytes of a name.
+        let mut base: String = name.to_string();
+        while base.len() > 55 {
+            base.pop();
+        }
+        let mut candidate = base.clone();
+        let mut k = 2;
+        while self.ctes.iter().any(|(n, _)| *n == candidate) {
+            candidate = format!("{base} {k}");
+            k += 1;
+        }
+        candidate
+    }
+
+    /// A stage adding columns to the previous one. Columns that read none of
+    /// the previous stage's own columns join that stage, so the query stays
+    /// shallow (Spark's analyzer takes a step per stage).
+    fn add(&mut self, name: &str, columns: Vec<(String, String)>) {
+        if let Some((names, from, cols)) = self.open.take() {
+            let reads_open = columns
+                .iter()
+                .any(|(_, e)| cols.iter().any(|(c, _)| e.contains(&self.id(c))));
+            if !reads_open {
+                self.ctes.pop();
+                let mut names = names;
+                names.push(name.to_string());
+                let mut cols = cols;
+                cols.extend(columns);
+                self.push_open(names, from, cols);
+                return;
+            }
+        }
+        let from = self.prev();
+        self.push_open(vec![name.to_string()], from, columns);
+    }
+
+    fn push_open(&mut self, names: Vec<String>, from: String, columns: Vec<(String, String)>) {
+        let list: Vec<String> = columns
+            .iter()
+            .map(|(c, e)| format!("{e} AS {}", self.id(c)))
+            .collect();
+        let body = format!("SELECT *,\n    {}\n  FROM {from}", list.join(",\n    "));
+        let title = match names.as_slice() {
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+            [] => "stage".to_string(),
+        };
+        let name = self.unique(&title);
+        self.ctes.push((name, body));
+        self.open = Some((names, from, columns));
+    }
+
+    fn add_body(&mut self, name: &str, body: String) -> String {
+        self.open = None;
+        let name = self.unique(name);
+        self.ctes.push((name.clone(), body));
+        name
+    }
+
+    fn fail(&mut self, refusal: Refusal, loc: Loc, owner: &str) {
+        let diagnostic = refused(&refusal, self.d(), loc, owner);
+        if !self.errors.contains(&diagnostic) {
+            self.errors.push(diagnostic);
+        }
+    }
+
+    pub fn scores(mut self) -> Result<String, Vec<Diagnostic>> {
+        let root = self.model.contract.loc.unwrap_or_default();
+        if self.model.contract.key.is_none() || self.model.contract.period.is_none() {
+            self.fail(
+                Refusal::new("an input contract without a key and a period column"),
+                root,
+                "the input contract",
+            );
+            return Err(self.errors);
+        }
+        self.input();
+        let mut roots: Vec<Item> = Vec::new();
+        for c in &self.plan.outputs {
+            crate::plan::expr_items(&c.expr, &mut roots);
+            if matches!(c.expr, CExpr::Actions) {
+                roots.extend((0..self.model.rules.len()).map(|i| Item::Rule(RuleId(i as u32))));
+            }
+            if matches!(c.expr, CExpr::Flags) {
+                roots.extend(
+                    (0..self.model.flags.len()).map(|i| Item::Flag(crate::model::FlagId(i as u32))),
+                );
+            }
+        }
+        for item in roots {
+            self.need(item);
+        }
+        self.outputs();
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        Ok(self.assemble())
+    }
+
+    fn assemble(&self) -> String {
+        let m = self.model;
+        let mut out = format!(
+            "-- scorecard {} version {} ({})\n-- compiled by scorecard {} for {}; rows: {}\n",
+            m.name.as_deref().unwrap_or("(unnamed)"),
+            m.version.as_deref().unwrap_or("(none)"),
+            m.content_hash,
+            env!("CARGO_PKG_VERSION"),
+            self.d().name(),
+            match self.options.period {
+                Period::Latest => "each partner's latest period",
+                Period::All => "every period",
+            }
+        );
+        let ctes: Vec<&(String, String)> = self.ctes.iter().filter(|(n, _)| n != FINAL).collect();
+        if self.d() == Dialect::Spark {
+            // Each stage is a step of the analyzer, whose default limit is 100.
+            out.push_str(&format!(
+                "SET spark.sql.analyzer.maxIterations = {};\n",
+                (ctes.len() * 2).max(100) + 100
+            ));
+        }
+        out.push_str(if self.recursive {
+            "WITH RECURSIVE\n"
+        } else {
+            "WITH\n"
+        });
+        let parts: Vec<String> = ctes
+            .iter()
+            .map(|(n, b)| format!("{} AS (\n  {b}\n)", self.id(n)))
+            .collect();
+        out.push_str(&parts.join(",\n"));
+        out.push('\n');
+        if let Some((_, last)) = self.ctes.iter().find(|(n, _)| n == FINAL) {
+            out.push_str(last);
+        }
+        out.push_str(";\n");
+        out
+    }
+
+    /// The valid rows, typed, with each row's place in its partner's history.
+    fn input(&mut self) {
+        let d = self.d();
+        let contract = &self.model.contract;
+        let mut columns = Vec::new();
+        for c in &contract.columns {
+            columns.push(format!(
+                "{} AS {}",
+                cast(d, c.ty, &self.id(&c.name)),
+                self.id(&c.name)
+            ));
+        }
+        let checks = checks(self.model, d);
+        let valid = if checks.is_empty() {
+            "TRUE".to_string()
+        } else {
+            checks
+                .iter()
+                .map(|(_, _, fails)| format!("NOT coalesce({fails}, FALSE)"))
+                .collect::<Vec<_>>()
+                .join("\n    AND ")
+        };
+        let body = format!(
+            "SELECT {}\n  FROM {}\n  WHERE {valid}",
+            columns.join(",\n    "),
+            self.options.from
+        );
+        self.add_body("input rows that meet the contract", body);
+        let (k, p) = (self.id(&self.key), self.id(&self.period));
+        let body = format!(
+            "SELECT *, count(*) OVER (PARTITION BY {k}, {p}) AS {}\n  FROM {}",
+            self.id("#copies"),
+            self.prev()
+        );
+        self.add_body("rows counted by key and period", body);
+        let (kb, pb) = (bytewise(d, &k), bytewise(d, &p));
+        let body = format!(
+            "SELECT *,\n    row_number() OVER (PARTITION BY {k} ORDER BY {pb}) AS {pos},\n    \
+             row_number() OVER (PARTITION BY {k} ORDER BY {pb} DESC) = 1 AS {latest}\n  FROM {prev}\n  WHERE {copies} = 1",
+            pos = self.id(names::POSITION),
+            latest = self.id(names::LATEST),
+            prev = self.prev(),
+            copies = self.id("#copies"),
+        );
+        let _ = kb;
+        self.add_body("rows in partner history order", body);
+    }
+
+    fn need(&mut self, item: Item) {
+        if self.done.contains(&item) {
+            return;
+        }
+        self.done.insert(item);
+        for dep in self.plan.dependencies(item, self.model) {
+            if dep != item {
+                self.need(dep);
+            }
+        }
+        let (loc, owner) = self.owner(item);
+        if let Err(r) = self.emit(item) {
+            self.fail(r, loc, &owner);
+        }
+    }
+
+    fn owner(&self, item: Item) -> (Loc, String) {
+        let m = self.model;
+        match item {
+            Item::Segment(s) => m
+                .segment(s)
+                .map(|d| (d.loc, format!("segment `{}`", d.name))),
+            Item::MetricValue(x) | Item::MetricPoints(x) => {
+                m.metric(x).map(|d| (d.loc, format!("metric `{}`", d.name)))
+            }
+            Item::Score(s) => m.score(s).map(|d| (d.loc, format!("score `{}`", d.name))),
+            Item::Flag(f) => m.flag(f).map(|d| (d.loc, format!("flag `{}`", d.name))),
+            Item::Rule(r) => m
+                .rules
+                .get(r.index())
+                .map(|d| (d.loc, format!("rule `{}`", d.name))),
+            Item::Site(i) => {
+                let owner = self
+                    .plan
+                    .sites
+                    .get(i)
+                    .and_then(|s| s.metric_value)
+                    .and_then(|mv| m.metric(mv));
+                owner.map(|d| (d.loc, format!("metric `{}`", d.name)))
+            }
+        }
+        .unwrap_or((m.contract.loc.unwrap_or_default(), "the scorecard".into()))
+    }
+
+    fn emit(&mut self, item: Item) -> Step {
+        match item {
+            Item::Segment(s) => {
+                let def = self
+                    .model
+                    .segment(s)
+                    .ok_or_else(|| Refusal::new("an unknown segment"))?;
+                let labels = self.model.enum_type(def.labels);
+                let sql = match self.plan.segments.get(s.index()) {
+                    Some(Some(rules)) => {
+                        let mut out = String::from("CASE");
+                        for (label, cond) in rules {
+                            let name = labels
+                                .and_then(|t| t.labels.get(*label as usize))
+                                .map_or(String::new(), |l| text(self.d(), l));
+                            match cond {
+                                Some(c) => {
+                                    let c = self.w.expr(c, None)?;
+                                    out.push_str(&format!(
+                                        " WHEN {} THEN {name}",
+                                        self.w.holds(&c)
+                                    ));
+                                }
+                                None => out.push_str(&format!(" WHEN TRUE THEN {name}")),
+                            }
+                        }
+                        out.push_str(" ELSE NULL END");
+                        out
+                    }
+                    _ => match &def.source {
+                        crate::model::SegmentSource::Column(c) => self
+                            .model
+                            .contract
+                            .column(*c)
+                            .map(|c| self.id(&c.name))
+                            .ok_or_else(|| Refusal::new("an unknown column"))?,
+                        crate::model::SegmentSource::Rules(_) => {
+                            return Err(Refusal::new("a segment without rules"));
+                        }
+                    },
+                };
+                let name = names::segment(self.model, s);
+                self.add(&format!("segment {}", def.name), vec![(name, sql)]);
+            }
+            Item::MetricValue(m) => {
+                let cm = self
+                    .plan
+                    .metrics
+                    .get(m.index())
+                    .ok_or_else(|| Refusal::new("an unknown metric"))?;
+                let value = self.w.expr(&cm.value, None)?;
+                let missing = format!("({value} IS NULL)");
+                let filled = match cm.missing_value {
+                    Some(fill) if cm.value_ty.is_numeric() => {
+                        format!("coalesce({value}, {})", number(self.d(), fill))
+                    }
+                    _ => value,
+                };
+                let name = self.model.metric(m).map_or("?", |d| d.name.as_str());
+                self.add(
+                    &format!("metric {name}"),
+                    vec![
+                        (names::metric(self.model, m, "missing"), missing),
+                        (names::metric(self.model, m, "value"), filled),
+                    ],
+                );
+            }
+            Item::MetricPoints(m) => {
+                let cm = self
+                    .plan
+                    .metrics
+                    .get(m.index())
+                    .ok_or_else(|| Refusal::new("an unknown metric"))?;
+                let value = self.id(&names::metric(self.model, m, "value"));
+                let base = self.rubric(&cm.rubric, &value, m)?;
+                let sql = if cm.segment_rubrics.is_empty() {
+                    base
+                } else {
+                    let mut out = String::from("CASE");
+                    for (seg, labels, r) in &cm.segment_rubrics {
+                        let test = self.segment_in(*seg, labels);
+                        out.push_str(&format!(" WHEN {test} THEN {}", self.rubric(r, &value, m)?));
+                    }
+                    out.push_str(&format!(" ELSE {base} END"));
+                    out
+                };
+                let name = self.model.metric(m).map_or("?", |d| d.name.as_str());
+                self.add(
+                    &format!("points {name}"),
+                    vec![(names::metric(self.model, m, "points"), sql)],
+                );
+            }
+            Item::Site(i) => self.site(i)?,
+            Item::Score(s) => self.score(s)?,
+            Item::Flag(f) => {
+                let c = self
+                    .plan
+                    .flags
+                    .get(f.index())
+                    .ok_or_else(|| Refusal::new("an unknown flag"))?;
+                let sql = self.w.holds(&self.w.expr(c, None)?);
+                let name = self.model.flag(f).map_or("?", |d| d.name.as_str());
+                self.add(
+                    &format!("flag {name}"),
+                    vec![(names::flag(self.model, f), sql)],
+                );
+            }
+            Item::Rule(r) => {
+                let c = self
+                    .plan
+                    .rules
+                    .get(r.index())
+                    .ok_or_else(|| Refusal::new("an unknown rule"))?;
+                let sql = self.w.holds(&self.w.expr(c, None)?);
+                let name = self
+                    .model
+                    .rules
+                    .get(r.index())
+                    .map_or("?", |d| d.name.as_str());
+                self.add(
+                    &format!("rule {name}"),
+                    vec![(names::rule(self.model, r), sql)],
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn segment_in(&self, seg: crate::model::SegmentId, labels: &[u32]) -> String {
+        let def = self.model.segment(seg);
+        let t = def.and_then(|d| self.model.enum_type(d.labels));
+        let names: Vec<String> = labels
+            .iter()
+            .filter_map(|l| t.and_then(|t| t.labels.get(*l as usize)))
+            .map(|l| text(self.d(), l))
+            .collect();
+        let col = self.id(&names::segment(self.model, seg));
+        if names.is_empty() {
+            return "FALSE".into();
+        }
+        format!("coalesce({col} IN ({}), FALSE)", names.join(", "))
+    }
+
+    fn rubric(&self, r: &CRubric, value: &str, m: MetricId) -> Result<String, Refusal> {
+        let d = self.d();
+        let n = |x: f64| number(d, x);
+        let sql = match &r.points {
+            CPoints::Identity => value.to_string(),
+            CPoints::Scale { x0, p0, x1, p1 } => {
+                let (rise, run) = (p1 - p0, x1 - x0);
+                let step = format!("({} * ({value} - {})) / {}", n(rise), n(*x0), n(run));
+                let y = if *p0 == 0.0 {
+                    format!("({step})")
+                } else {
+                    format!("({} + {step})", n(*p0))
+                };
+                let (lo, hi) = (p0.min(*p1), p0.max(*p1));
+                format!(
+                    "CASE WHEN {y} IS NULL THEN NULL WHEN {y} < {lo} THEN {lo} WHEN {y} > {hi} THEN {hi} ELSE {y} END",
+                    lo = n(lo),
+                    hi = n(hi)
+                )
+            }
+            CPoints::Bands(bands) => self.bands(bands, value, m)?,
+            CPoints::Site(i) => self.id(&names::site(*i)),
+            CPoints::Expr(e) => self.w.expr(e, Some(value))?,
+        };
+        Ok(match r.missing_points {
+            Some(fill) => format!("coalesce({sql}, {})", n(fill)),
+            None => sql,
+        })
+    }
+
+    fn bands(&self, bands: &[BandDef], value: &str, m: MetricId) -> Result<String, Refusal> {
+        let d = self.d();
+        let n = |x: f64| number(d, x);
+        let ty = self
+            .plan
+            .metrics
+            .get(m.index())
+            .map_or(Type::Number, |c| c.value_ty);
+        let mut out = String::from("CASE");
+        for band in bands {
+            let cond = match &band.condition {
+                BandCond::Missing => format!("{value} IS NULL"),
+                BandCond::Else => format!("{value} IS NOT NULL"),
+                BandCond::Compare(op, x) => {
+                    let sym = match op {
+                        crate::vocab::CmpOp::Eq => "=",
+                        crate::vocab::CmpOp::Ne => "<>",
+                        crate::vocab::CmpOp::Lt => "<",
+                        crate::vocab::CmpOp::Le => "<=",
+                        crate::vocab::CmpOp::Gt => ">",
+                        crate::vocab::CmpOp::Ge => ">=",
+                    };
+                    if !ty.is_numeric() {
+                        "FALSE".into()
+                    } else {
+                        format!("{value} {sym} {}", n(*x))
+                    }
+                }
+                BandCond::Interval {
+                    low,
+                    low_closed,
+                    high,
+                    high_closed,
+                } => {
+                    if !ty.is_numeric() {
+                        "FALSE".into()
+                    } else {
+                        format!(
+                            "{value} {} {} AND {value} {} {}",
+                            if *low_closed { ">=" } else { ">" },
+                            n(*low),
+                            if *high_closed { "<=" } else { "<" },
+                            n(*high)
+                        )
+                    }
+                }
+                BandCond::Labels(names) => {
+                    let as_text = match ty {
+                        Type::Enum(_) | Type::Text => value.to_string(),
+                        Type::Bool => {
+                            format!(
+                                "CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
+                            )
+                        }
+                        _ => return Err(Refusal::new("a band of numbers written as labels")),
+                    };
+                    let list: Vec<String> = names.iter().map(|l| text(d, l)).collect();
+                    format!("{as_text} IN ({})", list.join(", "))
+                }
+            };
+            out.push_str(&format!(" WHEN {cond} THEN {}", n(band.points)));
+        }
+        out.push_str(" ELSE NULL END");
+        Ok(out)
+    }
+
+    /// The peer group: the same period, and the same value of each `within` key.
+    fn group_columns(&self, within: &[GroupKey]) -> Vec<String> {
+        std::iter::once(self.id(&self.period))
+            .chain(within.iter().map(|g| {
+                match g {
+                    GroupKey::Column(c) => self
+                        .model
+                        .contract
+                        .column(*c)
+                        .map_or(String::new(), |c| self.id(&c.name)),
+                    GroupKey::Segment(s) => self.id(&names::segment(self.model, *s)),
+                }
+            }))
+            .collect()
+    }
+
+    fn site(&mut self, i: usize) -> Step {
+        let site = self
+            .plan
+            .sites
+            .get(i)
+            .ok_or_else(|| Refusal::new("an unknown function"))?;
+        let d = self.d();
+        let input = match &site.input {
+            CExpr::MetricValue(_) | CExpr::Column(..) => self.w.expr(&site.input, None)?,
+            other => {
+                let sql = self.w.expr(other, None)?;
+                let col = format!("{}.input", names::site(i));
+                self.add(&format!("function {i} input"), vec![(col.clone(), sql)]);
+                self.id(&col)
+            }
+        };
+        let x = &input;
+        let dbl = double_type(d);
+        let sql = match &site.kind {
+            SiteKind::Population { kind, within } => {
+                let groups = self.group_columns(within);
+                let by = |extra: &[String]| {
+                    let all: Vec<String> = groups.iter().chain(extra).cloned().collect();
+                    if all.is_empty() {
+                        String::new()
+                    } else {
+                        format!("PARTITION BY {}", all.join(", "))
+                    }
+                };
+                match kind {
+                    Normalizer::Percentile => format!(
+                        "CASE WHEN {x} IS NULL THEN NULL ELSE \
+                         CAST(100 * (rank() OVER ({p1} ORDER BY {x}) - 1) + 50 * count(*) OVER ({p2}) AS {dbl}) \
+                         / CAST(count({x}) OVER ({p3}) AS {dbl}) END",
+                        p1 = by(&[format!("({x} IS NULL)")]),
+                        p2 = by(std::slice::from_ref(x)),
+                        p3 = by(&[]),
+                    ),
+                    Normalizer::MinMax => {
+                        let lo = format!("min({x}) OVER ({})", by(&[]));
+                        let hi = format!("max({x}) OVER ({})", by(&[]));
+                        format!(
+                            "CASE WHEN {x} IS NULL THEN NULL WHEN {hi} = {lo} THEN {fifty} \
+                             ELSE ({hundred} * ({x} - {lo})) / ({hi} - {lo}) END",
+                            fifty = number(d, 50.0),
+                            hundred = number(d, 100.0)
+                        )
+                    }
+                    Normalizer::ZScore => {
+                        return Err(Refusal::new(
+                            "`zscore` (its mean and deviation are summed in a fixed order)",
+                        ));
+                    }
+                }
+            }
+            SiteKind::History(h) => {
+                let over = format!(
+                    "OVER (PARTITION BY {} ORDER BY {})",
+                    self.id(&self.key),
+                    self.id(names::POSITION)
+                );
+                let lag = |k: u32| {
+                    if k == 0 {
+                        x.clone()
+                    } else {
+                        format!("lag({x}, {k}) {over}")
+                    }
+                };
+                let zero = number(d, 0.0);
+                use crate::model::HistoryFn as H;
+                match h {
+                    H::Previous => lag(1),
+                    H::Change => format!("({x} - {})", lag(1)),
+                    H::PctChange => format!("(({x} - {p}) / NULLIF({p}, {zero}))", p = lag(1)),
+                    H::MovingAverage(k) => {
+                        let mut out = String::from("CASE");
+                        for size in (1..=*k).rev() {
+                            let mut sum = zero.clone();
+                            for j in (0..size).rev() {
+                                sum = format!("({sum} + {})", lag(j));
+                            }
+                            out.push_str(&format!(
+                                " WHEN {} >= {size} THEN {sum} / {}",
+                                self.id(names::POSITION),
+                                number(d, f64::from(size))
+                            ));
+                        }
+                        out.push_str(" END");
+                        out
+                    }
+                    H::RunningCount => format!(
+                        "CAST(count({x}) OVER (PARTITION BY {} ORDER BY {} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {dbl})",
+                        self.id(&self.key),
+                        self.id(names::POSITION)
+                    ),
+                    other => {
+                        return Err(Refusal::new(&format!(
+                            "the history function `{}`",
+                            history_name(*other)
+                        )));
+                    }
+                }
+            }
+        };
+        self.add(&format!("function {i}"), vec![(names::site(i), sql)]);
+        Ok(())
+    }
+
+    fn definition(&self, def: &CDefinition) -> Result<String, Refusal> {
+        let d = self.d();
+        let n = |x: f64| number(d, x);
+        let points = |m: &MetricId| self.id(&names::metric(self.model, *m, "points"));
+        let weighted = |terms: &[(f64, MetricId)]| {
+            let mut acc = n(0.0);
+            for (w, m) in terms {
+                acc = format!("({acc} + {} * {})", n(*w), points(m));
+            }
+            acc
+        };
+        Ok(match def {
+            CDefinition::Weighted(t) => weighted(t),
+            CDefinition::Layered(layers) => {
+                let mut acc = n(0.0);
+                for (w, t) in layers {
+                    acc = format!("({acc} + {} * {})", n(*w), weighted(t));
+                }
+                acc
+            }
+            CDefinition::Sum { base, metrics } => {
+                let mut acc = n(*base);
+                for m in metrics {
+                    acc = format!("({acc} + {})", points(m));
+                }
+                acc
+            }
+            CDefinition::Value(e) => self.w.expr(e, None)?,
+        })
+    }
+
+    fn score(&mut self, s: ScoreId) -> Step {
+        let d = self.d();
+        let n = |x: f64| number(d, x);
+        let (cs, def) = match (self.plan.scores.get(s.index()), self.model.score(s)) {
+            (Some(a), Some(b)) => (a, b),
+            _ => return Err(Refusal::new("an unknown score")),
+        };
+        let col = |part: &str| names::score(self.model, s, part);
+        let name = def.name.clone();
+        // Which definition each row uses: the first matching `for` block.
+        let mut defs: Vec<(Option<String>, &CDefinition)> = Vec::new();
+        for (seg, labels, dd) in &cs.overrides {
+            defs.push((Some(self.segment_in(*seg, labels)), dd));
+        }
+        defs.push((None, &cs.definition));
+        let choose = |parts: Vec<String>| -> String {
+            if parts.len() == 1 {
+                return parts.into_iter().next().unwrap_or_default();
+            }
+            let mut out = String::from("CASE");
+            for ((test, _), p) in defs.iter().zip(&parts) {
+                match test {
+                    Some(t) => out.push_str(&format!(" WHEN {t} THEN {p}")),
+                    None => out.push_str(&format!(" ELSE {p} END")),
+                }
+            }
+            out
+        };
+        let mut raws = Vec::new();
+        let mut insufficient = Vec::new();
+        for (_, dd) in &defs {
+            raws.push(self.definition(dd)?);
+            let metrics = dd.metrics();
+            let missing = if metrics.is_empty() {
+                "0".to_string()
+            } else {
+                metrics
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "CASE WHEN {} THEN 1 ELSE 0 END",
+                            self.id(&names::metric(self.model, *m, "missing"))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            };
+            let total = metrics.len() as f64;
+            insufficient.push(match def.insufficient {
+                None => "FALSE".to_string(),
+                Some(rule) if rule.percent => {
+                    if total > 0.0 {
+                        format!(
+                            "CAST({missing} AS {}) * {} > {}",
+                            double_type(d),
+                            n(100.0),
+                            n(rule.limit * total)
+                        )
+                    } else {
+                        "FALSE".into()
+                    }
+                }
+                Some(rule) => format!("CAST({missing} AS {}) > {}", double_type(d), n(rule.limit)),
+            });
+        }
+        self.add(
+            &format!("score {name}"),
+            vec![
+                (col("raw"), choose(raws)),
+                (col("insufficient"), choose(insufficient)),
+            ],
+        );
+        let mut adjusted = self.id(&col("raw"));
+        for (k, (factor, cond)) in cs.adjustments.iter().enumerate() {
+            let c = self.w.expr(cond, None)?;
+            let next = col(&format!("adjusted{}", k + 1));
+            self.add(
+                &format!("score {name} adjustment {}", k + 1),
+                vec![(
+                    next.clone(),
+                    format!(
+                        "CASE WHEN {} THEN {adjusted} * {} ELSE {adjusted} END",
+                        self.w.holds(&c),
+                        n(*factor)
+                    ),
+                )],
+            );
+            adjusted = self.id(&next);
+        }
+        let x = self.id(&col("x"));
+        let mut columns = vec![(
+            col("x"),
+            format!(
+                "CASE WHEN {} THEN NULL ELSE {adjusted} END",
+                self.id(&col("insufficient"))
+            ),
+        )];
+        let exponential = match def.smoothing {
+            Some(Smoothing::Exponential(a)) => Some(a),
+            _ => None,
+        };
+        if let Some(Smoothing::MovingAverage(k)) = def.smoothing {
+            // The mean of the values present among the last k rows, oldest first.
+            let over = format!(
+                "OVER (PARTITION BY {} ORDER BY {})",
+                self.id(&self.key),
+                self.id(names::POSITION)
+            );
+            let lag = |j: u32| {
+                if j == 0 {
+                    x.clone()
+                } else {
+                    format!("lag({x}, {j}) {over}")
+                }
+            };
+            let mut sum = n(0.0);
+            let mut count = "0".to_string();
+            for j in (0..k).rev() {
+                let v = lag(j);
+                sum = format!("CASE WHEN {v} IS NULL THEN {sum} ELSE {sum} + {v} END");
+                count = format!("{count} + CASE WHEN {v} IS NULL THEN 0 ELSE 1 END");
+            }
+            self.add(&format!("score {name} inputs"), columns);
+            columns = vec![(
+                col("moving"),
+                format!(
+                    "CASE WHEN {x} IS NULL THEN NULL ELSE ({sum}) / CAST({count} AS {}) END",
+                    double_type(d)
+                ),
+            )];
+        } else {
+            self.add(&format!("score {name} inputs"), columns);
+            columns = vec![(col("moving"), x.clone())];
+        }
+        let recurrence = exponential.is_some() || def.max_change.is_some();
+        if !columns.is_empty() {
+            self.add(&format!("score {name} smoothing"), columns);
+        }
+        let guard = |s: &str, pr: &str| -> String {
+            let mut r = s.to_string();
+            if let Some(dlt) = def.max_change {
+                r = format!(
+                    "CASE WHEN {s} IS NULL OR {pr} IS NULL THEN {s} WHEN {s} < {pr} - {dd} THEN {pr} - {dd} \
+                     WHEN {s} > {pr} + {dd} THEN {pr} + {dd} ELSE {s} END",
+                    dd = n(dlt)
+                );
+            }
+            if let Some(f) = def.floor {
+                r = format!("CASE WHEN {r} < {f} THEN {f} ELSE {r} END", f = n(f));
+            }
+            if let Some(c) = def.cap {
+                r = format!("CASE WHEN {r} > {c} THEN {c} ELSE {r} END", c = n(c));
+            }
+            r
+        };
+        if recurrence {
+            let smooth = |xv: &str, ps: &str, moving: &str| -> String {
+                match exponential {
+                    Some(a) => format!(
+                        "CASE WHEN {xv} IS NULL THEN NULL WHEN {ps} IS NULL THEN {xv} ELSE {} * {xv} + {} * {ps} END",
+                        n(a),
+                        n(1.0 - a)
+                    ),
+                    None => moving.to_string(),
+                }
+            };
+            self.recurrence(&name, s, &smooth, &guard)?;
+        } else {
+            let moving = self.id(&col("moving"));
+            self.add(
+                &format!("score {name} reported"),
+                vec![
+                    (col("smoothed"), moving.clone()),
+                    (col("reported"), guard(&moving, "NULL")),
+                ],
+            );
+        }
+        // Provisional, then the tier.
+        let mut provisional = Vec::new();
+        if let Some(k) = def.min_periods {
+            provisional.push(format!("{} < {k}", self.id(names::POSITION)));
+        }
+        for o in &cs.reads_scores {
+            provisional.push(self.id(&names::score(self.model, *o, "provisional")));
+        }
+        let provisional = if provisional.is_empty() {
+            "FALSE".to_string()
+        } else {
+            format!("({})", provisional.join(" OR "))
+        };
+        self.add(
+            &format!("score {name} provisional"),
+            vec![(col("provisional"), provisional)],
+        );
+        if let Some(set) = &def.tiers {
+            let reported = self.id(&col("reported"));
+            let mut out = format!(
+                "CASE WHEN {} THEN {} WHEN {} THEN {} WHEN {reported} IS NULL THEN NULL",
+                self.id(&col("insufficient")),
+                text(d, crate::model::INSUFFICIENT_DATA),
+                self.id(&col("provisional")),
+                text(d, crate::model::PROVISIONAL),
+            );
+            for t in &set.tiers {
+                let label = text(d, &t.label);
+                match t.threshold {
+                    None => out.push_str(&format!(" WHEN TRUE THEN {label}")),
+                    Some((op, v)) => out.push_str(&format!(
+                        " WHEN {reported} {} {} THEN {label}",
+                        match op {
+                            crate::vocab::CmpOp::Eq => "=",
+                            crate::vocab::CmpOp::Ne => "<>",
+                            crate::vocab::CmpOp::Lt => "<",
+                            crate::vocab::CmpOp::Le => "<=",
+                            crate::vocab::CmpOp::Gt => ">",
+                            crate::vocab::CmpOp::Ge => ">=",
+                        },
+                        n(v)
+                    )),
+                }
+            }
+            out.push_str(" ELSE NULL END");
+            self.add(&format!("tier {name}"), vec![(col("tier"), out)]);
+        }
+        Ok(())
+    }
+
+    /// Smoothing and guardrails that read the previous row's result: a
+    /// recurrence along each partner's rows.
+    fn recurrence(
+        &mut self,
+        name: &str,
+        s: ScoreId,
+        smooth: &dyn Fn(&str, &str, &str) -> String,
+        guard: &dyn Fn(&str, &str) -> String,
+    ) -> Step {
+        let d = self.d();
+        let col = |part: &str| names::score(self.model, s, part);
+        let base = self.prev();
+        let key = self.id(&self.key);
+        let pos = self.id(names::POSITION);
+        let dbl = double_type(d);
+        let x = self.id(&col("x"));
+        let moving = self.id(&col("moving"));
+        let (hk, hp, hs, hr, hps, hpr) = (
+            self.id("#key"),
+            self.id("#pos"),
+            self.id("#s"),
+            self.id("#r"),
+            self.id("#ps"),
+            self.id("#pr"),
+        );
+        let history = match d {
+            Dialect::DuckDb | Dialect::Postgres => {
+                self.recursive = true;
+                let null = format!("CAST(NULL AS {dbl})");
+                let s0 = smooth(&format!("b.{x}"), &null, &format!("b.{moving}"));
+                let r0 = guard(&s0, &null);
+                let s1 = smooth(
+                    &format!("b.{x}"),
+                    &format!("g.{hps}"),
+                    &format!("b.{moving}"),
+                );
+                let r1 = guard(&s1, &format!("g.{hpr}"));
+                let me = self.unique(&format!("score {name} history"));
+                let body = format!(
+                    "SELECT b.{key} AS {hk}, b.{pos} AS {hp}, {s0} AS {hs}, {r0} AS {hr},\n    \
+                     coalesce({s0}, {null}) AS {hps}, coalesce({r0}, {null}) AS {hpr}\n  \
+                     FROM {base} b WHERE b.{pos} = 1\n  UNION ALL\n  \
+                     SELECT b.{key}, b.{pos}, {s1}, {r1},\n    coalesce({s1}, g.{hps}), coalesce({r1}, g.{hpr})\n  \
+                     FROM {me_id} g JOIN {base} b ON b.{key} = g.{hk} AND b.{pos} = g.{hp} + 1",
+                    me_id = self.id(&me),
+                );
+                self.add_body(&me, body)
+            }
+            Dialect::Spark => {
+                let s1 = smooth("e.x", "acc.ps", "e.m");
+                let r1 = guard(&s1, "acc.pr");
+                let zero = "named_struct('ps', CAST(NULL AS DOUBLE), 'pr', CAST(NULL AS DOUBLE), \
+                     'out', CAST(array() AS ARRAY<STRUCT<pos: BIGINT, s: DOUBLE, r: DOUBLE>>))";
+                let step = format!(
+                    "(acc, e) -> named_struct('ps', coalesce({s1}, acc.ps), 'pr', coalesce({r1}, acc.pr), \
+                     'out', concat(acc.out, array(named_struct('pos', e.pos, 's', {s1}, 'r', {r1}))))"
+                );
+                let body = format!(
+                    "SELECT g.{hk}, t.pos AS {hp}, t.s AS {hs}, t.r AS {hr}\n  FROM (\n    \
+                     SELECT {key} AS {hk}, aggregate(array_sort(collect_list(named_struct('pos', CAST({pos} AS BIGINT), 'x', {x}, 'm', {moving}))),\n      \
+                     {zero},\n      {step}).out AS h\n    FROM {base} GROUP BY {key}\n  ) g LATERAL VIEW inline(g.h) t AS pos, s, r"
+                );
+                self.add_body(&format!("score {name} history"), body)
+            }
+        };
+        let body = format!(
+            "SELECT b.*, g.{hs} AS {}, g.{hr} AS {}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
+            self.id(&col("smoothed")),
+            self.id(&col("reported")),
+            self.id(&history),
+        );
+        self.add_body(&format!("score {name} reported"), body);
+        Ok(())
+    }
+
+    fn outputs(&mut self) {
+        let d = self.d();
+        let t = text_type(d);
+        let outputs = self.plan.outputs.clone();
+        let mut values = Vec::new();
+        for (k, c) in outputs.iter().enumerate() {
+            if matches!(c.expr, CExpr::Actions | CExpr::Flags) {
+                continue;
+            }
+            match self.w.expr(&c.expr, None) {
+                Ok(sql) => values.push((names::output(k), sql)),
+                Err(r) => {
+                    let loc = self
+                        .model
+                        .output
+                        .as_ref()
+                        .and_then(|o| o.columns.get(k))
+                        .map_or(self.model.contract.loc.unwrap_or_default(), |c| c.loc);
+                    self.fail(r, loc, &format!("output column `{}`", c.name));
+                }
+            }
+        }
+        if !values.is_empty() {
+            self.add("outputs", values);
+        }
+        let numeric: Vec<usize> = outputs
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| is_numeric(c))
+            .map(|(k, _)| k)
+            .collect();
+        if !numeric.is_empty() {
+            let exps = numeric
+                .iter()
+                .map(|k| {
+                    let x = self.id(&names::output(*k));
+                    (format!("{}.e", names::output(*k)), numbers::exponent(d, &x))
+                })
+                .collect();
+            self.add("output numbers: binary exponents", exps);
+            let scaled = numeric
+                .iter()
+                .filter_map(|k| outputs.get(*k).map(|c| (k, c)))
+                .map(|(k, c)| {
+                    let x = self.id(&names::output(*k));
+                    let e = self.id(&format!("{}.e", names::output(*k)));
+                    (
+                        format!("{}.k", names::output(*k)),
+                        numbers::scaled(d, &x, &e, c.decimals),
+                    )
+                })
+                .collect();
+            self.add("output numbers: rounded digits", scaled);
+        }
+        let mut cells = Vec::new();
+        for (k, c) in outputs.iter().enumerate() {
+            let x = self.id(&names::output(k));
+            let missing = |if_missing: &Option<String>, numeric: bool| -> String {
+                match if_missing {
+                    Some(m) => {
+                        let escaped = if numeric && m.parse::<f64>().is_ok() {
+                            m.clone()
+                        } else {
+                            crate::escape::spreadsheet_cell(m).into_owned()
+                        };
+                        text(d, &escaped)
+                    }
+                    None => format!("CAST(NULL AS {t})"),
+                }
+            };
+            let cell = match &c.expr {
+                CExpr::Actions | CExpr::Flags => {
+                    let list = self.list(&c.expr);
+                    let empty = match &c.if_empty {
+                        Some(m) => text(d, &crate::escape::spreadsheet_cell(m)),
+                        None => "''".into(),
+                    };
+                    format!(
+                        "CASE WHEN {list} = '' THEN {empty} ELSE {} END",
+                        escape_formula(d, &list)
+                    )
+                }
+                _ if is_numeric(c) => {
+                    let k_col = self.id(&format!("{}.k", names::output(k)));
+                    format!(
+                        "CASE WHEN {x} IS NULL THEN {} ELSE {} END",
+                        missing(&c.if_missing, true),
+                        numbers::text(d, &x, &k_col, c.decimals, c.ty == Type::Integer)
+                    )
+                }
+                _ if c.ty == Type::Bool => format!(
+                    "CASE WHEN {x} THEN 'true' WHEN NOT {x} THEN 'false' ELSE {} END",
+                    missing(&c.if_missing, false)
+                ),
+                _ => format!(
+                    "CASE WHEN {x} IS NULL THEN {} ELSE {} END",
+                    missing(&c.if_missing, false),
+                    escape_formula(d, &format!("CAST({x} AS {t})"))
+                ),
+            };
+            cells.push(format!("{cell} AS {}", self.id(&c.name)));
+        }
+        let filter = match self.options.period {
+            Period::Latest => format!("\nWHERE {}", self.id(names::LATEST)),
+            Period::All => String::new(),
+        };
+        let body = format!(
+            "SELECT\n  {}\nFROM {}{filter}\nORDER BY {}, {}",
+            cells.join(",\n  "),
+            self.prev(),
+            bytewise(d, &self.id(&self.key)),
+            bytewise(d, &self.id(&self.period)),
+        );
+        self.open = None;
+        self.ctes.push((FINAL.to_string(), body));
+    }
+
+    /// Actions in priority order without repeats, or flags in written order, joined by `;`.
+    fn list(&self, e: &CExpr) -> String {
+        let d = self.d();
+        let mut parts = Vec::new();
+        if matches!(e, CExpr::Actions) {
+            let mut seen: Vec<(&str, Vec<String>)> = Vec::new();
+            for r in &self.plan.action_order {
+                let Some(def) = self.model.rules.get(r.index()) else {
+                    continue;
+                };
+                let fired = self.w.holds(&self.id(&names::rule(self.model, *r)));
+                for a in &def.actions {
+                    let earlier: Vec<String> = seen
+                        .iter()
+                        .find(|(x, _)| *x == a.as_str())
+                        .map(|(_, f)| f.clone())
+                        .unwrap_or_default();
+                    let cond = if earlier.is_empty() {
+                        fired.clone()
+                    } else {
+                        format!("{fired} AND NOT ({})", earlier.join(" OR "))
+                    };
+                    parts.push(format!("CASE WHEN {cond} THEN {} END", text(d, a)));
+                    match seen.iter_mut().find(|(x, _)| *x == a.as_str()) {
+                        Some((_, f)) => {
+                            if !f.contains(&fired) {
+                                f.push(fired.clone());
+                            }
+                        }
+                        None => seen.push((a.as_str(), vec![fired.clone()])),
+                    }
+                }
+            }
+        } else {
+            for (k, f) in self.model.flags.iter().enumerate() {
+                let fired = self
+                    .w
+                    .holds(&self.id(&names::flag(self.model, crate::model::FlagId(k as u32))));
+                parts.push(format!("CASE WHEN {fired} THEN {} END", text(d, &f.name)));
+            }
+        }
+        if parts.is_empty() {
+            return "''".into();
+        }
+        format!("concat_ws(';', {})", parts.join(", "))
+    }
+}
+
+const FINAL: &str = "#final";
+
+fn is_numeric(c: &crate::plan::OutputColumn) -> bool {
+    !matches!(c.expr, CExpr::Actions | CExpr::Flags)
+        && matches!(c.ty, Type::Number | Type::Integer | Type::Any)
+}
+
+/// A text cell a spreadsheet would run as a formula gets a leading `'`.
+fn escape_formula(d: Dialect, x: &str) -> String {
+    format!(
+        "CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@') OR substr({x}, 1, 1) = chr(9) \
+         OR substr({x}, 1, 1) = chr(13) THEN {} || {x} ELSE {x} END",
+        text(d, "'")
+    )
+}
+
+fn history_name(h: crate::model::HistoryFn) -> &'static str {
+    use crate::model::HistoryFn as H;
+    match h {
+        H::Previous => "previous",
+        H::Change => "change",
+        H::PctChange => "pct_change",
+        H::MovingAverage(_) => "moving_average",
+        H::Trend(_) => "trend",
+        H::RunningSum => "running_sum",
+        H::RunningCount => "running_count",
+        H::RunningMin => "running_min",
+        H::RunningMax => "running_max",
+        H::PeriodsSince => "periods_since",
+        H::Streak => "streak",
+    }
+}
+
+/// A contract column read as the type the scorecard gives it.
+fn cast(d: Dialect, ty: Type, col: &str) -> String {
+    match ty {
+        Type::Number | Type::Integer => format!("CAST({col} AS {})", double_type(d)),
+        Type::Bool => format!("CAST({col} AS BOOLEAN)"),
+        _ => format!("NULLIF(CAST({col} AS {}), '')", text_type(d)),
+    }
+}
+
+/// Each contract rule: column, reason, and the SQL condition that breaks it.
+fn checks(model: &Model, d: Dialect) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let required = [model.contract.key, model.contract.period];
+    for (i, c) in model.contract.columns.iter().enumerate() {
+        let v = cast(d, c.ty, &ident(d, &c.name));
+        let id = Some(crate::model::ColumnId(i as u32));
+        if !c.optional || required.contains(&id) {
+            out.push((
+                c.name.clone(),
+                "missing value".into(),
+                format!("{v} IS NULL"),
+            ));
+        }
+        if c.ty == Type::Integer {
+            out.push((
+                c.name.clone(),
+                "not a whole number".into(),
+                format!("{v} <> floor({v})"),
+            ));
+        }
+        if let Some((min, inclusive)) = c.min {
+            let op = if inclusive { "<" } else { "<=" };
+            out.push((
+                c.name.clone(),
+                format!("below the minimum {}", crate::model::format_number(min)),
+                format!("{v} {op} {}", number(d, min)),
+            ));
+        }
+        if let Some((max, inclusive)) = c.max {
+            let op = if inclusive { ">" } else { ">=" };
+            out.push((
+                c.name.clone(),
+                format!("above the maximum {}", crate::model::format_number(max)),
+                format!("{v} {op} {}", number(d, max)),
+            ));
+        }
+        if let Type::Enum(e) = c.ty {
+            if let Some(t) = model.enum_type(e) {
+                let list: Vec<String> = t.labels.iter().map(|l| text(d, l)).collect();
+                out.push((
+                    c.name.clone(),
+                    "not one of the declared labels".into(),
+                    format!("{v} NOT IN ({})", list.join(", ")),
+                ));
+            }
+        }
+    }
+    out
+}
+
+pub fn rejects(model: &Model, options: &Options) -> String {
+    let d = options.dialect;
+    let name = |c: Option<crate::model::ColumnId>| {
+        c.and_then(|c| model.contract.column(c))
+            .map(|c| ident(d, &c.name))
+            .unwrap_or_else(|| "NULL".into())
+    };
+    let (key, period) = (name(model.contract.key), name(model.contract.period));
+    let t = text_type(d);
+    let mut parts: Vec<String> = checks(model, d)
+        .into_iter()
+        .map(|(col, reason, fails)| {
+            format!(
+                "SELECT CAST({key} AS {t}) AS key, CAST({period} AS {t}) AS period, {} AS column_name, {} AS reason\n  FROM {} WHERE {fails}",
+                text(d, &col),
+                text(d, &reason),
+                options.from
+            )
+        })
+        .collect();
+    parts.push(format!(
+        "SELECT CAST({key} AS {t}), CAST({period} AS {t}), {}, 'duplicate key and period'\n  FROM {} GROUP BY {key}, {period} HAVING count(*) > 1",
+        text(d, &model.contract.key.and_then(|c| model.contract.column(c)).map_or(String::new(), |c| c.name.clone())),
+        options.from
+    ));
+    format!(
+        "-- rows of {} that break the input contract of scorecard {} version {} ({})\nSELECT * FROM (\n  {}\n) rejected\nORDER BY 1, 2, 3, 4;\n",
+        options.from,
+        model.name.as_deref().unwrap_or("(unnamed)"),
+        model.version.as_deref().unwrap_or("(none)"),
+        model.content_hash,
+        parts.join("\n  UNION ALL\n  ")
+    )
+}
+
+pub fn table_ddl(model: &Model, d: Dialect, table: &str) -> String {
+    let cols: Vec<String> = model
+        .contract
+        .columns
+        .iter()
+        .map(|c| {
+            let ty = match c.ty {
+                Type::Integer => "BIGINT",
+                Type::Number => double_type(d),
+                Type::Bool => "BOOLEAN",
+                _ => text_type(d),
+            };
+            format!("  {} {ty}", ident(d, &c.name))
+        })
+        .collect();
+    format!("CREATE TABLE {table} (\n{}\n);\n", cols.join(",\n"))
+}
