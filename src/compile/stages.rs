@@ -1,5 +1,8 @@
 //! The stages of the query: one CTE per stage, each adding its columns to
 //! those of the stage before.
+//!
+//! One concern in one file: the stages in query order, so that each stage is
+//! read next to the stage whose columns it uses.
 
 use std::collections::BTreeSet;
 
