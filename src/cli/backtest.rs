@@ -1,7 +1,7 @@
 //! `scorecard backtest SCORECARD --data FILE --outcome EXPR`: does the score
 //! at period t predict the outcome at t+N?
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -11,6 +11,7 @@ use super::score::{DataArgs, load_scorecard};
 use super::sensitivity::{heading, table};
 use crate::decide::backtest::{self, Options, Report, ScoreBacktest, Treatment};
 use crate::diag::render::{self as diag_render, HumanStyle};
+use crate::model::Model;
 use crate::source::{FileId, SourceMap};
 
 #[derive(Debug, Args)]
@@ -46,41 +47,100 @@ pub struct BacktestArgs {
     pub format: DiffFormat,
 }
 
-pub fn run(args: &BacktestArgs) -> Exit {
-    if args.horizon == 0 {
-        return super::fail("`--horizon` must be 1 or more periods");
-    }
-    if !(args.level > 0.0 && args.level < 1.0) {
-        return super::fail("`--level` must be between 0 and 1, e.g. 0.95");
-    }
-    for (flag, text) in [
-        ("--outcome", Some(&args.outcome)),
-        ("--treatment", args.treatment.as_ref()),
-    ] {
-        if text.is_some_and(|t| t.contains(['\n', '\r', '{', '}'])) {
-            return super::fail(&format!(
-                "`{flag}` takes one expression on one line, without braces"
-            ));
+/// What a backtest is asked: the outcome, the treatment and the statistics' settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub outcome: &'a str,
+    pub treatment: Option<&'a str>,
+    pub horizon: usize,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub level: f64,
+    pub min_stratum: usize,
+}
+
+impl<'a> Request<'a> {
+    fn of(args: &'a BacktestArgs) -> Self {
+        Request {
+            outcome: &args.outcome,
+            treatment: args.treatment.as_deref(),
+            horizon: args.horizon,
+            bootstrap: args.bootstrap,
+            seed: args.seed,
+            level: args.level,
+            min_stratum: args.min_stratum,
         }
+    }
+
+    /// The settings' own checks, before the scorecard is read.
+    pub fn validate(&self) -> Result<(), Exit> {
+        if self.horizon == 0 {
+            return Err(super::fail("`--horizon` must be 1 or more periods"));
+        }
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(super::fail("`--level` must be between 0 and 1, e.g. 0.95"));
+        }
+        for (flag, text) in [
+            ("--outcome", Some(self.outcome)),
+            ("--treatment", self.treatment),
+        ] {
+            if text.is_some_and(|t| t.contains(['\n', '\r', '{', '}'])) {
+                return Err(super::fail(&format!(
+                    "`{flag}` takes one expression on one line, without braces"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: &BacktestArgs) -> Exit {
+    let request = Request::of(args);
+    if let Err(e) = request.validate() {
+        return e;
     }
     let (model, sources) = match load_scorecard(&args.scorecard) {
         Ok(m) => m,
         Err(e) => return e,
     };
-    if model.contract.period.is_none() {
-        return super::fail(&format!(
-            "backtest needs a period column, and the input of `{}` names none (add `period COLUMN` to its `input` block)",
-            args.scorecard.display()
-        ));
-    }
     if let Err(e) = args.data.check_outputs(&[&sources], None) {
         return e;
     }
-    let treatment = args.treatment.as_ref().map(|t| {
-        if model.rules.iter().any(|r| r.actions.contains(t)) {
-            Treatment::Action(t.clone())
+    let report = match compute(&args.scorecard, &model, &sources, &args.data, &request) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let text = match args.format {
+        DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        DiffFormat::Markdown => render(&report, true),
+        DiffFormat::Table => render(&report, false),
+    };
+    super::print(&crate::escape::terminal_lines(&text));
+    Exit::Clean
+}
+
+/// The backtest of `model` (read from `path`) over the data: the outcome and
+/// treatment checked as columns added to the scorecard, then the statistics.
+/// A bad outcome prints its diagnostics and gives `Exit::Findings`. Shared by
+/// `scorecard backtest` and `scorecard report --outcome`.
+pub fn compute(
+    path: &Path,
+    model: &Model,
+    sources: &SourceMap,
+    data: &DataArgs,
+    request: &Request,
+) -> Result<Report, Exit> {
+    if model.contract.period.is_none() {
+        return Err(super::fail(&format!(
+            "backtest needs a period column, and the input of `{}` names none (add `period COLUMN` to its `input` block)",
+            path.display()
+        )));
+    }
+    let treatment = request.treatment.map(|t| {
+        if model.rules.iter().any(|r| r.actions.iter().any(|a| a == t)) {
+            Treatment::Action(t.to_string())
         } else {
-            Treatment::Expression(t.clone())
+            Treatment::Expression(t.to_string())
         }
     });
     let expression = match &treatment {
@@ -89,18 +149,15 @@ pub fn run(args: &BacktestArgs) -> Exit {
     };
     let text = sources.text(FileId(0)).to_string();
     let Some(tree) = crate::syntax::parse(FileId(0), &text).0 else {
-        return super::fail("the scorecard could not be read");
+        return Err(super::fail("the scorecard could not be read"));
     };
-    let instrumented = backtest::instrument(&text, &tree, &args.outcome, expression);
+    let instrumented = backtest::instrument(&text, &tree, request.outcome, expression);
     let mut checked_sources = SourceMap::new();
-    let checked = match crate::decide::whatif::check_text_as(
-        &args.scorecard,
-        &instrumented,
-        &mut checked_sources,
-    ) {
-        Ok(c) => c,
-        Err(e) => return super::fail(&e.to_string()),
-    };
+    let checked =
+        match crate::decide::whatif::check_text_as(path, &instrumented, &mut checked_sources) {
+            Ok(c) => c,
+            Err(e) => return Err(super::fail(&e.to_string())),
+        };
     if checked.diagnostics.has_errors() {
         let errors: Vec<_> = checked
             .diagnostics
@@ -115,55 +172,49 @@ pub fn run(args: &BacktestArgs) -> Exit {
         eprint!("{}", diag_render::human(&errors, &checked_sources, style));
         eprintln!(
             "error: `--outcome {}`{} does not check (shown above as a column added to the scorecard's output)",
-            args.outcome,
+            request.outcome,
             expression.map_or(String::new(), |e| format!(" or `--treatment {e}`")),
         );
-        return Exit::Findings;
+        return Err(Exit::Findings);
     }
     let Some(instrumented_model) = checked.model else {
-        return super::fail("the scorecard could not be read");
+        return Err(super::fail("the scorecard could not be read"));
     };
     let plan = crate::plan::compile(&instrumented_model);
-    let loaded = match args.data.load(&instrumented_model, &plan.needed_columns) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let loaded = data.load(&instrumented_model, &plan.needed_columns)?;
     let options = Options {
-        horizon: args.horizon,
-        resamples: args.bootstrap,
-        seed: args.seed,
-        level: args.level,
+        horizon: request.horizon,
+        resamples: request.bootstrap,
+        seed: request.seed,
+        level: request.level,
         treatment,
-        min_stratum: args.min_stratum,
+        min_stratum: request.min_stratum,
     };
-    let report =
-        match backtest::backtest(&instrumented_model, &loaded.table, &args.outcome, &options) {
-            Ok(r) => r,
-            Err(e) => return super::fail(&e.0),
-        };
-    let text = match args.format {
-        DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
-        DiffFormat::Markdown => render(&report, true),
-        DiffFormat::Table => render(&report, false),
-    };
-    super::print(&crate::escape::terminal_lines(&text));
-    Exit::Clean
+    match backtest::backtest(
+        &instrumented_model,
+        &loaded.table,
+        request.outcome,
+        &options,
+    ) {
+        Ok(r) => Ok(r),
+        Err(e) => Err(super::fail(&e.0)),
+    }
 }
 
-fn num(v: Option<f64>, decimals: usize) -> String {
+pub(super) fn num(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
         _ => "—".to_string(),
     }
 }
 
-fn interval(i: Option<&crate::decide::stats::Interval>) -> String {
+pub(super) fn interval(i: Option<&crate::decide::stats::Interval>) -> String {
     i.map_or("—".to_string(), |i| {
         format!("[{:.3}, {:.3}]", i.low, i.high)
     })
 }
 
-fn verdict(v: Option<bool>) -> &'static str {
+pub(super) fn verdict(v: Option<bool>) -> &'static str {
     match v {
         Some(true) => "monotonic",
         Some(false) => "NOT monotonic",

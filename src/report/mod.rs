@@ -56,6 +56,9 @@ pub struct Options {
     pub audience: Audience,
     /// The smallest peer group a partner's page shows.
     pub min_group: usize,
+    /// The backtest section for the program's page (`--outcome`), laid out
+    /// from `scorecard backtest`'s report.
+    pub backtest: Option<BacktestView>,
 }
 
 /// Why no report was written.
@@ -181,7 +184,13 @@ pub fn build(
     let page = match &options.audience {
         Audience::Partner(partner) => partner_page(model, options, &collected, partner, sections),
         Audience::Internal { .. } => {
-            internal_page(model, plan, options, &collected, &anchors, sections, notes)
+            let mut page =
+                internal_page(model, plan, options, &collected, &anchors, sections, notes);
+            if let Some(backtest) = &options.backtest {
+                page.has_backtest = true;
+                page.backtest = backtest.clone();
+            }
+            page
         }
     };
     page.render()
@@ -346,6 +355,8 @@ fn partner_page(
              than {k} partners is not shown, so that no partner's result can be singled out."
         ),
         sections,
+        has_backtest: false,
+        backtest: BacktestView::default(),
     }
 }
 
@@ -519,6 +530,8 @@ fn internal_page(
         peers: Vec::new(),
         peer_note: String::new(),
         sections,
+        has_backtest: false,
+        backtest: BacktestView::default(),
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Page {
     pub peers: Vec<PeerBlock>,
     pub peer_note: String,
     pub sections: Vec<PartnerSection>,
+    /// The backtest section (`--outcome`), on the program's page only.
+    pub has_backtest: bool,
+    pub backtest: BacktestView,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -189,4 +192,42 @@ pub struct PeerBlock {
     pub score: String,
     pub value: String,
     pub groups: Vec<PeerGroup>,
+}
+
+/// The "Does the score predict?" section.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacktestView {
+    pub question: String,
+    pub method: String,
+    /// Whether the outcome is true/false (AUC and lift are shown).
+    pub binary: bool,
+    pub scores: Vec<BacktestScore>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacktestScore {
+    pub name: String,
+    pub pairs: String,
+    pub spearman: String,
+    pub interval: String,
+    pub auc: String,
+    pub lift: String,
+    pub tiers: Vec<BacktestTier>,
+    /// Whether the mean outcome rises with the tier.
+    pub verdict: String,
+    pub drift: Vec<BacktestDrift>,
+    pub left_out: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacktestTier {
+    pub label: String,
+    pub pairs: String,
+    pub mean: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BacktestDrift {
+    pub periods: String,
+    pub psi: String,
 }

@@ -434,3 +434,118 @@ fn a_partners_page_is_not_built_from_part_of_its_rows() {
     let html = skipping(&[], "all.html");
     assert!(html.contains("12</span> rows"));
 }
+
+/// The numbers in the cells of class `class` of the page's backtest section.
+fn backtest_cells(html: &str, class: &str) -> Vec<f64> {
+    let section = &html[html.find("<section id=\"backtest\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let open = format!("<td class=\"n {class}\">");
+    section
+        .split(&open)
+        .skip(1)
+        .map(|cell| cell[..cell.find("</td>").unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_backtest_section_has_the_numbers_of_scorecard_backtest() {
+    let dir = temp_dir("report-backtest");
+    for outcome in ["sales", "sales >= 100"] {
+        let out = dir.join("r.html");
+        let html = report(&[SMALL, "--data", SMALL_DATA, "--outcome", outcome], &out);
+        assert!(html.contains("<h2>Does the score predict?</h2>"), "{html}");
+        assert!(html.contains("<a href=\"#backtest\">"));
+        let o = scorecard(&[
+            "backtest",
+            SMALL,
+            "--data",
+            SMALL_DATA,
+            "--outcome",
+            outcome,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let scores = json["scores"].as_array().unwrap();
+        let spearman: Vec<f64> = scores
+            .iter()
+            .map(|s| s["pooled"]["spearman"].as_f64().unwrap())
+            .collect();
+        let means: Vec<f64> = scores
+            .iter()
+            .flat_map(|s| s["tiers"].as_array().unwrap())
+            .map(|t| t["mean_outcome"].as_f64().unwrap())
+            .collect();
+        for (what, page, json) in [
+            ("Spearman", backtest_cells(&html, "spearman"), spearman),
+            ("tier means", backtest_cells(&html, "mean"), means),
+        ] {
+            assert_eq!(page.len(), json.len(), "{outcome}: {what}");
+            assert!(!page.is_empty(), "{outcome}: {what}");
+            for (p, j) in page.iter().zip(&json) {
+                assert!((p - j).abs() <= 5e-4, "{outcome}: {what} {p} against {j}");
+            }
+        }
+        let binary = outcome.contains(">=");
+        assert_eq!(html.contains("<th>AUC</th>"), binary, "{outcome}");
+        assert!(html.contains("Left out: "));
+        assert!(html.contains("PSI"));
+    }
+}
+
+#[test]
+fn no_backtest_section_without_an_outcome() {
+    let dir = temp_dir("report-no-backtest");
+    let html = report(&[SMALL, "--data", SMALL_DATA], &dir.join("r.html"));
+    assert!(!html.contains("id=\"backtest\""));
+    assert!(!html.contains("Does the score predict?"));
+}
+
+#[test]
+fn a_bad_outcome_writes_nothing() {
+    let dir = temp_dir("report-bad-outcome");
+    let out = dir.join("never.html");
+    let out_s = out.to_str().unwrap();
+    let o = scorecard(&[
+        "report",
+        SMALL,
+        "--data",
+        SMALL_DATA,
+        "--out",
+        out_s,
+        "--outcome",
+        "salez + 1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let b = scorecard(&[
+        "backtest",
+        SMALL,
+        "--data",
+        SMALL_DATA,
+        "--outcome",
+        "salez + 1",
+    ]);
+    assert_eq!(err, String::from_utf8_lossy(&b.stderr));
+    assert!(err.contains("did you mean `sales`?"), "{err}");
+    assert!(err.contains("does not check"), "{err}");
+    assert!(!out.exists());
+    // --horizon without --outcome, --horizon 0, --outcome on a partner's page.
+    for args in [
+        vec!["--horizon", "2"],
+        vec!["--outcome", "sales", "--horizon", "0"],
+        vec!["--outcome", "sales", "--partner", "A1"],
+    ] {
+        let mut all = vec!["report", SMALL, "--data", SMALL_DATA, "--out", out_s];
+        all.extend(args.iter().copied());
+        let o = scorecard(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!out.exists(), "{args:?}");
+    }
+}
