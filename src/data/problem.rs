@@ -63,12 +63,8 @@ pub struct DataProblem {
 }
 
 impl DataProblem {
-    pub(super) fn new(
-        code: Code,
-        line: u64,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
+    /// A problem at `line`, with no column, field or value yet.
+    pub fn new(code: Code, line: u64, message: impl Into<String>, help: impl Into<String>) -> Self {
         DataProblem {
             code,
             line,

@@ -77,21 +77,6 @@ impl Corrections {
     }
 }
 
-fn problem(code: Code, line: u64, message: String, help: impl Into<String>) -> DataProblem {
-    DataProblem {
-        code,
-        line,
-        character: None,
-        column: None,
-        field: None,
-        value: None,
-        message,
-        help: help.into(),
-        whole_file: false,
-        cell: None,
-    }
-}
-
 /// Read a corrections file (`text`; NDJSON when `ndjson`) under the model's
 /// contract and policy. Every problem of every line is returned.
 /// The corrections that can be applied come back with the problems of the
@@ -133,15 +118,15 @@ fn correction(model: &Model, r: &Record) -> Result<Correction, Vec<DataProblem>>
     let policy = &model.governance.corrections;
     let (partner, period, column_name, value_text) = (r.get(0), r.get(1), r.get(2), r.get(3));
     if partner.is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D040,
             line,
-            "the correction names no partner".into(),
+            "the correction names no partner",
             "give the partner's key as the data has it",
         ));
     }
     if model.contract.period.is_none() && !period.is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D040,
             line,
             format!(
@@ -151,33 +136,32 @@ fn correction(model: &Model, r: &Record) -> Result<Correction, Vec<DataProblem>>
         ));
     }
     if r.get(4).trim().is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D040,
             line,
-            "the correction gives no reason".into(),
+            "the correction gives no reason",
             "say why the value is wrong, for the partner and the auditor",
         ));
     }
     if r.get(5).trim().is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D040,
             line,
-            "the correction names no submitter".into(),
+            "the correction names no submitter",
             "fill in `submitted_by`",
         ));
     }
     if policy.approver_required && r.get(6).trim().is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D043,
             line,
-            "the correction has no approver, and the scorecard's governance policy requires one"
-                .into(),
+            "the correction has no approver, and the scorecard's governance policy requires one",
             "fill in `approved_by` once the correction is approved",
         ));
     }
     let column = match model.contract.find(column_name) {
         Some(id) if Some(id) == model.contract.key || Some(id) == model.contract.period => {
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D040,
                 line,
                 format!("`{column_name}` is the key or period column, which a correction cannot change"),
@@ -187,7 +171,7 @@ fn correction(model: &Model, r: &Record) -> Result<Correction, Vec<DataProblem>>
         }
         Some(id) => {
             if policy.locked.contains(&id) {
-                problems.push(problem(
+                problems.push(DataProblem::new(
                     Code::D043,
                     line,
                     format!(
@@ -204,7 +188,7 @@ fn correction(model: &Model, r: &Record) -> Result<Correction, Vec<DataProblem>>
                 model.contract.columns.iter().map(|c| c.name.as_str()),
             )
             .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D040,
                 line,
                 format!("`{column_name}` is not a column of the input contract{hint}"),
@@ -253,7 +237,7 @@ fn conflicts(list: &[Correction]) -> Vec<DataProblem> {
                 (Some(p), Some(_)) => format!("period `{p}`"),
                 _ => "every period".to_string(),
             };
-            out.push(problem(
+            out.push(DataProblem::new(
                 Code::D041,
                 c.line,
                 format!(
@@ -300,7 +284,7 @@ pub fn apply(
         let Some(rows) = rows_of.get(&c.partner) else {
             let hint = crate::diag::fuzzy::closest(&c.partner, rows_of.keys().map(String::as_str))
                 .map_or(String::new(), |k| format!(" (did you mean `{k}`?)"));
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D040,
                 c.line,
                 format!("no row of the data is for partner `{}`{hint}", c.partner),
@@ -317,7 +301,7 @@ pub fn apply(
             let period = c.period.as_deref().unwrap_or_default();
             let hint = crate::diag::fuzzy::closest(period, rows.iter().map(|(_, p)| p.as_str()))
                 .map_or(String::new(), |p| format!(" (did you mean `{p}`?)"));
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D040,
                 c.line,
                 format!(
@@ -331,7 +315,7 @@ pub fn apply(
         let mut changed = false;
         for row in targets {
             let Some(before) = cell::get(table, c.column, row as usize) else {
-                problems.push(problem(
+                problems.push(DataProblem::new(
                     Code::D040,
                     c.line,
                     format!("the column `{}` is not loaded", c.column_name),
@@ -343,7 +327,7 @@ pub fn apply(
                 continue;
             }
             if !cell::set(table, c.column, row as usize, &c.value) {
-                problems.push(problem(
+                problems.push(DataProblem::new(
                     Code::D040,
                     c.line,
                     format!("the value of `{}` could not be replaced", c.column_name),
@@ -359,7 +343,7 @@ pub fn apply(
             });
         }
         if !changed {
-            warnings.push(problem(
+            warnings.push(DataProblem::new(
                 Code::D042,
                 c.line,
                 format!(

@@ -71,21 +71,6 @@ impl Overrides {
     }
 }
 
-fn problem(code: Code, line: u64, message: String, help: impl Into<String>) -> DataProblem {
-    DataProblem {
-        code,
-        line,
-        character: None,
-        column: None,
-        field: None,
-        value: None,
-        message,
-        help: help.into(),
-        whole_file: false,
-        cell: None,
-    }
-}
-
 /// A tier label's position among the score's tiers (best first) and its
 /// index among the score's labels.
 pub fn tier_position(model: &Model, score: ScoreId, label: &str) -> Option<(usize, u32)> {
@@ -135,10 +120,10 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
     let (partner, score_name, tier, from, until) =
         (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
     if partner.is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
-            "the override names no partner".into(),
+            "the override names no partner",
             "give the partner's key as the data has it",
         ));
     }
@@ -156,7 +141,7 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
     if score.is_none() {
         let hint = crate::diag::fuzzy::closest(score_name, tiered.iter().copied())
             .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
             format!("`{score_name}` is not a score with tiers{hint}"),
@@ -173,7 +158,7 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
                 .unwrap_or_default();
             let hint = crate::diag::fuzzy::closest(tier, labels.iter().copied())
                 .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D044,
                 line,
                 format!("`{tier}` is not a tier of score `{score_name}`{hint}"),
@@ -184,23 +169,23 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
     });
     let has_period = model.contract.period.is_some();
     if has_period && from.is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
-            "the override gives no `from_period`".into(),
+            "the override gives no `from_period`",
             "name the first period the override applies to",
         ));
     }
     if !has_period && (!from.is_empty() || !until.is_empty()) {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
-            "the override names periods, but the data has no period column".into(),
+            "the override names periods, but the data has no period column",
             "leave `from_period` and `until_period` empty",
         ));
     }
     if !from.is_empty() && !until.is_empty() && until < from {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
             format!("the override ends (`{until}`) before it starts (`{from}`)"),
@@ -208,33 +193,32 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
         ));
     }
     if r.get(5).trim().is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
-            "the override gives no reason".into(),
+            "the override gives no reason",
             "say why the computed tier is set aside",
         ));
     }
     if r.get(6).trim().is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D044,
             line,
-            "the override names no requester".into(),
+            "the override names no requester",
             "fill in `requested_by`",
         ));
     }
     if policy.approver_required && r.get(7).trim().is_empty() {
-        problems.push(problem(
+        problems.push(DataProblem::new(
             Code::D046,
             line,
-            "the override has no approver, and the scorecard's governance policy requires one"
-                .into(),
+            "the override has no approver, and the scorecard's governance policy requires one",
             "fill in `approved_by` once the override is approved",
         ));
     }
     if let Some(limit) = policy.expire_within {
         if until.is_empty() {
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D046,
                 line,
                 format!("the override never expires, and the governance policy requires it to expire within {limit} period{}", plural(limit)),
@@ -245,14 +229,14 @@ fn one(model: &Model, r: &Record) -> Result<Override, Vec<DataProblem>> {
                 .zip(crate::data::period::period_index(until))
                 .map(|(a, b)| b - a + 1);
             match span {
-                Some(n) if n > i64::from(limit) => problems.push(problem(
+                Some(n) if n > i64::from(limit) => problems.push(DataProblem::new(
                     Code::D046,
                     line,
                     format!("the override runs {n} periods (`{from}` to `{until}`); the governance policy allows at most {limit}"),
                     format!("end it by the {limit}th period, and renew it with a new approval if it is still needed"),
                 )),
                 Some(_) => {}
-                None => problems.push(problem(
+                None => problems.push(DataProblem::new(
                     Code::D046,
                     line,
                     format!("the periods `{from}` and `{until}` cannot be counted, so the policy's limit of {limit} periods cannot be checked"),
@@ -316,7 +300,7 @@ pub fn apply(
         let Some(partner_rows) = rows_of.get(o.partner.as_str()) else {
             let hint = crate::diag::fuzzy::closest(&o.partner, rows_of.keys().copied())
                 .map_or(String::new(), |k| format!(" (did you mean `{k}`?)"));
-            problems.push(problem(
+            problems.push(DataProblem::new(
                 Code::D044,
                 o.line,
                 format!("no row of the data is for partner `{}`{hint}", o.partner),
@@ -334,7 +318,7 @@ pub fn apply(
                 .insert((*row, o.score), index)
                 .and_then(|k| list.get(k))
             {
-                problems.push(problem(
+                problems.push(DataProblem::new(
                     Code::D044,
                     o.line,
                     format!(
@@ -348,7 +332,7 @@ pub fn apply(
         }
         let latest = partner_rows.iter().map(|(_, p)| *p).max().unwrap_or("");
         match (&o.until, any) {
-            (Some(until), _) if until.as_str() < latest => warnings.push(problem(
+            (Some(until), _) if until.as_str() < latest => warnings.push(DataProblem::new(
                 Code::D045,
                 o.line,
                 format!(
@@ -357,7 +341,7 @@ pub fn apply(
                 ),
                 "renew the override with a new line and approval, or remove it once it is no longer needed",
             )),
-            (_, false) => problems.push(problem(
+            (_, false) => problems.push(DataProblem::new(
                 Code::D044,
                 o.line,
                 format!(
@@ -408,7 +392,7 @@ pub fn check_moves(model: &Model, overrides: &Overrides) -> Vec<DataProblem> {
         };
         let moved = to.abs_diff(from);
         if moved > limit as usize && reported.insert(*k) {
-            out.push(problem(
+            out.push(DataProblem::new(
                 Code::D046,
                 o.line,
                 format!(

@@ -18,18 +18,11 @@ impl Record {
     }
 }
 
+/// A problem of the file as a whole (its header or form).
 fn problem(code: Code, line: u64, message: String, help: &str) -> DataProblem {
     DataProblem {
-        code,
-        line,
-        character: None,
-        column: None,
-        field: None,
-        value: None,
-        message,
-        help: help.to_string(),
         whole_file: true,
-        cell: None,
+        ..DataProblem::new(code, line, message, help)
     }
 }
 
