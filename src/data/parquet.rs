@@ -584,6 +584,14 @@ impl Rows {
             p.line = row;
         }
         p.character = None;
+        // A duplicate names the line of the first row: name its row.
+        let first = p
+            .message
+            .rsplit_once(": the first is on line ")
+            .and_then(|(head, n)| Some((head.to_string(), n.parse::<u64>().ok()?)));
+        if let Some((head, line)) = first {
+            p.message = format!("{head}: the first is row {}", self.row(line));
+        }
     }
 
     /// Place a rejected row and its problems at the file's row and columns.
