@@ -257,6 +257,12 @@ pub fn read(path: &Path, sheet: Option<&str>, model: &Model) -> Result<Sheet, Sh
     })
 }
 
+/// The column names of the first sheet of the workbook at `path` (its
+/// first row), for `check --data`.
+pub fn column_names(path: &Path) -> Result<Vec<String>, SheetError> {
+    read(path, None, &Model::default()).map(|s| s.header)
+}
+
 /// Whether an OLE2 file holds an encrypted workbook (an `.xlsx` protected
 /// by a password is stored as a stream named `EncryptedPackage`).
 fn encrypted(bytes: &[u8]) -> bool {

@@ -280,3 +280,54 @@ print(len(m[b'scorecard.run_time']))
     ]);
     assert_eq!(no_out.status.code(), Some(2), "{}", stderr(&no_out));
 }
+
+/// `check --data` reads the column names of a workbook and of a Parquet
+/// file, and says of them exactly what it says of the CSV header.
+#[test]
+fn check_data_reads_every_format_alike() {
+    let dir = temp_dir("parquet-check");
+    let csv = dir.join("data.csv");
+    std::fs::write(
+        &csv,
+        "partner_id,quartr,revenue,partner_type,notes\nP1,2025Q4,1,msp,x\n",
+    )
+    .unwrap();
+    let xlsx = dir.join("data.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, name) in ["partner_id", "quartr", "revenue", "partner_type", "notes"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *name).unwrap();
+    }
+    book.save(&xlsx).unwrap();
+    python(
+        &dir,
+        "pq.write_table(pa.table({'partner_id': ['P1'], 'quartr': ['2025Q4'], 'revenue': [1.0], 'partner_type': ['msp'], 'notes': ['x']}), f'{d}/data.parquet')",
+    );
+    let report = |path: &Path| {
+        let out = scorecard(&[
+            "check",
+            &contract(),
+            "--data",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out).replace(path.to_str().unwrap(), "DATA")
+    };
+    let from_csv = report(&csv);
+    assert!(from_csv.contains("D001") && from_csv.contains("D002"), "{from_csv}");
+    assert_eq!(report(&xlsx), from_csv);
+    assert_eq!(report(&dir.join("data.parquet")), from_csv);
+
+    // A file that cannot be read says why, and nothing of it is shown.
+    let broken = dir.join("broken.parquet");
+    std::fs::write(&broken, "partner_id\nP1\n").unwrap();
+    let out = scorecard(&["check", &contract(), "--data", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out) + &stderr(&out);
+    assert!(text.contains("D005") && text.contains("signature"), "{text}");
+}
