@@ -319,7 +319,10 @@ fn check_data_reads_every_format_alike() {
         stdout(&out).replace(path.to_str().unwrap(), "DATA")
     };
     let from_csv = report(&csv);
-    assert!(from_csv.contains("D001") && from_csv.contains("D002"), "{from_csv}");
+    assert!(
+        from_csv.contains("D001") && from_csv.contains("D002"),
+        "{from_csv}"
+    );
     assert_eq!(report(&xlsx), from_csv);
     assert_eq!(report(&dir.join("data.parquet")), from_csv);
 
@@ -329,5 +332,8 @@ fn check_data_reads_every_format_alike() {
     let out = scorecard(&["check", &contract(), "--data", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out) + &stderr(&out);
-    assert!(text.contains("D005") && text.contains("signature"), "{text}");
+    assert!(
+        text.contains("D005") && text.contains("signature"),
+        "{text}"
+    );
 }
