@@ -584,10 +584,10 @@ pub fn run(args: &ScoreArgs) -> Exit {
             }
         }
         OutputFormat::Xlsx | OutputFormat::Parquet => {
-            let mut csv = render::csv::header_with(&plan, false);
+            let mut csv = render::csv::header_governed(&plan, false, &extra);
             eval::evaluate(
                 &mut ctx,
-                |batch| render::csv::rows_with(batch, &selection, false),
+                |batch| render::csv::rows_governed(batch, &selection, false, gov),
                 |(text, n)| {
                     reported += n;
                     progress.step();

@@ -264,15 +264,19 @@ pub fn read(path: &Path, model: &Model) -> Result<Rows, ParquetError> {
     let mut problems = Vec::new();
     // (leaf column index, name, kind) of each declared top-level column.
     let mut chosen: Vec<(usize, String, Kind)> = Vec::new();
-    for (leaf, descr) in schema.columns().iter().enumerate() {
-        let root = schema.get_column_root_idx(leaf);
-        let Some(field) = fields.get(root) else {
+    // The first leaf column of each top-level column (a flat column has one).
+    let mut first_leaf = vec![None; fields.len()];
+    for leaf in (0..schema.num_columns()).rev() {
+        if let Some(slot) = first_leaf.get_mut(schema.get_column_root_idx(leaf)) {
+            *slot = Some(leaf);
+        }
+    }
+    for (field, leaf) in fields.iter().zip(first_leaf) {
+        let name = field.name();
+        let Some(leaf) = leaf.filter(|_| model.contract.find(name).is_some()) else {
             continue;
         };
-        let name = field.name();
-        if model.contract.find(name).is_none() || chosen.iter().any(|(_, n, _)| n == name) {
-            continue;
-        }
+        let descr = schema.column(leaf);
         let why = if !field.is_primitive() {
             Err("a nested column (a group, LIST or MAP)".to_string())
         } else if field.get_basic_info().repetition() == Repetition::REPEATED
@@ -280,7 +284,7 @@ pub fn read(path: &Path, model: &Model) -> Result<Rows, ParquetError> {
         {
             Err("a repeated column (a list of values in each row)".to_string())
         } else {
-            kind(descr)
+            kind(&descr)
         };
         match why {
             Ok(k) => chosen.push((leaf, name.to_string(), k)),

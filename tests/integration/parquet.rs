@@ -337,3 +337,87 @@ fn check_data_reads_every_format_alike() {
         "{text}"
     );
 }
+
+/// With corrections and overrides, the Parquet file holds what the CSV
+/// output does: the overridden tier and the columns governance adds.
+#[test]
+fn governed_results_are_the_csv_output_as_parquet() {
+    let dir = temp_dir("parquet-governed");
+    let out = dir.join("governed.parquet");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "score",
+            "tests/fixtures/governance/program.scorecard",
+            "--data",
+            "tests/fixtures/governance/partners.csv",
+            "--corrections",
+            "tests/fixtures/governance/corrections.csv",
+            "--overrides",
+            "tests/fixtures/governance/overrides.csv",
+            "--no-escape-formulas",
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+            .args(&a)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let csv = run(&["--format", "csv"]);
+    run(&["--out", out.to_str().unwrap()]);
+    // pyarrow writes the table back as CSV: the same fields (numbers as
+    // pyarrow prints doubles, so compare each field as a number when it is one).
+    let back = python(
+        &dir,
+        "import csv, io\nt = pq.read_table(f'{d}/governed.parquet')\nw = csv.writer(sys.stdout, lineterminator='\\n')\nw.writerow(t.column_names)\nfor r in t.to_pylist():\n    w.writerow(['' if v is None else ('true' if v is True else 'false' if v is False else v) for v in r.values()])",
+    );
+    let fields = |text: &str| -> Vec<Vec<String>> {
+        text.lines()
+            .map(|l| {
+                l.split(',')
+                    .map(|f| match f.parse::<f64>() {
+                        Ok(x) => format!("{x}"),
+                        Err(_) => f.to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    assert!(csv.contains("override"), "{csv}");
+    assert_eq!(fields(&back), fields(&csv));
+}
+
+/// A file written with page checksums has them verified: a flipped byte in
+/// a value is refused, not read as another value.
+#[test]
+fn page_checksums_are_verified() {
+    let dir = temp_dir("parquet-crc");
+    python(
+        &dir,
+        "t = pa.table({'partner_id': ['P1', 'P2'], 'quarter': ['2025Q4'] * 2, 'partner_type': ['msp'] * 2, 'revenue': [1.0, 2.0], 'sales_reps': [1, 2], 'certified': [True, False], 'market_alignment': [1, 2], 'region': ['EMEAZZ', 'NA']})\npq.write_table(t, f'{d}/crc.parquet', compression='none', write_page_checksum=True)",
+    );
+    let mut bytes = std::fs::read(dir.join("crc.parquet")).unwrap();
+    // The value as a page holds it (its length, then its bytes); the
+    // statistics in the page header and the footer are not checksummed.
+    let at = bytes
+        .windows(10)
+        .position(|w| w == b"\x06\x00\x00\x00EMEAZZ")
+        .unwrap();
+    bytes[at + 8] = b'X';
+    let path = dir.join("flipped.parquet");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("D005") && err.contains("cannot be read"),
+        "{err}"
+    );
+}
