@@ -140,6 +140,26 @@ pub fn column_names(path: &Path) -> Result<Vec<String>, ParquetError> {
         .collect())
 }
 
+/// The names of the file's flat columns whose values may have a fraction
+/// (FLOAT, DOUBLE, a DECIMAL with decimals), for `init`: a DOUBLE column
+/// whose values are all whole is still a `number` column.
+pub fn fractional_columns(path: &Path) -> Result<Vec<String>, ParquetError> {
+    let reader = open(path)?;
+    let schema = reader.metadata().file_metadata().schema_descr();
+    Ok(schema
+        .columns()
+        .iter()
+        .filter(|d| d.max_rep_level() == 0 && d.path().parts().len() == 1)
+        .filter(|d| {
+            matches!(
+                kind(d),
+                Ok(Kind::Float | Kind::Double) | Ok(Kind::Decimal(1..))
+            )
+        })
+        .map(|d| d.name().to_string())
+        .collect())
+}
+
 /// How a column's values become text.
 #[derive(Clone, Copy, Debug)]
 enum Kind {

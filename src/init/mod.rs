@@ -350,6 +350,9 @@ fn fresh(base: &str, taken: &[&str]) -> String {
 /// A starter scorecard for the data file at `path`.
 pub fn starter(path: &Path, format: DataFormat, options: &Options) -> Result<String, InitError> {
     let file = path.display().to_string();
+    if crate::data::parquet::is_parquet(path) {
+        return from_parquet(path, options);
+    }
     let names = match header::read_header(path, format) {
         Ok(h) => h.columns,
         Err(HeaderError::Io(e)) => {
@@ -377,7 +380,58 @@ pub fn starter(path: &Path, format: DataFormat, options: &Options) -> Result<Str
     }
     let bytes = std::fs::read(path)
         .map_err(|e| InitError::new(format!("cannot read `{file}`: {e}"), None))?;
-    let (columns, table) = infer_columns(&bytes, format, &names, &file)?;
+    starter_of(&bytes, format, &names, &file, options, &[])
+}
+
+/// A starter scorecard for a Parquet file: its top-level columns read as
+/// the CSV text they stand for (see `data::parquet`), then inferred as CSV.
+fn from_parquet(path: &Path, options: &Options) -> Result<String, InitError> {
+    use crate::data::parquet::{self, ParquetError};
+    let file = path.display().to_string();
+    let unread = |e: ParquetError| match e {
+        ParquetError::Io(e) => InitError::new(format!("cannot read `{file}`: {e}"), None),
+        ParquetError::Invalid(problems) => InitError::new(
+            format!("`{file}`: {}", load::render(&problems, &file).trim_end()),
+            Some("write the file again with flat columns, or export it as CSV".into()),
+        ),
+    };
+    let names = parquet::column_names(path).map_err(unread)?;
+    let all: Vec<(String, Type)> = names.iter().map(|n| (n.clone(), Type::Text)).collect();
+    let rows = parquet::read(path, &model_of(&all)).map_err(unread)?;
+    let fractional = parquet::fractional_columns(path).map_err(unread)?;
+    starter_of(
+        &rows.csv,
+        DataFormat::Csv,
+        &names,
+        &file,
+        options,
+        &fractional,
+    )
+}
+
+/// A starter scorecard for the data `bytes` whose columns are `names`.
+fn starter_of(
+    bytes: &[u8],
+    format: DataFormat,
+    names: &[String],
+    file: &str,
+    options: &Options,
+    fractional: &[String],
+) -> Result<String, InitError> {
+    if names.is_empty() {
+        return Err(InitError::new(
+            format!("`{file}` has no columns to infer a contract from"),
+            Some("give a file whose first line names its columns".into()),
+        ));
+    }
+    let (mut columns, table) = infer_columns(bytes, format, names, file)?;
+    // A column typed as fractional (a Parquet DOUBLE) whose values happen
+    // to be whole is still a number column.
+    for c in &mut columns {
+        if c.ty == Some(Type::Integer) && fractional.contains(&c.name) {
+            c.ty = Some(Type::Number);
+        }
+    }
     let given = |flag: &str, name: &Option<String>| -> Result<Option<String>, InitError> {
         let Some(n) = name else { return Ok(None) };
         match columns.iter().find(|c| &c.name == n) {

@@ -421,3 +421,32 @@ fn page_checksums_are_verified() {
         "{err}"
     );
 }
+
+/// `init` infers the same starter scorecard from a Parquet file as from
+/// the CSV it was written from (a DOUBLE column of whole values is still a
+/// number).
+#[test]
+fn init_reads_a_parquet_file_as_its_csv() {
+    let dir = temp_dir("parquet-init");
+    let csv_path = root().join("scorecards/data/partners.csv");
+    python(
+        &dir,
+        &format!(
+            "pq.write_table(pc.read_csv({:?}), f'{{d}}/partners.parquet')",
+            csv_path.to_str().unwrap()
+        ),
+    );
+    let run = |data: &Path| {
+        let out = scorecard(&["init", "--data", data.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let from_csv = run(&csv_path);
+    let from_parquet =
+        run(&dir.join("partners.parquet")).replace("partners.parquet", "partners.csv");
+    assert!(
+        from_csv.contains("co_marketing_committed: number"),
+        "{from_csv}"
+    );
+    assert_eq!(from_parquet, from_csv);
+}
