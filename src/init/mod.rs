@@ -468,8 +468,8 @@ fn starter_of(
         None => guess_key(&table, &columns, period.as_deref()),
     };
     let text = write(
-        &file,
-        &names,
+        file,
+        names,
         &columns,
         &table,
         key.as_deref(),
