@@ -6,6 +6,7 @@
 //! names (or that partner's latest).
 
 pub mod coverage;
+pub mod govern;
 pub mod junit;
 pub mod snapshot;
 
@@ -50,6 +51,8 @@ impl Outcome {
 /// A row's values as a test sees them.
 #[derive(Clone, Debug)]
 struct Observed {
+    /// The table row.
+    row: u32,
     period: String,
     /// One per expectation: the value, as text for messages.
     values: Vec<Value>,
@@ -263,10 +266,27 @@ fn partner(model: &Model, test: &TestDef, table: &Table) -> Result<String, Strin
 
 fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef) -> Outcome {
     let clock = std::time::Instant::now();
-    let table = match table(model, scorecard, test) {
+    let mut table = match table(model, scorecard, test) {
         Ok(t) => t,
         Err((at, message, help)) => return not_run(test, at, message, &help),
     };
+    let (gov, failures) = match governed(model, sources, scorecard, test, &mut table) {
+        Ok(g) => g,
+        Err(failures) => (crate::govern::Governance::default(), failures),
+    };
+    if !failures.is_empty() {
+        return Outcome {
+            name: test.name.clone(),
+            loc: test.loc,
+            partner: None,
+            period: None,
+            expectations: test.expects.len(),
+            failures,
+            explanation: None,
+            seconds: clock.elapsed().as_secs_f64(),
+        };
+    }
+    let table = table;
     let partner = match partner(model, test, &table) {
         Ok(p) => p,
         Err(message) => {
@@ -321,7 +341,17 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
     let mut failures = Vec::new();
     let mut explain_scores: Vec<String> = Vec::new();
     for (k, expect) in test.expects.iter().enumerate() {
-        let value = row.values.get(k).cloned().unwrap_or(Value::Missing);
+        let mut value = row.values.get(k).cloned().unwrap_or(Value::Missing);
+        // A score's tier is the reported one: an override's where one applies.
+        if let ExpectKindDef::State { target, .. } | ExpectKindDef::Compare { target, .. } =
+            &expect.kind
+        {
+            if let (ExprKind::Tier(s), Some(o)) = (&target.kind, &gov.overrides) {
+                if let Some(ov) = o.at(row.row, *s) {
+                    value = Value::Text(ov.tier_label.clone());
+                }
+            }
+        }
         let (met, expected, actual) = judge(model, expect, &value, row);
         if met {
             continue;
@@ -373,6 +403,30 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
         explanation,
         seconds: clock.elapsed().as_secs_f64(),
     }
+}
+
+/// Apply the test's corrections and overrides to its table: the failures
+/// are the problems that keep a line from applying.
+fn governed(
+    model: &Model,
+    sources: &SourceMap,
+    scorecard: &Path,
+    test: &TestDef,
+    table: &mut Table,
+) -> Result<(crate::govern::Governance, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if test.corrections.is_empty() && test.overrides.is_empty() {
+        return Ok((crate::govern::Governance::default(), Vec::new()));
+    }
+    let corrections = govern::test_lines(sources, scorecard, &test.corrections, false)?;
+    let overrides = govern::test_lines(sources, scorecard, &test.overrides, true)?;
+    let plan = crate::plan::compile(model);
+    Ok(govern::apply(
+        model,
+        &plan,
+        table,
+        corrections.as_ref(),
+        overrides.as_ref(),
+    ))
 }
 
 /// The sections of an explanation about these scores.
@@ -447,6 +501,7 @@ fn observe(
                     });
                 }
                 found.push(Observed {
+                    row: table_row as u32,
                     period,
                     values,
                     actions: eval::actions_of(batch, i)
@@ -640,15 +695,22 @@ fn judge(
     }
 }
 
-/// The CSV output of a scorecard on a table, for the rows `selection` reports.
-pub fn score_csv(model: &Model, table: &Table, selection: &Selection) -> String {
+/// The CSV output of a scorecard on a table, for the rows `selection` reports,
+/// with the columns corrections and overrides add (`gov`).
+pub fn score_csv(
+    model: &Model,
+    table: &Table,
+    selection: &Selection,
+    gov: Option<&crate::govern::Governance>,
+) -> String {
     let plan = crate::plan::compile(model);
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, &plan, table, &ordered);
-    let mut out = crate::render::csv::header(&plan);
+    let extra = gov.map_or_else(Vec::new, |g| crate::govern::notes::columns(model, g));
+    let mut out = crate::render::csv::header_governed(&plan, true, &extra);
     eval::evaluate(
         &mut ctx,
-        |b| crate::render::csv::rows(b, selection).0,
+        |b| crate::render::csv::rows_governed(b, selection, true, gov).0,
         |t| out.push_str(&t),
     );
     out

@@ -557,3 +557,134 @@ fn benefits_and_obligations_follow_the_reported_tier() {
     );
     insta::assert_json_snapshot!("benefits_by_override", overridden);
 }
+
+/// `scorecard test` with corrections and overrides: a snapshot that names
+/// its files, tests that name files or write lines, and tests whose lines
+/// cannot be applied, each failing at the line.
+#[test]
+fn tests_and_snapshots_apply_corrections_and_overrides() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "test",
+            "tests/fixtures/governance/tested.scorecard",
+            "tests/fixtures/governance/failing-tests.scorecard",
+        ])
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("4 passed, 3 failed"), "{out}");
+    insta::assert_snapshot!("test_with_corrections_and_overrides", out);
+    // The recorded snapshot holds the corrected values and the reported tier.
+    let snap = std::fs::read_to_string("tests/fixtures/governance/tested.scorecard.snap").unwrap();
+    assert!(snap.contains("# corrections corrections.csv\n# overrides overrides.csv\n"));
+    assert!(snap.contains("P1,2025Q4,73.60,good,revenue 12000 -> 21000 (line 2),good,"));
+    assert!(snap.contains(
+        "P4,2025Q4,54.00,good,,needs_improvement,\"performance good (line 2, until 2026Q2)\""
+    ));
+}
+
+/// `scorecard test --corrections F --overrides F`: the files apply to every
+/// snapshot that names none of its own, so a recorded snapshot fails when
+/// the corrections change.
+#[test]
+fn test_applies_the_command_lines_files_to_snapshots() {
+    let dir = temp_dir("test-governed");
+    for f in ["partners.csv", "corrections.csv", "overrides.csv"] {
+        std::fs::copy(format!("{DIR}/{f}"), dir.join(f)).unwrap();
+    }
+    let card = dir.join("program.scorecard");
+    let text =
+        std::fs::read_to_string(PROGRAM).unwrap() + "\nsnapshot \"partners.csv\" period all\n";
+    std::fs::write(&card, text).unwrap();
+    let card = card.to_str().unwrap().to_string();
+    let corrections = dir.join("corrections.csv").to_str().unwrap().to_string();
+    let overrides = dir.join("overrides.csv").to_str().unwrap().to_string();
+    let test = |extra: &[&str]| {
+        let mut args = vec!["test", card.as_str()];
+        args.extend_from_slice(extra);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        (stdout(&o), o.status.code())
+    };
+    let (out, code) = test(&["--corrections", &corrections, "--overrides", &overrides]);
+    assert_eq!(code, Some(0), "{out}");
+    let snap = std::fs::read_to_string(dir.join("program.scorecard.snap")).unwrap();
+    assert!(snap.contains("# corrections "), "{snap}");
+    assert!(snap.contains("revenue 12000 -> 21000 (line 2)"), "{snap}");
+    assert!(
+        snap.contains("P4,2025Q4,54.00,good,,needs_improvement,"),
+        "{snap}"
+    );
+    // The same files again: the snapshot holds.
+    let (out, code) = test(&["--corrections", &corrections, "--overrides", &overrides]);
+    assert_eq!(code, Some(0), "{out}");
+    // Without them the output differs: the correction and the override are gone.
+    let (out, code) = test(&[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("the output differs"), "{out}");
+    assert!(out.contains("P1 2025Q4"), "{out}");
+    // A corrections file with a bad line fails the snapshot, with the line.
+    std::fs::write(
+        dir.join("bad.csv"),
+        format!("{HEADER}P1,2025Q4,revenu,1,typo,ana.lima,raj.patel,\n"),
+    )
+    .unwrap();
+    let bad = dir.join("bad.csv").to_str().unwrap().to_string();
+    let (out, code) = test(&["--corrections", &bad]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("line 2: `revenu` is not a column"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A test's `correction` and `override` lines: fields of the files' headers,
+/// checked; a file and lines of the same kind in one test are refused; both
+/// lay out like `given` rows.
+#[test]
+fn correction_and_override_lines_in_tests_are_checked_and_formatted() {
+    let text = r#"scorecard "g" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+}
+score s "S" {
+  weights { r 1 }
+}
+metric r "R" {
+  value revenue
+  points scale 0 => 0, 10 => 100
+}
+test "t" {
+  given { partner_id: "P1", revenue: 5 }
+  corrections "c.csv"
+  correction { partner: "P1", colum: revenue, value: 6, value: 7 }
+  expect revenue == 6
+}
+"#;
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    assert!(
+        report.contains("`colum` is not a field of `correction`"),
+        "{report}"
+    );
+    assert!(report.contains("did you mean `column`?"), "{report}");
+    assert!(
+        report.contains("`value` is given twice in this line"),
+        "{report}"
+    );
+    assert!(
+        report.contains("reads its corrections from `c.csv` and also writes `correction` lines"),
+        "{report}"
+    );
+    let messy = "test \"t\" {\n given { partner_id: \"P1\" }\n  corrections   \"c.csv\"\noverrides \"o.csv\"\n correction {partner: \"P1\" , column: revenue}\n expect revenue == 1\n}\nsnapshot \"d.csv\"   period all  corrections \"c.csv\"  overrides \"o.csv\"\n";
+    let clean = "test \"t\" {\n  given { partner_id: \"P1\" }\n  corrections \"c.csv\"\n  overrides \"o.csv\"\n  correction { partner: \"P1\", column: revenue }\n  expect revenue == 1\n}\nsnapshot \"d.csv\" period all corrections \"c.csv\" overrides \"o.csv\"\n";
+    let format = |t: &str| scorecard::fmt::format(scorecard::source::FileId(0), t).unwrap();
+    assert_eq!(format(messy), clean);
+    assert_eq!(format(clean), clean);
+}
