@@ -32,6 +32,20 @@ pub struct Page {
     /// The backtest section (`--outcome`), on the program's page only.
     pub has_backtest: bool,
     pub backtest: BacktestView,
+    /// The "Corrections and overrides" section: every row they touched.
+    pub has_governance: bool,
+    pub governance: Vec<GovernItem>,
+}
+
+/// A row corrections or an override touched, on the program's page.
+#[derive(Clone, Debug, Default)]
+pub struct GovernItem {
+    pub partner: String,
+    pub link: String,
+    pub period: String,
+    /// `corrected`, `overridden` or both.
+    pub what: String,
+    pub story: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -145,6 +159,8 @@ pub struct ScoreBlock {
     pub description: String,
     pub reported: String,
     pub tier: String,
+    /// `by override, computed good` when an override sets the tier.
+    pub override_note: String,
     pub tier_class: String,
     pub raw: String,
     pub steps: Vec<String>,
@@ -171,6 +187,10 @@ pub struct PartnerSection {
     pub anchor: String,
     pub period: String,
     pub segments: String,
+    /// `corrected`, `overridden` or both, when anything touched the partner's rows.
+    pub touched: String,
+    /// What corrections and overrides did to the partner's rows, by period.
+    pub governance: Vec<String>,
     pub scores: Vec<ScoreBlock>,
     pub rules: Vec<Fired>,
     pub flags: Vec<Fired>,

@@ -688,3 +688,50 @@ test "t" {
     assert_eq!(format(messy), clean);
     assert_eq!(format(clean), clean);
 }
+
+/// `report` takes the files too: the page lists every touched row, marks
+/// the partners, reports the overridden tier, and `--audit` logs the run.
+#[test]
+fn report_shows_the_corrected_and_overridden_partners() {
+    let dir = temp_dir("report-governed");
+    let html = dir.join("report.html");
+    let audit = dir.join("audit.ndjson");
+    let (_, stderr, status) = governed(
+        "report",
+        &[
+            "--out",
+            html.to_str().unwrap(),
+            "--audit",
+            audit.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(status, 0, "{stderr}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<section id=\"governance\">"));
+    assert!(page.contains(
+        "<td><a href=\"#p4\">P4</a></td><td>2025Q4</td><td><span class=\"touched\">overridden</span></td>"
+    ));
+    assert!(
+        page.contains("\"id\":\"P4\",\"link\":\"p4\",\"seg\":[],\"s\":[54.0],\"t\":[\"good\"]")
+    );
+    assert!(page.contains("\"g\":\"overridden\""));
+    assert!(
+        page.contains("<span class=\"touched\">by override, computed needs_improvement</span>")
+    );
+    let log = std::fs::read_to_string(&audit).unwrap();
+    assert_eq!(log.lines().count(), 4, "{log}");
+    // Without the files: no section, no marker.
+    let (_, _, status) = run(&[
+        "report",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("<section id=\"governance\">"));
+    assert!(page.contains("\"t\":[\"needs_improvement\"]"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
