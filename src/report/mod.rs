@@ -638,6 +638,7 @@ fn overview(
                 })
                 .collect(),
             distribution: vec![charts::distribution(&def.name, &values, tiers)],
+            tier_table: tier_table(model, s, latest),
         });
         let (up, down) = movers(latest, s, MOVERS_SHOWN);
         if up.is_empty() && down.is_empty() {
@@ -783,6 +784,41 @@ fn overview(
         provisional_more,
         provisional_count: provisional_keys.len(),
     }
+}
+
+/// The tiers of score `s` as declared, best first: each one's threshold, the
+/// partners in it (their latest period's reported tier), benefits and obligations.
+fn tier_table(model: &Model, s: usize, latest: &[Latest]) -> Vec<TierRow> {
+    let labels = tier_labels(model, s);
+    let Some(tiers) = model.scores.get(s).and_then(|d| d.tiers.as_ref()) else {
+        return Vec::new();
+    };
+    tiers
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let index = labels.iter().position(|l| *l == t.label);
+            let partners = latest
+                .iter()
+                .filter(|l| {
+                    index.is_some()
+                        && l.scores.get(s).and_then(|p| p.tier).map(|x| x as usize) == index
+                })
+                .count();
+            TierRow {
+                label: t.label.clone(),
+                class: tier_class(k, tiers.tiers.len()),
+                threshold: match t.threshold {
+                    Some((op, x)) => format!("score {} {}", op.symbol(), num(x)),
+                    None => "otherwise".to_string(),
+                },
+                partners: partners.to_string(),
+                benefits: t.benefits.join("; "),
+                obligations: t.obligations.join("; "),
+            }
+        })
+        .collect()
 }
 
 /// The partners table's data as JSON for the script, and how many rows it holds.

@@ -327,6 +327,11 @@ fn score_block(
         })
         .collect();
     let tier_index = labels.iter().position(|l| *l == tier);
+    let declared = tiers.iter().position(|t| t.label == tier);
+    let own = declared.and_then(|k| tiers.get(k));
+    let above = declared
+        .and_then(|k| k.checked_sub(1))
+        .and_then(|k| tiers.get(k));
     // The distance is the computed score's: say so when the tier reported is another.
     let distance = if override_note.is_empty() || distance.is_empty() {
         distance
@@ -340,6 +345,10 @@ fn score_block(
         tier_class: tier_index.map_or_else(String::new, |k| tier_class(k, tiers.len())),
         tier,
         override_note,
+        benefits: own.map(|t| t.benefits.clone()).unwrap_or_default(),
+        obligations: own.map(|t| t.obligations.clone()).unwrap_or_default(),
+        next_tier: above.map(|t| t.label.clone()).unwrap_or_default(),
+        next_benefits: above.map(|t| t.benefits.clone()).unwrap_or_default(),
         raw,
         steps,
         distance,

@@ -69,6 +69,20 @@ pub struct ScoreCharts {
     pub has_tiers: bool,
     pub legend: Vec<LegendItem>,
     pub distribution: Vec<Svg>,
+    /// The tiers as the scorecard declares them, with the partners in each
+    /// (latest period) and what each tier gives and asks.
+    pub tier_table: Vec<TierRow>,
+}
+
+/// One tier of the overview's tier table.
+#[derive(Clone, Debug, Default)]
+pub struct TierRow {
+    pub label: String,
+    pub class: String,
+    pub threshold: String,
+    pub partners: String,
+    pub benefits: String,
+    pub obligations: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -161,6 +175,12 @@ pub struct ScoreBlock {
     pub tier: String,
     /// `by override, computed good` when an override sets the tier.
     pub override_note: String,
+    /// What the reported tier gives the partner and asks of it.
+    pub benefits: Vec<String>,
+    pub obligations: Vec<String>,
+    /// The tier above the reported one, and what it would add.
+    pub next_tier: String,
+    pub next_benefits: Vec<String>,
     pub tier_class: String,
     pub raw: String,
     pub steps: Vec<String>,

@@ -735,3 +735,70 @@ fn report_shows_the_corrected_and_overridden_partners() {
     assert!(page.contains("\"t\":[\"needs_improvement\"]"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The report's tier table lists each tier's threshold, partners, benefits
+/// and obligations; a partner's page lists those of its reported tier (the
+/// override's, where one applies) and what the next tier would add.
+#[test]
+fn the_report_shows_the_benefits_and_obligations_of_the_reported_tier() {
+    let dir = temp_dir("report-benefits");
+    let html = dir.join("p2.html");
+    let page = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "scorecards/partner-performance.scorecard",
+            "--data",
+            "scorecards/data/partners.csv",
+            "--out",
+            html.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (_, stderr, status) = run(&args);
+        assert_eq!(status, 0, "{stderr}");
+        std::fs::read_to_string(&html).unwrap()
+    };
+    let program = page(&[]);
+    assert!(program.contains(
+        "<tr><td><span class=\"tier t1\">good</span></td><td>score &#62;= 60</td><td class=\"n\">90</td><td>co-marketing funds at 1% of partner revenue; training budget for two certifications a year</td><td>semi-annual business review</td></tr>"
+    ));
+    // P000002 computes good: its benefits, and what excellent would add.
+    let own = page(&["--partner", "P000002"]);
+    let list = |text: &str, class: &str| -> Vec<String> {
+        let start = text
+            .find(&format!("<ul class=\"{class}\">"))
+            .map(|i| i + class.len() + 13);
+        start
+            .and_then(|s| text.get(s..).and_then(|t| t.find("</ul>").map(|e| &t[..e])))
+            .unwrap_or("")
+            .split("<li>")
+            .filter(|x| !x.is_empty())
+            .map(|x| x.trim_end_matches("</li>").to_string())
+            .collect()
+    };
+    assert_eq!(
+        list(&own, "benefits"),
+        [
+            "co-marketing funds at 1% of partner revenue",
+            "training budget for two certifications a year"
+        ]
+    );
+    assert_eq!(list(&own, "obligations"), ["semi-annual business review"]);
+    assert!(own.contains("The next tier, excellent, brings:"));
+    assert_eq!(list(&own, "next-benefits").len(), 3);
+    // With the sample override P000002 is reported excellent: its benefits.
+    let overridden = page(&[
+        "--partner",
+        "P000002",
+        "--overrides",
+        "scorecards/data/overrides.csv",
+    ]);
+    assert_eq!(
+        list(&overridden, "obligations"),
+        [
+            "quarterly business review with an executive sponsor",
+            "joint annual business plan"
+        ]
+    );
+    assert!(!overridden.contains("The next tier"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
