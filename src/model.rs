@@ -653,7 +653,10 @@ pub enum ExprKind {
     /// Inside `points = EXPR`: the metric's own value.
     MetricValue,
     Score(ScoreId, ScoreStage),
+    /// `tier(score)`: the reported tier, an approved override's where one applies.
     Tier(ScoreId),
+    /// `computed_tier(score)`: the tier the score computes, overridden or not.
+    ComputedTier(ScoreId),
     Flag(FlagId),
     Segment(SegmentId),
     Builtin(Builtin),

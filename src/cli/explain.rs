@@ -160,6 +160,7 @@ pub fn run(args: &ExplainArgs) -> Exit {
         &sources,
         &args.partner,
         args.period.as_deref(),
+        &crate::govern::tier_overrides(&gov),
     ) {
         Ok(e) => e,
         Err(e) => {

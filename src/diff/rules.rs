@@ -857,6 +857,9 @@ impl Describer<'_> {
                 (text, u8::MAX)
             }
             ExprKind::Tier(s) => (format!("tier({})", self.score_name(*s)), u8::MAX),
+            ExprKind::ComputedTier(s) => {
+                (format!("computed_tier({})", self.score_name(*s)), u8::MAX)
+            }
             ExprKind::Flag(f) => (self.flag_name(*f), u8::MAX),
             ExprKind::Segment(s) => (self.segment_name(*s), u8::MAX),
             ExprKind::Builtin(b) => (

@@ -53,6 +53,15 @@ impl Overrides {
         self.rows.get(&(row, score)).and_then(|k| self.list.get(*k))
     }
 
+    /// The reported tier label index of every overridden `(table row,
+    /// score)`, for the engine to report in place of the computed tier.
+    pub fn tier_map(&self) -> BTreeMap<(u32, ScoreId), u32> {
+        self.rows
+            .iter()
+            .filter_map(|(at, k)| Some((*at, self.list.get(*k)?.tier)))
+            .collect()
+    }
+
     /// Every override applied to table row `row`.
     pub fn of_row(&self, row: u32) -> impl Iterator<Item = &Override> {
         self.rows

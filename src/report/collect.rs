@@ -158,6 +158,9 @@ pub fn collect(
     };
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
+    if let Some(gov) = gov {
+        ctx.tier_overrides = crate::govern::tier_overrides(gov);
+    }
     let mut out = Collected {
         tier_counts: empty_counts(),
         periods: periods.clone(),
@@ -177,9 +180,9 @@ pub fn collect(
                 let key = keys.map_or("", |k| k.get(row));
                 let period = period_column.map_or("", |p| p.get(row));
                 let p = periods.binary_search_by(|q| q.as_str().cmp(period)).ok();
-                let mut scores = score_points(model, batch, i);
+                let scores = score_points(model, batch, i);
                 if let Some(gov) = gov {
-                    if let Some(t) = touch(model, gov, row as u32, &mut scores) {
+                    if let Some(t) = touch(model, gov, row as u32, &scores) {
                         part.touched.push(Touched {
                             key: key.to_string(),
                             period: period.to_string(),
@@ -244,23 +247,17 @@ pub fn collect(
     out
 }
 
-/// Set the tiers an override gives table row `row`, and say what corrections
-/// and overrides did to it (`None` when nothing did).
-fn touch(model: &Model, gov: &Governance, row: u32, scores: &mut [ScorePoint]) -> Option<Touched> {
+/// What corrections and overrides did to table row `row` (`None` when
+/// nothing did).
+fn touch(model: &Model, gov: &Governance, row: u32, scores: &[ScorePoint]) -> Option<Touched> {
     let corrected = gov
         .corrections
         .as_ref()
         .is_some_and(|c| c.of_row(row).next().is_some());
-    let mut overridden = false;
-    if let Some(o) = &gov.overrides {
-        for ov in o.of_row(row) {
-            let index = crate::govern::overrides::tier_position(model, ov.score, &ov.tier_label);
-            if let (Some(point), Some((_, index))) = (scores.get_mut(ov.score.index()), index) {
-                point.tier = Some(index);
-                overridden = true;
-            }
-        }
-    }
+    let overridden = gov
+        .overrides
+        .as_ref()
+        .is_some_and(|o| o.of_row(row).next().is_some());
     if !corrected && !overridden {
         return None;
     }
@@ -336,11 +333,15 @@ fn score_points(model: &Model, batch: &Batch<'_>, i: usize) -> Vec<ScorePoint> {
                 };
             };
             let tier = def.tiers.as_ref().and_then(|_| v.tier.get(i).copied());
+            let computed = def
+                .tiers
+                .as_ref()
+                .and_then(|_| v.computed_tier.as_ref().unwrap_or(&v.tier).get(i).copied());
             ScorePoint {
                 raw: v.adjusted.get(i).copied().unwrap_or(f64::NAN),
                 reported: v.reported.get(i).copied().unwrap_or(f64::NAN),
                 tier,
-                computed: tier,
+                computed,
             }
         })
         .collect()

@@ -51,8 +51,6 @@ impl Outcome {
 /// A row's values as a test sees them.
 #[derive(Clone, Debug)]
 struct Observed {
-    /// The table row.
-    row: u32,
     period: String,
     /// One per expectation: the value, as text for messages.
     values: Vec<Value>,
@@ -316,7 +314,16 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
             if_empty: None,
         });
     }
-    let observed = observe(model, &plan, &table, &partner, first_extra, test);
+    let tier_overrides = crate::govern::tier_overrides(&gov);
+    let observed = observe(
+        model,
+        &plan,
+        &table,
+        &partner,
+        first_extra,
+        test,
+        &tier_overrides,
+    );
     let Some(row) = (match &test.period {
         Some(p) => observed.iter().find(|o| &o.period == p),
         None => observed.last(),
@@ -341,17 +348,7 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
     let mut failures = Vec::new();
     let mut explain_scores: Vec<String> = Vec::new();
     for (k, expect) in test.expects.iter().enumerate() {
-        let mut value = row.values.get(k).cloned().unwrap_or(Value::Missing);
-        // A score's tier is the reported one: an override's where one applies.
-        if let ExpectKindDef::State { target, .. } | ExpectKindDef::Compare { target, .. } =
-            &expect.kind
-        {
-            if let (ExprKind::Tier(s), Some(o)) = (&target.kind, &gov.overrides) {
-                if let Some(ov) = o.at(row.row, *s) {
-                    value = Value::Text(ov.tier_label.clone());
-                }
-            }
-        }
+        let value = row.values.get(k).cloned().unwrap_or(Value::Missing);
         let (met, expected, actual) = judge(model, expect, &value, row);
         if met {
             continue;
@@ -359,7 +356,9 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
         if let ExpectKindDef::State { target, .. } | ExpectKindDef::Compare { target, .. } =
             &expect.kind
         {
-            if let ExprKind::Score(s, _) | ExprKind::Tier(s) = target.kind {
+            if let ExprKind::Score(s, _) | ExprKind::Tier(s) | ExprKind::ComputedTier(s) =
+                target.kind
+            {
                 if let Some(def) = model.score(s) {
                     if !explain_scores.contains(&def.name) {
                         explain_scores.push(def.name.clone());
@@ -389,9 +388,17 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
         None
     } else {
         let plan = crate::plan::compile(model);
-        crate::explain::explain(model, &plan, &table, sources, &partner, Some(&row.period))
-            .ok()
-            .map(|e| excerpt(&crate::explain::text(&e), &explain_scores))
+        crate::explain::explain_overridden(
+            model,
+            &plan,
+            &table,
+            sources,
+            &partner,
+            Some(&row.period),
+            &tier_overrides,
+        )
+        .ok()
+        .map(|e| excerpt(&crate::explain::text(&e), &explain_scores))
     };
     Outcome {
         name: test.name.clone(),
@@ -456,9 +463,12 @@ fn observe(
     partner: &str,
     first_extra: usize,
     test: &TestDef,
+    tier_overrides: &crate::explain::TierOverrides,
 ) -> Vec<Observed> {
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
+    // Expectations, rules and flags see the reported tier.
+    ctx.tier_overrides = tier_overrides.clone();
     let selection = Selection {
         period: PeriodChoice::All,
         partner: Some(partner.to_string()),
@@ -501,7 +511,6 @@ fn observe(
                     });
                 }
                 found.push(Observed {
-                    row: table_row as u32,
                     period,
                     values,
                     actions: eval::actions_of(batch, i)
@@ -706,6 +715,9 @@ pub fn score_csv(
     let plan = crate::plan::compile(model);
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, &plan, table, &ordered);
+    if let Some(g) = gov {
+        ctx.tier_overrides = crate::govern::tier_overrides(g);
+    }
     let extra = gov.map_or_else(Vec::new, |g| crate::govern::notes::columns(model, g));
     let mut out = crate::render::csv::header_governed(&plan, true, &extra);
     eval::evaluate(

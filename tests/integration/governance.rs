@@ -575,14 +575,17 @@ fn tests_and_snapshots_apply_corrections_and_overrides() {
         .unwrap();
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("4 passed, 3 failed"), "{out}");
+    assert!(out.contains("6 passed, 3 failed"), "{out}");
     insta::assert_snapshot!("test_with_corrections_and_overrides", out);
     // The recorded snapshot holds the corrected values and the reported tier.
     let snap = std::fs::read_to_string("tests/fixtures/governance/tested.scorecard.snap").unwrap();
     assert!(snap.contains("# corrections corrections.csv\n# overrides overrides.csv\n"));
-    assert!(snap.contains("P1,2025Q4,73.60,good,revenue 12000 -> 21000 (line 2),good,"));
     assert!(snap.contains(
-        "P4,2025Q4,54.00,good,,needs_improvement,\"performance good (line 2, until 2026Q2)\""
+        "P1,2025Q4,73.60,good,semi-annual business review,,revenue 12000 -> 21000 (line 2),good,"
+    ));
+    // The rules and flags of the overridden row act on the reported tier.
+    assert!(snap.contains(
+        "P4,2025Q4,54.00,good,semi-annual business review;review the override,overridden_tier,,needs_improvement,\"performance good (line 2, until 2026Q2)\""
     ));
 }
 
@@ -801,4 +804,93 @@ fn the_report_shows_the_benefits_and_obligations_of_the_reported_tier() {
     );
     assert!(!overridden.contains("The next tier"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Rules, flags, `tier(score)` and `--summary` act on the reported tier (an
+/// override's where one applies); `computed_tier(score)` reads the tier the
+/// score computes, in `score`, `explain` and tests alike.
+#[test]
+fn rules_flags_and_the_summary_see_the_reported_tier() {
+    let card = "tests/fixtures/governance/tested.scorecard";
+    let (out, stderr, status) = run(&[
+        "score",
+        card,
+        "--data",
+        DATA,
+        "--overrides",
+        OVERRIDES,
+        "--format",
+        "csv",
+        "--summary",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        out.contains("P4,2025Q4,54.00,good,semi-annual business review;review the override,overridden_tier,needs_improvement,"),
+        "{out}"
+    );
+    assert!(
+        stderr.contains("  good               2   50.0%"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  needs_improvement  0    0.0%"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  overridden_tier  1   25.0%"), "{stderr}");
+    // Without the overrides the computed tier decides everything.
+    let (out, stderr, _) = run(&[
+        "score",
+        card,
+        "--data",
+        DATA,
+        "--format",
+        "csv",
+        "--summary",
+    ]);
+    assert!(
+        out.contains("P4,2025Q4,54.00,needs_improvement,,\n"),
+        "{out}"
+    );
+    assert!(stderr.contains("  overridden_tier  0    0.0%"), "{stderr}");
+
+    let (out, stderr, status) = run(&[
+        "explain",
+        card,
+        "--data",
+        DATA,
+        "--overrides",
+        OVERRIDES,
+        "--partner",
+        "P4",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(out.contains("  tier needs_improvement (≥ 40)"), "{out}");
+    assert!(out.contains("    with tier(performance) = \"good\", computed_tier(performance) = \"needs_improvement\""), "{out}");
+    assert!(
+        out.contains("  1. semi-annual business review (rule good_partner_plan)"),
+        "{out}"
+    );
+
+    // `computed_tier` takes a score with tiers, like `tier`.
+    let text = r#"scorecard "g" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+}
+metric r "R" {
+  value revenue
+  points scale 0 => 0, 10 => 100
+}
+score s "S" {
+  weights { r 1 }
+}
+flag f "F" {
+  kind anomaly
+  when computed_tier(s) == top or computed_tier(revenue) == top
+}
+"#;
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    assert!(report.contains("the score `s` has no tiers"), "{report}");
+    assert!(report.contains("`revenue`"), "{report}");
 }

@@ -549,8 +549,10 @@ impl<'p> Resolver<'p> {
         if matches!(
             state,
             ast::StateWord::Provisional | ast::StateWord::Insufficient
-        ) && !matches!(target.kind, ExprKind::Score(..) | ExprKind::Tier(_))
-        {
+        ) && !matches!(
+            target.kind,
+            ExprKind::Score(..) | ExprKind::Tier(_) | ExprKind::ComputedTier(_)
+        ) {
             self.push(
                 Diagnostic::new(
                     Code::S012,
