@@ -894,3 +894,73 @@ flag f "F" {
     assert!(report.contains("the score `s` has no tiers"), "{report}");
     assert!(report.contains("`revenue`"), "{report}");
 }
+
+/// The path to the next tier never makes a metric worse by its own rubric
+/// (fewer reps for a higher revenue per rep, when capacity is rewarded), and
+/// narrows a reaching step down to a smaller one that still reaches.
+#[test]
+fn the_next_tier_path_respects_each_rubrics_direction() {
+    let dir = temp_dir("next-tier-direction");
+    let card = dir.join("reps.scorecard");
+    std::fs::write(
+        &card,
+        r#"scorecard "reps" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+  reps:    integer >= 1
+}
+metric per_rep "Revenue per rep" {
+  value revenue / reps
+  points scale 0 => 0, 10000 => 100
+}
+metric capacity "Sales reps" {
+  value reps
+  points scale 0 => 0, 10 => 100
+}
+score s "S" {
+  weights {
+    per_rep  80
+    capacity 20
+  }
+}
+tiers s {
+  top  >= 80
+  rest otherwise
+}
+"#,
+    )
+    .unwrap();
+    let data = dir.join("reps.csv");
+    std::fs::write(&data, "partner_id,revenue,reps\nP1,30000,5\n").unwrap();
+    let (json, stderr, status) = run(&[
+        "explain",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        "P1",
+        "--next-tier",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let suggestions = value["next_tier"][0]["suggestions"].as_array().unwrap();
+    // Three reps would reach `top` (86 points), but capacity is rewarded.
+    assert!(
+        suggestions
+            .iter()
+            .flat_map(|s| s["changes"].as_array().unwrap())
+            .all(|c| c["column"] != "reps" || c["to"].as_f64().unwrap() > 5.0),
+        "{value}"
+    );
+    // Revenue ×1.5 reaches (82 points); halving the step from ×1.25 finds
+    // 44062.5 (80.5 points), the threshold being at 43750.
+    let first = &suggestions[0];
+    assert_eq!(first["changes"][0]["column"], "revenue");
+    assert_eq!(first["changes"][0]["to"], 44062.5);
+    assert_eq!(first["tier_after"], "top");
+    assert!((first["score_after"].as_f64().unwrap() - 80.5).abs() < 1e-9);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
