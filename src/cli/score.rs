@@ -506,6 +506,8 @@ pub fn run(args: &ScoreArgs) -> Exit {
     if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
         return e;
     }
+    // Rules, flags, `tier(score)` and `--summary` see the reported tier.
+    ctx.tier_overrides = crate::govern::tier_overrides(&gov);
     let gov = (!gov.is_empty()).then_some(&gov);
     let extra = gov.map_or_else(Vec::new, |g| crate::govern::notes::columns(&model, g));
     let mut out: Box<dyn Write> = match &args.out {
@@ -666,7 +668,15 @@ pub fn run(args: &ScoreArgs) -> Exit {
         if reported == 1 { "" } else { "s" },
     );
     if args.summary {
-        let summary = crate::summary::summarize(&model, &plan, &loaded.table, &ordered, &selection);
+        let overrides = gov.map(crate::govern::tier_overrides).unwrap_or_default();
+        let summary = crate::summary::summarize(
+            &model,
+            &plan,
+            &loaded.table,
+            &ordered,
+            &selection,
+            &overrides,
+        );
         eprint!("{}", summary.text());
     }
     Exit::Clean
