@@ -30,6 +30,7 @@ use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
+use rayon::prelude::*;
 
 use crate::data::problem::{DataProblem, Rejected};
 use crate::diag::Code;
@@ -43,6 +44,9 @@ const MAGIC: &[u8] = b"PAR1";
 
 /// Records read per call of a column reader.
 const BATCH: usize = 8192;
+
+/// Rows written as CSV records by one task.
+const STRETCH: usize = 65_536;
 
 /// Whether the file at `path` is to be read as Parquet: its extension says
 /// so, or its first bytes are Parquet's signature.
@@ -92,40 +96,68 @@ const NOT_PARQUET_HELP: &str = "give the file the extension of its format (`.csv
 const DAMAGED_HELP: &str =
     "write the file again (it may have been cut short while it was copied), or export it as CSV";
 
-/// The file opened as Parquet, or the problem that says why not.
-fn open(path: &Path) -> Result<SerializedFileReader<std::fs::File>, ParquetError> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path).map_err(ParquetError::Io)?;
-    let size = file.metadata().map_err(ParquetError::Io)?.len();
-    let mut head = [0u8; 4];
-    let mut tail = [0u8; 4];
-    let has_head = file.read_exact(&mut head).is_ok() && head == MAGIC;
-    let has_tail = size >= 12
-        && file.seek(SeekFrom::End(-4)).is_ok()
-        && file.read_exact(&mut tail).is_ok()
-        && tail == MAGIC;
-    if !has_head {
+/// The file's signatures at its start and its end, or the problem that
+/// says why it is not a Parquet file.
+fn signed(size: u64, head: &[u8], tail: &[u8]) -> Result<(), ParquetError> {
+    if head != MAGIC {
         return Err(ParquetError::Invalid(vec![whole(
             Code::D005,
             "the file is named as a Parquet file, but it does not start with Parquet's signature `PAR1`".into(),
             NOT_PARQUET_HELP,
         )]));
     }
-    if !has_tail {
+    if size < 12 || tail != MAGIC {
         return Err(ParquetError::Invalid(vec![whole(
             Code::D005,
             "the Parquet file is truncated: it does not end with the signature `PAR1`, so its footer (the schema and where the rows are) is missing".into(),
             DAMAGED_HELP,
         )]));
     }
-    file.seek(SeekFrom::Start(0)).map_err(ParquetError::Io)?;
-    SerializedFileReader::new(file).map_err(|e| {
+    Ok(())
+}
+
+/// A reader of a file whose signatures are there.
+fn reader<R: parquet::file::reader::ChunkReader + 'static>(
+    chunks: R,
+) -> Result<SerializedFileReader<R>, ParquetError> {
+    SerializedFileReader::new(chunks).map_err(|e| {
         ParquetError::Invalid(vec![whole(
             Code::D005,
             format!("the Parquet file cannot be read: {e}"),
             DAMAGED_HELP,
         )])
     })
+}
+
+/// The file opened as Parquet (its footer read, the rest left on disk), or
+/// the problem that says why not.
+fn open(path: &Path) -> Result<SerializedFileReader<std::fs::File>, ParquetError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).map_err(ParquetError::Io)?;
+    let size = file.metadata().map_err(ParquetError::Io)?.len();
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 4];
+    let _ = file.read_exact(&mut head);
+    if size >= 12 {
+        file.seek(SeekFrom::End(-4)).map_err(ParquetError::Io)?;
+        file.read_exact(&mut tail).map_err(ParquetError::Io)?;
+    }
+    signed(size, &head, &tail)?;
+    file.seek(SeekFrom::Start(0)).map_err(ParquetError::Io)?;
+    reader(file)
+}
+
+/// The file read into memory and opened as Parquet, so that its columns
+/// can be decoded on several threads at once.
+fn open_whole(path: &Path) -> Result<SerializedFileReader<bytes::Bytes>, ParquetError> {
+    let data = std::fs::read(path).map_err(ParquetError::Io)?;
+    let size = data.len();
+    signed(
+        size as u64,
+        data.get(..4).unwrap_or_default(),
+        data.get(size.saturating_sub(4)..).unwrap_or_default(),
+    )?;
+    reader(bytes::Bytes::from(data))
 }
 
 /// The names of the file's top-level columns, for `check --data`.
@@ -277,7 +309,7 @@ impl Texts {
 /// declares, as CSV text. A declared column of a type that cannot be read
 /// is a problem of the file.
 pub fn read(path: &Path, model: &Model) -> Result<Rows, ParquetError> {
-    let reader = open(path)?;
+    let reader = open_whole(path)?;
     let metadata = reader.metadata();
     let schema = metadata.file_metadata().schema_descr();
     let fields = schema.root_schema().get_fields();
@@ -329,7 +361,6 @@ pub fn read(path: &Path, model: &Model) -> Result<Rows, ParquetError> {
     let mut csv = Vec::new();
     write_record(&mut csv, header.iter().map(String::as_bytes));
     let mut rows = vec![0u64];
-    let mut row = 0u64;
     let damaged = |e: parquet::errors::ParquetError| {
         ParquetError::Invalid(vec![whole(
             Code::D005,
@@ -337,41 +368,59 @@ pub fn read(path: &Path, model: &Model) -> Result<Rows, ParquetError> {
             DAMAGED_HELP,
         )])
     };
+    let mut before = 0u64;
     for g in 0..reader.num_row_groups() {
-        let group = reader.get_row_group(g).map_err(damaged)?;
         let count = usize::try_from(metadata.row_group(g).num_rows()).unwrap_or(0);
-        let mut columns = Vec::with_capacity(chosen.len());
-        for (leaf, _, kind) in &chosen {
-            let optional = schema.column(*leaf).max_def_level() > 0;
-            let column = group.get_column_reader(*leaf).map_err(damaged)?;
-            let mut texts = Texts {
-                bytes: Vec::with_capacity(count * 8),
-                ends: Vec::with_capacity(count),
-            };
-            read_column(column, *kind, optional, count, &mut texts).map_err(damaged)?;
-            if texts.ends.len() != count {
-                return Err(ParquetError::Invalid(vec![whole(
-                    Code::D005,
-                    format!(
-                        "the Parquet file is damaged: row group {} says it has {count} rows, and its column `{}` has {}",
-                        g + 1,
-                        header.get(columns.len()).map_or("", String::as_str),
-                        texts.ends.len()
-                    ),
-                    DAMAGED_HELP,
-                )]));
-            }
-            columns.push(texts);
+        // Each column decoded on its own thread.
+        let columns = chosen
+            .par_iter()
+            .map(|(leaf, name, kind)| {
+                let optional = schema.column(*leaf).max_def_level() > 0;
+                let group = reader.get_row_group(g).map_err(damaged)?;
+                let column = group.get_column_reader(*leaf).map_err(damaged)?;
+                let mut texts = Texts {
+                    bytes: Vec::with_capacity(count * 8),
+                    ends: Vec::with_capacity(count),
+                };
+                read_column(column, *kind, optional, count, &mut texts).map_err(damaged)?;
+                if texts.ends.len() != count {
+                    return Err(ParquetError::Invalid(vec![whole(
+                        Code::D005,
+                        format!(
+                            "the Parquet file is damaged: row group {} says it has {count} rows, and its column `{name}` has {}",
+                            g + 1,
+                            texts.ends.len()
+                        ),
+                        DAMAGED_HELP,
+                    )]));
+                }
+                Ok(texts)
+            })
+            .collect::<Result<Vec<Texts>, ParquetError>>()?;
+        // The records, in stretches of rows written on threads, then joined in order.
+        let stretches: Vec<(Vec<u8>, Vec<u64>)> = (0..count.div_ceil(STRETCH))
+            .into_par_iter()
+            .map(|k| {
+                let from = k * STRETCH;
+                let to = (from + STRETCH).min(count);
+                let mut text = Vec::new();
+                let mut lines = Vec::with_capacity(to - from);
+                for i in from..to {
+                    let start = text.len();
+                    write_record(&mut text, columns.iter().map(|c| c.field(i)));
+                    let breaks = text
+                        .get(start..)
+                        .map_or(0, |r| r.iter().filter(|&&b| b == b'\n').count());
+                    lines.extend(std::iter::repeat_n(before + i as u64 + 1, breaks));
+                }
+                (text, lines)
+            })
+            .collect();
+        for (text, lines) in stretches {
+            csv.extend_from_slice(&text);
+            rows.extend_from_slice(&lines);
         }
-        for i in 0..count {
-            row += 1;
-            let start = csv.len();
-            write_record(&mut csv, columns.iter().map(|c| c.field(i)));
-            let lines = csv
-                .get(start..)
-                .map_or(0, |r| r.iter().filter(|&&b| b == b'\n').count());
-            rows.extend(std::iter::repeat_n(row, lines));
-        }
+        before += count as u64;
     }
     Ok(Rows { csv, rows, header })
 }
