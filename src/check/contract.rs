@@ -31,11 +31,16 @@ fn header_of(data: &Path) -> Result<Header, Unread> {
         };
     }
     if excel::is_workbook(data) {
-        return match excel::column_names(data) {
-            Ok(names) => Ok(Header::from_names(names)),
-            Err(SheetError::Io(e)) => Err(Unread::Header(HeaderError::Io(e))),
-            Err(SheetError::Invalid(p)) => Err(Unread::Problems(p)),
-        };
+        match excel::column_names(data) {
+            Ok(names) => return Ok(Header::from_names(names)),
+            Err(SheetError::Io(e)) => return Err(Unread::Header(HeaderError::Io(e))),
+            // Named as a workbook: why it cannot be read as one.
+            Err(SheetError::Invalid(p)) if excel::named_as_workbook(data) => {
+                return Err(Unread::Problems(p));
+            }
+            // A ZIP or OLE2 file by another name that is no workbook: what it is (D012).
+            Err(SheetError::Invalid(_)) => {}
+        }
     }
     read_header(data, DataFormat::from_path(data)).map_err(Unread::Header)
 }

@@ -39,18 +39,21 @@ const ZIP: &[u8] = b"PK\x03\x04";
 /// Whether the file at `path` is to be read as a workbook: its extension
 /// names one, or its first bytes are those of an OLE2 or ZIP file.
 pub fn is_workbook(path: &Path) -> bool {
-    let by_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .is_some_and(|e| EXTENSIONS.contains(&e.as_str()));
-    by_name || {
+    named_as_workbook(path) || {
         use std::io::Read;
         let mut head = [0u8; 8];
         std::fs::File::open(path)
             .and_then(|mut f| f.read_exact(&mut head))
             .is_ok_and(|()| head.starts_with(OLE2) || head.starts_with(ZIP))
     }
+}
+
+/// Whether the extension of `path` names a workbook.
+pub fn named_as_workbook(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| EXTENSIONS.contains(&e.as_str()))
 }
 
 /// One sheet of a workbook, as CSV text, and where each line came from.
