@@ -535,7 +535,25 @@ impl<'a> Builder<'a> {
                                 "CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
                             )
                         }
-                        _ => return Err(Refusal::new("a band of numbers written as labels")),
+                        _ => {
+                            // A number matches a label written as `score`
+                            // writes that number (`format_number`): the one
+                            // number, if any, whose text the label is.
+                            let numbers: Vec<String> = names
+                                .iter()
+                                .filter_map(|l| l.parse::<f64>().ok())
+                                .filter(|x| x.is_finite())
+                                .filter(|x| names.contains(&crate::model::format_number(*x)))
+                                .map(|x| format!("{value} = {}", n(x)))
+                                .collect();
+                            let cond = if numbers.is_empty() {
+                                "FALSE".to_string()
+                            } else {
+                                format!("({})", numbers.join(" OR "))
+                            };
+                            out.push_str(&format!(" WHEN {cond} THEN {}", n(band.points)));
+                            continue;
+                        }
                     };
                     let list: Vec<String> = names.iter().map(|l| text(d, l)).collect();
                     format!("{as_text} IN ({})", list.join(", "))
@@ -611,11 +629,7 @@ impl<'a> Builder<'a> {
                             hundred = number(d, 100.0)
                         )
                     }
-                    Normalizer::ZScore => {
-                        return Err(Refusal::new(
-                            "`zscore` (its mean and deviation are summed in a fixed order)",
-                        ));
-                    }
+                    Normalizer::ZScore => self.zscore(i, x, &groups)?,
                 }
             }
             SiteKind::History(h) => {
@@ -632,6 +646,11 @@ impl<'a> Builder<'a> {
                     }
                 };
                 let zero = number(d, 0.0);
+                let pos = self.id(names::POSITION);
+                let running = format!(
+                    "OVER (PARTITION BY {} ORDER BY {pos} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
+                    self.id(&self.key),
+                );
                 use crate::model::HistoryFn as H;
                 match h {
                     H::Previous => lag(1),
@@ -653,22 +672,229 @@ impl<'a> Builder<'a> {
                         out.push_str(" END");
                         out
                     }
-                    H::RunningCount => format!(
-                        "CAST(count({x}) OVER (PARTITION BY {} ORDER BY {} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {dbl})",
-                        self.id(&self.key),
-                        self.id(names::POSITION)
-                    ),
-                    other => {
-                        return Err(Refusal::new(&format!(
-                            "the history function `{}`",
-                            history_name(*other)
-                        )));
+                    H::RunningCount => format!("CAST(count({x}) {running} AS {dbl})"),
+                    // Equal values (0 and -0) differ in no cell or comparison.
+                    H::RunningMin => format!("min({x}) {running}"),
+                    H::RunningMax => format!("max({x}) {running}"),
+                    H::PeriodsSince => {
+                        // The last row where the condition was true, and
+                        // the last where it was missing.
+                        let last_true = format!("max(CASE WHEN {x} THEN {pos} END) {running}");
+                        let last_unknown =
+                            format!("max(CASE WHEN {x} IS NULL THEN {pos} END) {running}");
+                        format!(
+                            "CASE WHEN {last_true} IS NULL OR {last_unknown} > {last_true} THEN NULL \
+                             ELSE CAST({pos} - {last_true} AS {dbl}) END"
+                        )
+                    }
+                    H::Streak => {
+                        let last_false =
+                            format!("coalesce(max(CASE WHEN NOT {x} THEN {pos} END) {running}, 0)");
+                        let last_unknown =
+                            format!("max(CASE WHEN {x} IS NULL THEN {pos} END) {running}");
+                        format!(
+                            "CASE WHEN NOT {x} THEN {zero} WHEN {last_unknown} > {last_false} THEN NULL \
+                             ELSE CAST({pos} - {last_false} AS {dbl}) END"
+                        )
+                    }
+                    H::Trend(k) => {
+                        let over = over.clone();
+                        let slope = self.trend(i, *k, x, &over)?;
+                        let stop = stop(
+                            d,
+                            "trend: a step is beyond the range of binary64; score with scorecard score",
+                            x,
+                        );
+                        format!(
+                            "CASE WHEN {slope} IS NULL THEN NULL WHEN abs({slope}) <= {} THEN {slope} ELSE {stop} END",
+                            number(d, f64::MAX)
+                        )
+                    }
+                    H::RunningSum => {
+                        return Err(Refusal::new(
+                            "the history function `running_sum` (its sum is exact, rounded once)",
+                        ));
                     }
                 }
             }
         };
         self.add(&format!("function {i}"), vec![(names::site(i), sql)]);
         Ok(())
+    }
+
+    /// The least-squares slope of the last `k` values (fewer on a partner's
+    /// first rows) against 0, 1, 2, …, as `score` computes it: the mean of
+    /// the values and `sxy` summed oldest first from 0, the constants
+    /// (`j - mean j`, `sxx`) computed here with the same binary64 steps;
+    /// missing with fewer than two values or a missing one among them.
+    fn trend(&mut self, i: usize, k: u32, x: &str, over: &str) -> Result<String, Refusal> {
+        const LONGEST: u32 = 24;
+        if k > LONGEST {
+            return Err(Refusal::new(&format!(
+                "`trend` over more than {LONGEST} rows (written out term by term, oldest first)"
+            )));
+        }
+        let d = self.d();
+        let n = |v: f64| number(d, v);
+        let lag_col = |j: u32| format!("#function{i}.lag{j}");
+        let lags: Vec<(String, String)> = (1..k)
+            .map(|j| (lag_col(j), format!("lag({x}, {j}) {over}")))
+            .collect();
+        if !lags.is_empty() {
+            self.add(&format!("function {i} window"), lags);
+        }
+        let lag = |j: u32| {
+            if j == 0 {
+                x.to_string()
+            } else {
+                ident(d, &lag_col(j))
+            }
+        };
+        let mean_col = |m: u32| format!("#function{i}.mean{m}");
+        let mut means = Vec::new();
+        for size in 2..=k {
+            let mut sum = n(0.0);
+            for j in 0..size {
+                sum = format!("({sum} + {})", lag(size - 1 - j));
+            }
+            means.push((mean_col(size), format!("{sum} / {}", n(f64::from(size)))));
+        }
+        if !means.is_empty() {
+            self.add(&format!("function {i} window means"), means);
+        }
+        let pos = self.id(names::POSITION);
+        let mut out = String::from("CASE");
+        for size in (2..=k).rev() {
+            let m = f64::from(size);
+            let mx = (0..size).fold(0.0, |a, j| a + f64::from(j)) / m;
+            let sxx = (0..size).fold(0.0, |a, j| {
+                let dx = f64::from(j) - mx;
+                a + dx * dx
+            });
+            let my = self.id(&mean_col(size));
+            let mut sxy = n(0.0);
+            for j in 0..size {
+                // The j-th value of the window, oldest first.
+                let y = lag(size - 1 - j);
+                sxy = format!("({sxy} + {} * ({y} - {my}))", n(f64::from(j) - mx));
+            }
+            out.push_str(&format!(" WHEN {pos} >= {size} THEN {sxy} / {}", n(sxx)));
+        }
+        out.push_str(" ELSE NULL END");
+        Ok(out)
+    }
+
+    /// Per peer group (rows with a value only): `cols`, aggregates, then
+    /// joined back onto every row. Groups are matched on their text and
+    /// whether they are missing, so that the join is an equality join.
+    fn group_stats(&mut self, title: &str, groups: &[String], x: &str, cols: &[(String, String)]) {
+        let d = self.d();
+        let t = text_type(d);
+        let base = self.prev();
+        let mut keys = Vec::new();
+        let mut on = Vec::new();
+        for (k, g) in groups.iter().enumerate() {
+            let (gk, nk) = (self.id(&format!("#g{k}")), self.id(&format!("#n{k}")));
+            let text_of = |g: &str| format!("coalesce(CAST({g} AS {t}), '')");
+            keys.push((format!("{} AS {gk}", text_of(g)), text_of(g)));
+            keys.push((format!("({g} IS NULL) AS {nk}"), format!("({g} IS NULL)")));
+            on.push(format!("{} = s.{gk}", text_of(&format!("b.{g}"))));
+            on.push(format!("(b.{g} IS NULL) = s.{nk}"));
+        }
+        let select: Vec<String> = keys
+            .iter()
+            .map(|(a, _)| a.clone())
+            .chain(cols.iter().map(|(c, e)| format!("{e} AS {}", self.id(c))))
+            .collect();
+        let by: Vec<String> = keys.iter().map(|(_, e)| e.clone()).collect();
+        let body = format!(
+            "SELECT {}\n  FROM {base} WHERE {x} IS NOT NULL\n  GROUP BY {}",
+            select.join(",\n    "),
+            by.join(", ")
+        );
+        let stats = self.add_body(title, body);
+        let added: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| format!("s.{}", self.id(c)))
+            .collect();
+        let on = if on.is_empty() {
+            "TRUE".to_string()
+        } else {
+            on.join(" AND ")
+        };
+        let body = format!(
+            "SELECT b.*, {}\n  FROM {base} b LEFT JOIN {} s ON {on}",
+            added.join(", "),
+            self.id(&stats)
+        );
+        self.add_body(&format!("{title} by row"), body);
+    }
+
+    /// `sum(term)` over a peer group's values in increasing order, from 0,
+    /// one addition at a time, as `score` sums them.
+    fn ordered_sum(&self, x: &str, term: &str) -> String {
+        let dbl = double_type(self.d());
+        match self.d() {
+            Dialect::DuckDb => format!(
+                "list_reduce(list({term} ORDER BY {x}), lambda a, b: a + b, CAST(0 AS {dbl}))"
+            ),
+            // An aggregate with ORDER BY reads its rows in that order; `sum`
+            // adds them one at a time (starting from the first, which
+            // changes no result: 0 + t is t but for the sign of a zero,
+            // which a z-score does not show).
+            Dialect::Postgres => format!("sum({term} ORDER BY {x})"),
+            Dialect::Spark => format!(
+                "aggregate(transform(array_sort(collect_list(named_struct('k', {x}, 't', {term}))), e -> e.t), \
+                 CAST(0 AS {dbl}), (a, t) -> a + t)"
+            ),
+        }
+    }
+
+    /// `(x - mean) / sd` among the peers, the mean and the variance (of the
+    /// population) summed in increasing order of value, as `score` sums
+    /// them; 0 for every member when the deviation is 0. Where `score`
+    /// rescales the values first (a mean or variance beyond the range of
+    /// binary64, or a variance below 1e-270 among values that differ), the
+    /// query stops with an error rather than give another number.
+    fn zscore(&mut self, i: usize, x: &str, groups: &[String]) -> Result<String, Refusal> {
+        let d = self.d();
+        let dbl = double_type(d);
+        let part = |p: &str| format!("#z{i}.{p}");
+        let (n, lo, hi, s0, var) = (
+            self.id(&part("n")),
+            self.id(&part("lo")),
+            self.id(&part("hi")),
+            self.id(&part("sum")),
+            format!("({} / {})", self.id(&part("squares")), self.id(&part("n"))),
+        );
+        let cols = vec![
+            (part("n"), format!("CAST(count(*) AS {dbl})")),
+            (part("lo"), format!("min({x})")),
+            (part("hi"), format!("max({x})")),
+            (part("sum"), self.ordered_sum(x, x)),
+        ];
+        self.group_stats(&format!("function {i} peer sums"), groups, x, &cols);
+        let mean = format!("({s0} / {n})");
+        let square = format!("({x} - {mean}) * ({x} - {mean})");
+        let cols = vec![(part("squares"), self.ordered_sum(x, &square))];
+        self.group_stats(&format!("function {i} peer deviations"), groups, x, &cols);
+        let limit = number(d, f64::MAX);
+        let safe = format!(
+            "(abs({mean}) <= {limit} AND abs({var}) <= {limit} AND ({var} >= {} OR {lo} = {hi}))",
+            number(d, 1e-270)
+        );
+        let sd = format!("sqrt({var})");
+        let z = format!("({x} - {mean}) / {sd}");
+        let stop = stop(
+            d,
+            "zscore: the values of a peer group are too large or too close together to sum directly; score with scorecard score",
+            x,
+        );
+        Ok(format!(
+            "CASE WHEN {x} IS NULL THEN NULL WHEN NOT {safe} THEN {stop} WHEN {sd} = 0 THEN {zero} \
+             WHEN abs({z}) <= {limit} THEN {z} ELSE NULL END",
+            zero = number(d, 0.0)
+        ))
     }
 
     fn definition(&self, def: &CDefinition) -> Result<String, Refusal> {
@@ -1185,20 +1411,18 @@ fn escape_formula(d: Dialect, x: &str) -> String {
     )
 }
 
-fn history_name(h: crate::model::HistoryFn) -> &'static str {
-    use crate::model::HistoryFn as H;
-    match h {
-        H::Previous => "previous",
-        H::Change => "change",
-        H::PctChange => "pct_change",
-        H::MovingAverage(_) => "moving_average",
-        H::Trend(_) => "trend",
-        H::RunningSum => "running_sum",
-        H::RunningCount => "running_count",
-        H::RunningMin => "running_min",
-        H::RunningMax => "running_max",
-        H::PeriodsSince => "periods_since",
-        H::Streak => "streak",
+/// An expression that stops the query with `message` when evaluated (`x`,
+/// a value of the row, keeps PostgreSQL from evaluating it while planning).
+fn stop(d: Dialect, message: &str, x: &str) -> String {
+    let dbl = double_type(d);
+    match d {
+        Dialect::DuckDb => format!("CAST(error({}) AS {dbl})", text(d, message)),
+        Dialect::Spark => format!("CAST(raise_error({}) AS {dbl})", text(d, message)),
+        // No function raises an error: reading the message as a number does.
+        Dialect::Postgres => format!(
+            "CAST(concat({}, CAST({x} AS TEXT)) AS {dbl})",
+            text(d, &format!("scorecard: {message}: "))
+        ),
     }
 }
 
