@@ -245,23 +245,34 @@ impl<'a> Builder<'a> {
         );
         self.add_body("input rows that meet the contract", body);
         let (k, p) = (self.id(&self.key), self.id(&self.period));
+        let pb = bytewise(d, &p);
+        // One ordering of each partner's rows gives the position, the latest
+        // row and a second row for a period (next to the first).
+        let w = format!("OVER (PARTITION BY {k} ORDER BY {pb})");
         let body = format!(
-            "SELECT *, count(*) OVER (PARTITION BY {k}, {p}) AS {}\n  FROM {}",
-            self.id("#copies"),
-            self.prev()
-        );
-        self.add_body("rows counted by key and period", body);
-        let (kb, pb) = (bytewise(d, &k), bytewise(d, &p));
-        let body = format!(
-            "SELECT *,\n    row_number() OVER (PARTITION BY {k} ORDER BY {pb}) AS {pos},\n    \
-             row_number() OVER (PARTITION BY {k} ORDER BY {pb} DESC) = 1 AS {latest}\n  FROM {prev}\n  WHERE {copies} = 1",
+            "SELECT *,\n    row_number() {w} AS {pos},\n    \
+             lead({p}) {w} IS NULL AS {latest},\n    \
+             coalesce(lag({p}) {w} = {p}, FALSE) AS {again}\n  FROM {prev}",
             pos = self.id(names::POSITION),
             latest = self.id(names::LATEST),
+            again = self.id("#again"),
             prev = self.prev(),
-            copies = self.id("#copies"),
         );
-        let _ = kb;
         self.add_body("rows in partner history order", body);
+        // `score` keeps the first of the rows with one key and period, in
+        // the file's order, which a table does not have: the query stops.
+        let duplicate = stop(
+            d,
+            "a key and period on more than one row (list them with `scorecard compile --rejects`)",
+            &format!("concat({k}, ' ', {p})"),
+            "BOOLEAN",
+        );
+        let body = format!(
+            "SELECT * FROM {}\n  WHERE NOT {} OR {duplicate}",
+            self.prev(),
+            self.id("#again")
+        );
+        self.add_body("one row per key and period", body);
     }
 
     fn need(&mut self, item: Item) {
@@ -611,14 +622,17 @@ impl<'a> Builder<'a> {
                     }
                 };
                 match kind {
-                    Normalizer::Percentile => format!(
-                        "CASE WHEN {x} IS NULL THEN NULL ELSE \
-                         CAST(100 * (rank() OVER ({p1} ORDER BY {x}) - 1) + 50 * count(*) OVER ({p2}) AS {dbl}) \
-                         / CAST(count({x}) OVER ({p3}) AS {dbl}) END",
-                        p1 = by(&[format!("({x} IS NULL)")]),
-                        p2 = by(std::slice::from_ref(x)),
-                        p3 = by(&[]),
-                    ),
+                    // 100 × less + 50 × equal = 50 × ((rank - 1) + count up
+                    // to and with the equal values: the default frame), all
+                    // from one ordering of the peers.
+                    Normalizer::Percentile => {
+                        let w = format!("{} ORDER BY {x}", by(&[format!("({x} IS NULL)")]));
+                        format!(
+                            "CASE WHEN {x} IS NULL THEN NULL ELSE \
+                             CAST(50 * ((rank() OVER ({w}) - 1) + count(*) OVER ({w})) AS {dbl}) \
+                             / CAST(count(*) OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {dbl}) END"
+                        )
+                    }
                     Normalizer::MinMax => {
                         let lo = format!("min({x}) OVER ({})", by(&[]));
                         let hi = format!("max({x}) OVER ({})", by(&[]));
@@ -704,6 +718,7 @@ impl<'a> Builder<'a> {
                             d,
                             "trend: a step is beyond the range of binary64; score with scorecard score",
                             x,
+                            dbl,
                         );
                         format!(
                             "CASE WHEN {slope} IS NULL THEN NULL WHEN abs({slope}) <= {} THEN {slope} ELSE {stop} END",
@@ -889,6 +904,7 @@ impl<'a> Builder<'a> {
             d,
             "zscore: the values of a peer group are too large or too close together to sum directly; score with scorecard score",
             x,
+            dbl,
         );
         Ok(format!(
             "CASE WHEN {x} IS NULL THEN NULL WHEN NOT {safe} THEN {stop} WHEN {sd} = 0 THEN {zero} \
@@ -1255,18 +1271,56 @@ impl<'a> Builder<'a> {
         if !values.is_empty() {
             self.add("outputs", values);
         }
+        // Only the rows written are formatted.
+        if self.options.period == Period::Latest {
+            let body = format!(
+                "SELECT * FROM {} WHERE {}",
+                self.prev(),
+                self.id(names::LATEST)
+            );
+            self.add_body("rows written", body);
+        }
         let numeric: Vec<usize> = outputs
             .iter()
             .enumerate()
             .filter(|(_, c)| is_numeric(c))
             .map(|(k, _)| k)
             .collect();
+        // DuckDB's `format` writes a double's exact value rounded half to
+        // even: the same text, but for a tie, below 2^53; the rows it does
+        // not serve take the exact path.
+        let fast = d == Dialect::DuckDb;
+        if fast && !numeric.is_empty() {
+            let flags = numeric
+                .iter()
+                .filter_map(|k| outputs.get(*k).map(|c| (k, c)))
+                .map(|(k, c)| {
+                    let x = self.id(&names::output(*k));
+                    (
+                        format!("{}.f", names::output(*k)),
+                        numbers::formats_exactly(&x, c.decimals),
+                    )
+                })
+                .collect();
+            self.add("output numbers: written directly", flags);
+        }
+        let unless_fast = |k: usize, sql: String| -> String {
+            if fast {
+                let f = ident(d, &format!("{}.f", names::output(k)));
+                format!("CASE WHEN {f} THEN NULL ELSE {sql} END")
+            } else {
+                sql
+            }
+        };
         if !numeric.is_empty() {
             let exps = numeric
                 .iter()
                 .map(|k| {
                     let x = self.id(&names::output(*k));
-                    (format!("{}.e", names::output(*k)), numbers::exponent(d, &x))
+                    (
+                        format!("{}.e", names::output(*k)),
+                        unless_fast(*k, numbers::exponent(d, &x)),
+                    )
                 })
                 .collect();
             self.add("output numbers: binary exponents", exps);
@@ -1278,7 +1332,7 @@ impl<'a> Builder<'a> {
                     let e = self.id(&format!("{}.e", names::output(*k)));
                     (
                         format!("{}.k", names::output(*k)),
-                        numbers::scaled(d, &x, &e, c.decimals),
+                        unless_fast(*k, numbers::scaled(d, &x, &e, c.decimals)),
                     )
                 })
                 .collect();
@@ -1314,10 +1368,20 @@ impl<'a> Builder<'a> {
                 }
                 _ if is_numeric(c) => {
                     let k_col = self.id(&format!("{}.k", names::output(k)));
+                    let whole = c.ty == Type::Integer;
+                    let direct = if fast {
+                        format!(
+                            " WHEN {} THEN {}",
+                            self.id(&format!("{}.f", names::output(k))),
+                            numbers::formatted(&x, c.decimals, whole)
+                        )
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "CASE WHEN {x} IS NULL THEN {} ELSE {} END",
+                        "CASE WHEN {x} IS NULL THEN {}{direct} ELSE {} END",
                         missing(&c.if_missing, true),
-                        numbers::text(d, &x, &k_col, c.decimals, c.ty == Type::Integer)
+                        numbers::text(d, &x, &k_col, c.decimals, whole)
                     )
                 }
                 _ if c.ty == Type::Bool => format!(
@@ -1332,12 +1396,8 @@ impl<'a> Builder<'a> {
             };
             cells.push(format!("{cell} AS {}", self.id(&c.name)));
         }
-        let filter = match self.options.period {
-            Period::Latest => format!("\nWHERE {}", self.id(names::LATEST)),
-            Period::All => String::new(),
-        };
         let body = format!(
-            "SELECT\n  {}\nFROM {}{filter}\nORDER BY {}, {}",
+            "SELECT\n  {}\nFROM {}\nORDER BY {}, {}",
             cells.join(",\n  "),
             self.prev(),
             bytewise(d, &self.id(&self.key)),
@@ -1405,24 +1465,26 @@ fn is_numeric(c: &crate::plan::OutputColumn) -> bool {
 /// A text cell a spreadsheet would run as a formula gets a leading `'`.
 fn escape_formula(d: Dialect, x: &str) -> String {
     format!(
-        "CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@') OR substr({x}, 1, 1) = chr(9) \
-         OR substr({x}, 1, 1) = chr(13) THEN {} || {x} ELSE {x} END",
+        "CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN {} || {x} ELSE {x} END",
         text(d, "'")
     )
 }
 
-/// An expression that stops the query with `message` when evaluated (`x`,
-/// a value of the row, keeps PostgreSQL from evaluating it while planning).
-fn stop(d: Dialect, message: &str, x: &str) -> String {
-    let dbl = double_type(d);
+/// An expression of type `ty` that stops the query with `message` and the
+/// text of `detail` (a value of the row, which also keeps an engine from
+/// evaluating it while planning).
+fn stop(d: Dialect, message: &str, detail: &str, ty: &str) -> String {
+    let t = text_type(d);
+    let message = format!(
+        "concat({}, CAST({detail} AS {t}))",
+        text(d, &format!("scorecard: {message}: "))
+    );
     match d {
-        Dialect::DuckDb => format!("CAST(error({}) AS {dbl})", text(d, message)),
-        Dialect::Spark => format!("CAST(raise_error({}) AS {dbl})", text(d, message)),
-        // No function raises an error: reading the message as a number does.
-        Dialect::Postgres => format!(
-            "CAST(concat({}, CAST({x} AS TEXT)) AS {dbl})",
-            text(d, &format!("scorecard: {message}: "))
-        ),
+        Dialect::DuckDb => format!("CAST(error({message}) AS {ty})"),
+        Dialect::Spark => format!("CAST(raise_error({message}) AS {ty})"),
+        // No function raises an error: reading the message as a number or a
+        // truth value does.
+        Dialect::Postgres => format!("CAST({message} AS {ty})"),
     }
 }
 
