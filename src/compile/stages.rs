@@ -25,6 +25,8 @@ pub struct Builder<'a> {
     /// For the last stage, when it only adds columns: its names, what it reads and its columns.
     open: Option<Open>,
     done: BTreeSet<Item>,
+    /// The items being built, outermost first: who asked for a function.
+    asking: Vec<Item>,
     errors: Vec<Diagnostic>,
     recursive: bool,
     key: String,
@@ -54,6 +56,7 @@ impl<'a> Builder<'a> {
             ctes: Vec::new(),
             open: None,
             done: BTreeSet::new(),
+            asking: Vec::new(),
             errors: Vec::new(),
             recursive: false,
             key: name(model.contract.key),
@@ -280,11 +283,13 @@ impl<'a> Builder<'a> {
             return;
         }
         self.done.insert(item);
+        self.asking.push(item);
         for dep in self.plan.dependencies(item, self.model) {
             if dep != item {
                 self.need(dep);
             }
         }
+        self.asking.pop();
         let (loc, owner) = self.owner(item);
         if let Err(r) = self.emit(item) {
             self.fail(r, loc, &owner);
@@ -313,7 +318,22 @@ impl<'a> Builder<'a> {
                     .get(i)
                     .and_then(|s| s.metric_value)
                     .and_then(|mv| m.metric(mv));
-                owner.map(|d| (d.loc, format!("metric `{}`", d.name)))
+                match owner {
+                    Some(d) => Some((d.loc, format!("metric `{}`", d.name))),
+                    // The item whose expression holds the function.
+                    None => {
+                        let holder = self
+                            .asking
+                            .iter()
+                            .rev()
+                            .find(|a| !matches!(a, Item::Site(_)))
+                            .copied();
+                        return match holder {
+                            Some(h) => self.owner(h),
+                            None => (m.contract.loc.unwrap_or_default(), "the scorecard".into()),
+                        };
+                    }
+                }
             }
         }
         .unwrap_or((m.contract.loc.unwrap_or_default(), "the scorecard".into()))
@@ -1208,13 +1228,19 @@ impl<'a> Builder<'a> {
                     &format!("b.{moving}"),
                 );
                 let r1 = guard(&s1, &format!("g.{hpr}"));
+                // The recursion reads four columns of each row, not all of them.
+                let steps = self.add_body(
+                    &format!("score {name} steps"),
+                    format!("SELECT {key}, {pos}, {x}, {moving} FROM {base}"),
+                );
+                let steps = self.id(&steps);
                 let me = self.unique(&format!("score {name} history"));
                 let body = format!(
                     "SELECT b.{key} AS {hk}, b.{pos} AS {hp}, {s0} AS {hs}, {r0} AS {hr},\n    \
                      coalesce({s0}, {null}) AS {hps}, coalesce({r0}, {null}) AS {hpr}\n  \
-                     FROM {base} b WHERE b.{pos} = 1\n  UNION ALL\n  \
+                     FROM {steps} b WHERE b.{pos} = 1\n  UNION ALL\n  \
                      SELECT b.{key}, b.{pos}, {s1}, {r1},\n    coalesce({s1}, g.{hps}), coalesce({r1}, g.{hpr})\n  \
-                     FROM {me_id} g JOIN {base} b ON b.{key} = g.{hk} AND b.{pos} = g.{hp} + 1",
+                     FROM {me_id} g JOIN {steps} b ON b.{key} = g.{hk} AND b.{pos} = g.{hp} + 1",
                     me_id = self.id(&me),
                 );
                 self.add_body(&me, body)

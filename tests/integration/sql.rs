@@ -253,8 +253,9 @@ fn a_duplicate_key_and_period_stops_the_query() {
     };
     let scores = run(&["--period", "all"]);
     assert!(
-        scores.starts_with("error: Invalid Input Error: scorecard: a key and period on more than one row")
-            && scores.contains("Q003 2024Q4"),
+        scores.starts_with(
+            "error: Invalid Input Error: scorecard: a key and period on more than one row"
+        ) && scores.contains("Q003 2024Q4"),
         "{scores}"
     );
     let rejects = run(&["--rejects"]);
