@@ -27,6 +27,8 @@ pub struct Builder<'a> {
     done: BTreeSet<Item>,
     /// The items being built, outermost first: who asked for a function.
     asking: Vec<Item>,
+    /// Input columns' earlier values taken with the partner's ordering: (column, rows back).
+    lags: BTreeSet<(String, u32)>,
     errors: Vec<Diagnostic>,
     recursive: bool,
     key: String,
@@ -57,6 +59,7 @@ impl<'a> Builder<'a> {
             open: None,
             done: BTreeSet::new(),
             asking: Vec::new(),
+            lags: BTreeSet::new(),
             errors: Vec::new(),
             recursive: false,
             key: name(model.contract.key),
@@ -252,10 +255,39 @@ impl<'a> Builder<'a> {
         // One ordering of each partner's rows gives the position, the latest
         // row and a second row for a period (next to the first).
         let w = format!("OVER (PARTITION BY {k} ORDER BY {pb})");
+        // The earlier values of input columns that history functions read,
+        // from the same ordering.
+        use crate::model::HistoryFn as H;
+        for site in &self.plan.sites {
+            let (SiteKind::History(h), CExpr::Column(c, _)) = (&site.kind, &site.input) else {
+                continue;
+            };
+            let deepest = match h {
+                H::Previous | H::Change | H::PctChange => 1,
+                H::MovingAverage(k) => k.saturating_sub(1),
+                _ => 0,
+            };
+            if let Some(col) = self.model.contract.column(*c) {
+                for k in 1..=deepest {
+                    self.lags.insert((col.name.clone(), k));
+                }
+            }
+        }
+        let lags: String = self
+            .lags
+            .iter()
+            .map(|(name, k)| {
+                format!(
+                    ",\n    lag({}, {k}) {w} AS {}",
+                    self.id(name),
+                    self.id(&lag_name(name, *k))
+                )
+            })
+            .collect();
         let body = format!(
             "SELECT *,\n    row_number() {w} AS {pos},\n    \
              lead({p}) {w} IS NULL AS {latest},\n    \
-             coalesce(lag({p}) {w} = {p}, FALSE) AS {again}\n  FROM {prev}",
+             coalesce(lag({p}) {w} = {p}, FALSE) AS {again}{lags}\n  FROM {prev}",
             pos = self.id(names::POSITION),
             latest = self.id(names::LATEST),
             again = self.id("#again"),
@@ -672,11 +704,20 @@ impl<'a> Builder<'a> {
                     self.id(&self.key),
                     self.id(names::POSITION)
                 );
+                let early = match &site.input {
+                    CExpr::Column(c, _) => self.model.contract.column(*c).map(|c| c.name.clone()),
+                    _ => None,
+                };
                 let lag = |k: u32| {
                     if k == 0 {
-                        x.clone()
-                    } else {
-                        format!("lag({x}, {k}) {over}")
+                        return x.clone();
+                    }
+                    match &early {
+                        // Taken with the partner's ordering of the rows.
+                        Some(name) if self.lags.contains(&(name.clone(), k)) => {
+                            ident(d, &lag_name(name, k))
+                        }
+                        _ => format!("lag({x}, {k}) {over}"),
                     }
                 };
                 let zero = number(d, 0.0);
@@ -1482,6 +1523,11 @@ impl<'a> Builder<'a> {
 }
 
 const FINAL: &str = "#final";
+
+/// The column holding an input column's value `k` rows back.
+fn lag_name(column: &str, k: u32) -> String {
+    format!("#{column}.lag{k}")
+}
 
 fn is_numeric(c: &crate::plan::OutputColumn) -> bool {
     !matches!(c.expr, CExpr::Actions | CExpr::Flags)
