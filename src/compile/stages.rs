@@ -1258,7 +1258,28 @@ impl<'a> Builder<'a> {
             self.id("#pr"),
         );
         let history = match d {
-            Dialect::DuckDb | Dialect::Postgres => {
+            Dialect::DuckDb => {
+                // A fold along each partner's rows in period order, whose
+                // accumulator keeps every row's result.
+                let s1 = smooth("e.x", "acc.ps", "e.m");
+                let r1 = guard(&s1, "acc.pr");
+                let zero = format!(
+                    "{{'ps': CAST(NULL AS {dbl}), 'pr': CAST(NULL AS {dbl}), \
+                     'out': CAST([] AS STRUCT(pos BIGINT, s {dbl}, r {dbl})[])}}"
+                );
+                let step = format!(
+                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), \
+                     'out': list_append(acc.out, {{'pos': e.pos, 's': {s1}, 'r': {r1}}})}}"
+                );
+                let body = format!(
+                    "SELECT {hk}, u.pos AS {hp}, u.s AS {hs}, u.r AS {hr}\n  FROM (\n    \
+                     SELECT {hk}, unnest(h) AS u FROM (\n    \
+                     SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}, 'm': {moving}}} ORDER BY {pos}),\n      \
+                     {step},\n      {zero}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                );
+                self.add_body(&format!("score {name} history"), body)
+            }
+            Dialect::Postgres => {
                 self.recursive = true;
                 let null = format!("CAST(NULL AS {dbl})");
                 let s0 = smooth(&format!("b.{x}"), &null, &format!("b.{moving}"));
