@@ -5,7 +5,10 @@ references and `scorecard score`, on the same generated input.
     bench/run_compiled.py                  # W1: 1,000,000 x 1; W2: 200,000 x 8
     bench/run_compiled.py --quick          # 100,000 x 1 and 20,000 x 8
     bench/run_compiled.py --runs 5 --spark # also Spark local mode (slow to plan)
+    bench/run_compiled.py --exec SQL OUT   # run one compiled query on DuckDB, CSV to OUT
 
+`bench/run` times the compiled query in the same rounds as the references
+(`duckdb_command`) and, with `--spark`, Spark local mode (`spark_seconds`).
 Inputs come from ../shared/bench/gen_partners.py (cached under bench/work/).
 Each tool reads the CSV and writes its CSV; the compiled SQL's output must be
 byte-identical to `scorecard score`'s (checked on every run). Prints the
@@ -42,14 +45,62 @@ def timed(fn):
     return time.perf_counter() - start
 
 
+def compile_duckdb(binary, card, data):
+    """The scorecard compiled for DuckDB, reading the CSV file `data`."""
+    source = "read_csv('%s', header = true)" % data.replace("'", "''")
+    return subprocess.run([binary, "compile", card, "--to", "duckdb", "--from", source],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def run_duckdb(sql, out):
+    """One compiled query on DuckDB, its result written to `out` as CSV."""
+    import duckdb
+    query = sql.strip().rstrip(";")
+    # The leading comment lines are kept inside COPY ( … ).
+    con = duckdb.connect()
+    con.execute("COPY (\n%s\n) TO '%s' (HEADER, DELIMITER ',')" % (query, out.replace("'", "''")))
+    con.close()
+
+
+def duckdb_command(binary, card, data, out):
+    """A command that runs the compiled query on DuckDB (compiled now, once)."""
+    path = out[:-4] + ".sql"
+    with open(path, "w") as fh:
+        fh.write(compile_duckdb(binary, card, data))
+    return [sys.executable, os.path.abspath(__file__), "--exec", path, out]
+
+
+def spark_seconds(binary, card, data):
+    """Spark local mode, one run: planning and running the compiled query
+    on the CSV loaded as a table (the load is not timed)."""
+    import duckdb
+    sys.path.insert(0, os.path.join(ROOT, "tests", "conformance"))
+    import run as conformance
+    ssql = subprocess.run([binary, "compile", card, "--to", "spark", "--from", "partners"],
+                          capture_output=True, text=True, check=True).stdout
+    ddl = subprocess.run([binary, "compile", card, "--to", "spark", "--ddl"],
+                         capture_output=True, text=True, check=True).stdout
+    cols = conformance.contract_columns(ddl)
+    rel = duckdb.sql("SELECT %s FROM read_csv('%s', all_varchar = true)" % (
+        ", ".join('"%s"' % c for c, _ in cols), data))
+    norm = os.path.join(WORK, os.path.basename(card) + ".spark-input.csv")
+    rel.write_csv(norm, header=True)
+    conformance.spark_session()  # started before the clock
+    return timed(lambda: conformance.run_spark(ssql, cols, norm))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--spark", action="store_true")
+    ap.add_argument("--exec", nargs=2, metavar=("SQL", "OUT"))
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "scorecard"))
     args = ap.parse_args()
-    import duckdb
+    if args.exec:
+        with open(args.exec[0]) as fh:
+            run_duckdb(fh.read(), args.exec[1])
+        return
     if not os.path.exists(args.bin):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     sizes = {"w1": (100_000, 1) if args.quick else (1_000_000, 1),
@@ -57,18 +108,11 @@ def main():
     for wl, (partners, periods) in sizes.items():
         data = generate(partners, periods)
         card = os.path.join(HERE, f"{wl}.scorecard")
-        source = "read_csv('%s', header = true)" % data.replace("'", "''")
-        sql = subprocess.run([args.bin, "compile", card, "--to", "duckdb", "--from", source],
-                             capture_output=True, text=True, check=True).stdout
+        sql = compile_duckdb(args.bin, card, data)
         outs = {k: os.path.join(WORK, f"{wl}.{k}.csv") for k in ("compiled", "reference", "scorecard")}
-        query = sql.strip().rstrip(";")
-        # The leading comment lines are kept inside COPY ( … ).
-        copy = "COPY (\n%s\n) TO '%s' (HEADER, DELIMITER ',')" % (query, outs["compiled"])
 
         def compiled():
-            con = duckdb.connect()
-            con.execute(copy)
-            con.close()
+            run_duckdb(sql, outs["compiled"])
 
         def reference():
             subprocess.run([sys.executable, os.path.join(REF, "run_duckdb.py"),
@@ -94,19 +138,7 @@ def main():
             print(f"  {name:24} {med[name]:7.2f} s")
         print(f"  compiled / hand-written  {med['compiled SQL (DuckDB)'] / med['hand-written DuckDB']:.2f}x")
         if args.spark:
-            sys.path.insert(0, os.path.join(ROOT, "tests", "conformance"))
-            import run as conformance
-            ssql = subprocess.run([args.bin, "compile", card, "--to", "spark", "--from", "partners"],
-                                  capture_output=True, text=True, check=True).stdout
-            ddl = subprocess.run([args.bin, "compile", card, "--to", "spark", "--ddl"],
-                                 capture_output=True, text=True, check=True).stdout
-            cols = conformance.contract_columns(ddl)
-            rel = duckdb.sql("SELECT %s FROM read_csv('%s', all_varchar = true)" % (
-                ", ".join('"%s"' % c for c, _ in cols), data))
-            norm = os.path.join(WORK, f"{wl}.spark-input.csv")
-            rel.write_csv(norm, header=True)
-            t = timed(lambda: conformance.run_spark(ssql, cols, norm))
-            print(f"  Spark local[2] (plan + run, one run) {t:7.2f} s")
+            print(f"  Spark local[2] (plan + run, one run) {spark_seconds(args.bin, card, data):7.2f} s")
         if not same:
             sys.exit(1)
 

@@ -119,7 +119,7 @@ impl Writer<'_> {
                 self.id(names::POSITION),
                 super::quote::double_type(d)
             ),
-            CExpr::Tenure => return Err(Refusal::new("`tenure`")),
+            CExpr::Tenure => self.tenure(),
             CExpr::Actions => return Err(Refusal::new("`actions` inside an expression")),
             CExpr::Flags => return Err(Refusal::new("`flags` inside an expression")),
             CExpr::Neg(x) => format!("(- {})", self.expr(x, this)?),
@@ -308,7 +308,18 @@ impl Writer<'_> {
                 transcendental("exp")?;
                 format!("exp({})", arg(0))
             }
-            Function::Round => return Err(Refusal::new("`round`")),
+            Function::Round => {
+                let digits = match args.get(1) {
+                    None => 0.0,
+                    Some(CExpr::Num(x)) => *x,
+                    Some(_) => {
+                        return Err(Refusal::new(
+                            "`round` with a number of decimals that is not a constant",
+                        ));
+                    }
+                };
+                round(d, &arg(0), digits)
+            }
             Function::Floor | Function::Ceil => {
                 let name = if f == Function::Floor {
                     "floor"
@@ -325,6 +336,55 @@ impl Writer<'_> {
         })
     }
 
+    fn contract_column(&self, c: Option<crate::model::ColumnId>) -> Result<String, Refusal> {
+        c.and_then(|c| self.model.contract.column(c))
+            .map(|c| self.id(&c.name))
+            .ok_or_else(|| Refusal::new("`tenure` without a key and a period column"))
+    }
+
+    /// Periods since the partner's first row: the difference of the period
+    /// numbers when both are a year, quarter or month, the rows before this
+    /// one otherwise; missing when the periods are written in two formats.
+    fn tenure(&self) -> String {
+        let d = self.dialect;
+        let (Ok(key), Ok(period)) = (
+            self.contract_column(self.model.contract.key),
+            self.contract_column(self.model.contract.period),
+        ) else {
+            return number(d, f64::NAN);
+        };
+        let p = &period;
+        let int = |from: usize, len: usize| format!("CAST(substr({p}, {from}, {len}) AS BIGINT)");
+        let year = int(1, 4);
+        let index = format!(
+            "CASE WHEN {y} THEN {year} WHEN {q} THEN {year} * 4 + {qn} - 1 \
+             WHEN {m} THEN {year} * 12 + {mn} - 1 ELSE NULL END",
+            y = full_match(d, p, "[0-9]{4}"),
+            q = full_match(d, p, "[0-9]{4}[Qq][1-4]"),
+            m = full_match(d, p, "[0-9]{4}-(0[1-9]|1[0-2])"),
+            qn = int(6, 1),
+            mn = int(6, 2),
+        );
+        let format = format!(
+            "CASE WHEN {y} THEN 1 WHEN {q} THEN 2 WHEN {lq} THEN 3 WHEN {m} THEN 4 ELSE 5 END",
+            y = full_match(d, p, "[0-9]{4}"),
+            q = full_match(d, p, "[0-9]{4}Q[1-4]"),
+            lq = full_match(d, p, "[0-9]{4}q[1-4]"),
+            m = full_match(d, p, "[0-9]{4}-(0[1-9]|1[0-2])"),
+        );
+        let position = self.id(names::POSITION);
+        let first = format!(
+            "first_value({index}) OVER (PARTITION BY {key} ORDER BY {position} \
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+        );
+        let dbl = super::quote::double_type(d);
+        format!(
+            "CASE WHEN min({format}) OVER () <> max({format}) OVER () THEN NULL \
+             WHEN {first} IS NOT NULL AND {index} IS NOT NULL THEN CAST({index} - {first} AS {dbl}) \
+             ELSE CAST({position} - 1 AS {dbl}) END"
+        )
+    }
+
     /// A truth value that is true (missing counts as false).
     pub fn holds(&self, sql: &str) -> String {
         format!("coalesce({sql}, FALSE)")
@@ -334,4 +394,45 @@ impl Writer<'_> {
     pub fn is_missing_bool(b: u8) -> bool {
         b == MISSING_BOOL
     }
+}
+
+/// Whether the whole of `x` matches the regular expression `re` (ASCII
+/// classes, no backslashes).
+fn full_match(d: Dialect, x: &str, re: &str) -> String {
+    match d {
+        Dialect::DuckDb => format!("regexp_full_match({x}, '{re}')"),
+        // Without newline-sensitive matching, `$` is the end of the text.
+        Dialect::Postgres => format!("({x} ~ '^({re})$')"),
+        // Java's `$` also matches before a final line break: compare the match.
+        Dialect::Spark => format!("(regexp_extract({x}, '^({re})', 0) = {x})"),
+    }
+}
+
+/// `round(x, digits)` as the engine rounds: the exact stored value of `x`
+/// rounded half away from zero to `digits` decimals (an integer `k`, exact
+/// in the engine's wide integers), then the binary64 nearest `k / 10^d`:
+/// the decimal text `k e-d` read as a double, which each engine rounds
+/// correctly, as `score` does.
+fn round(d: Dialect, x: &str, digits: f64) -> String {
+    let digits = if digits.is_nan() { -1 } else { digits as i32 };
+    let Ok(decimals) = u32::try_from(digits) else {
+        return number(d, f64::NAN);
+    };
+    if decimals > crate::ops::MAX_DECIMALS {
+        return number(d, f64::NAN);
+    }
+    let dbl = super::quote::double_type(d);
+    let e = super::numbers::exponent(d, x);
+    let k = super::numbers::scaled(d, x, &format!("({e})"), decimals);
+    // `0 - m` rather than `-m`: a value rounding to 0 is +0, as `score` gives.
+    let magnitude = format!(
+        "CAST(CAST({k} AS {t}) || 'e-{decimals}' AS {dbl})",
+        t = super::quote::text_type(d),
+    );
+    format!(
+        "CASE WHEN {x} IS NULL THEN NULL WHEN abs({x}) >= {big} THEN {x} \
+         WHEN {x} < 0 THEN {zero} - {magnitude} ELSE {magnitude} END",
+        zero = number(d, 0.0),
+        big = number(d, 4_503_599_627_370_496.0),
+    )
 }

@@ -127,6 +127,65 @@ pub fn text(d: Dialect, x: &str, k: &str, decimals: u32, whole_only: bool) -> St
     }
 }
 
+/// Whether DuckDB's `format('{:.Nf}', x)` writes `x` as `score` does: below
+/// 2^53 it writes the exact value rounded half to even, which differs only
+/// on a tie, where `|x| × 2^(d+1)` is an odd whole number (a tie at `d`
+/// decimals is `j / 2^(d+1)` with `j` odd). Exact: the scaling is by a power of two.
+pub fn formats_exactly(x: &str, decimals: u32) -> String {
+    let d = Dialect::DuckDb;
+    let scaled = format!("(abs({x}) * {})", number(d, 2f64.powi(decimals as i32 + 1)));
+    format!(
+        "(abs({x}) < {limit} AND NOT ({scaled} = floor({scaled}) AND fmod({scaled}, {two}) = {one}))",
+        limit = number(d, 9_007_199_254_740_992.0),
+        two = number(d, 2.0),
+        one = number(d, 1.0),
+    )
+}
+
+/// The text of `x` with `decimals` decimals by DuckDB's `format`, where
+/// [`formats_exactly`] holds; a value rounding to 0 is written without a sign.
+pub fn formatted(x: &str, decimals: u32, whole_only: bool) -> String {
+    let zero = |n: u32| {
+        if n == 0 {
+            "'0'".to_string()
+        } else {
+            format!("'0.{}'", "0".repeat(n as usize))
+        }
+    };
+    let digits = format!(
+        "CASE WHEN {} THEN {} ELSE format('{{:.{decimals}f}}', {x}) END",
+        rounds_to_zero(x, decimals),
+        zero(decimals)
+    );
+    if whole_only {
+        format!(
+            "CASE WHEN {x} = floor({x}) THEN CASE WHEN {x} = 0 THEN '0' ELSE format('{{:.0f}}', {x}) END \
+             ELSE {digits} END"
+        )
+    } else {
+        digits
+    }
+}
+
+/// Whether `|x|` rounds to 0 at `decimals` decimals (half away from zero):
+/// below one half of `10^-decimals`, compared with the double nearest it,
+/// which is above or below the decimal (never equal, but for 0.5).
+fn rounds_to_zero(x: &str, decimals: u32) -> String {
+    let d = Dialect::DuckDb;
+    let half: f64 = format!("5e-{}", decimals + 1).parse().unwrap_or(0.0);
+    // The exact decimal expansion of the double, against 0.5 × 10^-decimals.
+    let places = decimals as usize + 60;
+    let exact = format!("{half:.places$}");
+    let target = format!(
+        "0.{}5{}",
+        "0".repeat(decimals as usize),
+        "0".repeat(places - decimals as usize - 1)
+    );
+    let op = if exact > target { "<" } else { "<=" };
+    let op = if decimals == 0 { "<" } else { op };
+    format!("abs({x}) {op} {}", number(d, half))
+}
+
 /// Whether a dialect's double type name is needed by callers (re-exported).
 pub fn double(d: Dialect) -> &'static str {
     double_type(d)

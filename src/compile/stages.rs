@@ -25,6 +25,10 @@ pub struct Builder<'a> {
     /// For the last stage, when it only adds columns: its names, what it reads and its columns.
     open: Option<Open>,
     done: BTreeSet<Item>,
+    /// The items being built, outermost first: who asked for a function.
+    asking: Vec<Item>,
+    /// Input columns' earlier values taken with the partner's ordering: (column, rows back).
+    lags: BTreeSet<(String, u32)>,
     errors: Vec<Diagnostic>,
     recursive: bool,
     key: String,
@@ -54,6 +58,8 @@ impl<'a> Builder<'a> {
             ctes: Vec::new(),
             open: None,
             done: BTreeSet::new(),
+            asking: Vec::new(),
+            lags: BTreeSet::new(),
             errors: Vec::new(),
             recursive: false,
             key: name(model.contract.key),
@@ -245,23 +251,63 @@ impl<'a> Builder<'a> {
         );
         self.add_body("input rows that meet the contract", body);
         let (k, p) = (self.id(&self.key), self.id(&self.period));
+        let pb = bytewise(d, &p);
+        // One ordering of each partner's rows gives the position, the latest
+        // row and a second row for a period (next to the first).
+        let w = format!("OVER (PARTITION BY {k} ORDER BY {pb})");
+        // The earlier values of input columns that history functions read,
+        // from the same ordering.
+        use crate::model::HistoryFn as H;
+        for site in &self.plan.sites {
+            let (SiteKind::History(h), CExpr::Column(c, _)) = (&site.kind, &site.input) else {
+                continue;
+            };
+            let deepest = match h {
+                H::Previous | H::Change | H::PctChange => 1,
+                H::MovingAverage(k) => k.saturating_sub(1),
+                _ => 0,
+            };
+            if let Some(col) = self.model.contract.column(*c) {
+                for k in 1..=deepest {
+                    self.lags.insert((col.name.clone(), k));
+                }
+            }
+        }
+        let lags: String = self
+            .lags
+            .iter()
+            .map(|(name, k)| {
+                format!(
+                    ",\n    lag({}, {k}) {w} AS {}",
+                    self.id(name),
+                    self.id(&lag_name(name, *k))
+                )
+            })
+            .collect();
         let body = format!(
-            "SELECT *, count(*) OVER (PARTITION BY {k}, {p}) AS {}\n  FROM {}",
-            self.id("#copies"),
-            self.prev()
-        );
-        self.add_body("rows counted by key and period", body);
-        let (kb, pb) = (bytewise(d, &k), bytewise(d, &p));
-        let body = format!(
-            "SELECT *,\n    row_number() OVER (PARTITION BY {k} ORDER BY {pb}) AS {pos},\n    \
-             row_number() OVER (PARTITION BY {k} ORDER BY {pb} DESC) = 1 AS {latest}\n  FROM {prev}\n  WHERE {copies} = 1",
+            "SELECT *,\n    row_number() {w} AS {pos},\n    \
+             lead({p}) {w} IS NULL AS {latest},\n    \
+             coalesce(lag({p}) {w} = {p}, FALSE) AS {again}{lags}\n  FROM {prev}",
             pos = self.id(names::POSITION),
             latest = self.id(names::LATEST),
+            again = self.id("#again"),
             prev = self.prev(),
-            copies = self.id("#copies"),
         );
-        let _ = kb;
         self.add_body("rows in partner history order", body);
+        // `score` keeps the first of the rows with one key and period, in
+        // the file's order, which a table does not have: the query stops.
+        let duplicate = stop(
+            d,
+            "a key and period on more than one row (list them with `scorecard compile --rejects`)",
+            &format!("concat({k}, ' ', {p})"),
+            "BOOLEAN",
+        );
+        let body = format!(
+            "SELECT * FROM {}\n  WHERE NOT {} OR {duplicate}",
+            self.prev(),
+            self.id("#again")
+        );
+        self.add_body("one row per key and period", body);
     }
 
     fn need(&mut self, item: Item) {
@@ -269,11 +315,13 @@ impl<'a> Builder<'a> {
             return;
         }
         self.done.insert(item);
+        self.asking.push(item);
         for dep in self.plan.dependencies(item, self.model) {
             if dep != item {
                 self.need(dep);
             }
         }
+        self.asking.pop();
         let (loc, owner) = self.owner(item);
         if let Err(r) = self.emit(item) {
             self.fail(r, loc, &owner);
@@ -302,7 +350,22 @@ impl<'a> Builder<'a> {
                     .get(i)
                     .and_then(|s| s.metric_value)
                     .and_then(|mv| m.metric(mv));
-                owner.map(|d| (d.loc, format!("metric `{}`", d.name)))
+                match owner {
+                    Some(d) => Some((d.loc, format!("metric `{}`", d.name))),
+                    // The item whose expression holds the function.
+                    None => {
+                        let holder = self
+                            .asking
+                            .iter()
+                            .rev()
+                            .find(|a| !matches!(a, Item::Site(_)))
+                            .copied();
+                        return match holder {
+                            Some(h) => self.owner(h),
+                            None => (m.contract.loc.unwrap_or_default(), "the scorecard".into()),
+                        };
+                    }
+                }
             }
         }
         .unwrap_or((m.contract.loc.unwrap_or_default(), "the scorecard".into()))
@@ -535,7 +598,25 @@ impl<'a> Builder<'a> {
                                 "CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
                             )
                         }
-                        _ => return Err(Refusal::new("a band of numbers written as labels")),
+                        _ => {
+                            // A number matches a label written as `score`
+                            // writes that number (`format_number`): the one
+                            // number, if any, whose text the label is.
+                            let numbers: Vec<String> = names
+                                .iter()
+                                .filter_map(|l| l.parse::<f64>().ok())
+                                .filter(|x| x.is_finite())
+                                .filter(|x| names.contains(&crate::model::format_number(*x)))
+                                .map(|x| format!("{value} = {}", n(x)))
+                                .collect();
+                            let cond = if numbers.is_empty() {
+                                "FALSE".to_string()
+                            } else {
+                                format!("({})", numbers.join(" OR "))
+                            };
+                            out.push_str(&format!(" WHEN {cond} THEN {}", n(band.points)));
+                            continue;
+                        }
                     };
                     let list: Vec<String> = names.iter().map(|l| text(d, l)).collect();
                     format!("{as_text} IN ({})", list.join(", "))
@@ -593,14 +674,17 @@ impl<'a> Builder<'a> {
                     }
                 };
                 match kind {
-                    Normalizer::Percentile => format!(
-                        "CASE WHEN {x} IS NULL THEN NULL ELSE \
-                         CAST(100 * (rank() OVER ({p1} ORDER BY {x}) - 1) + 50 * count(*) OVER ({p2}) AS {dbl}) \
-                         / CAST(count({x}) OVER ({p3}) AS {dbl}) END",
-                        p1 = by(&[format!("({x} IS NULL)")]),
-                        p2 = by(std::slice::from_ref(x)),
-                        p3 = by(&[]),
-                    ),
+                    // 100 × less + 50 × equal = 50 × ((rank - 1) + count up
+                    // to and with the equal values: the default frame), all
+                    // from one ordering of the peers.
+                    Normalizer::Percentile => {
+                        let w = format!("{} ORDER BY {x}", by(&[format!("({x} IS NULL)")]));
+                        format!(
+                            "CASE WHEN {x} IS NULL THEN NULL ELSE \
+                             CAST(50 * ((rank() OVER ({w}) - 1) + count(*) OVER ({w})) AS {dbl}) \
+                             / CAST(count(*) OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {dbl}) END"
+                        )
+                    }
                     Normalizer::MinMax => {
                         let lo = format!("min({x}) OVER ({})", by(&[]));
                         let hi = format!("max({x}) OVER ({})", by(&[]));
@@ -611,11 +695,7 @@ impl<'a> Builder<'a> {
                             hundred = number(d, 100.0)
                         )
                     }
-                    Normalizer::ZScore => {
-                        return Err(Refusal::new(
-                            "`zscore` (its mean and deviation are summed in a fixed order)",
-                        ));
-                    }
+                    Normalizer::ZScore => self.zscore(i, x, &groups)?,
                 }
             }
             SiteKind::History(h) => {
@@ -624,14 +704,28 @@ impl<'a> Builder<'a> {
                     self.id(&self.key),
                     self.id(names::POSITION)
                 );
+                let early = match &site.input {
+                    CExpr::Column(c, _) => self.model.contract.column(*c).map(|c| c.name.clone()),
+                    _ => None,
+                };
                 let lag = |k: u32| {
                     if k == 0 {
-                        x.clone()
-                    } else {
-                        format!("lag({x}, {k}) {over}")
+                        return x.clone();
+                    }
+                    match &early {
+                        // Taken with the partner's ordering of the rows.
+                        Some(name) if self.lags.contains(&(name.clone(), k)) => {
+                            ident(d, &lag_name(name, k))
+                        }
+                        _ => format!("lag({x}, {k}) {over}"),
                     }
                 };
                 let zero = number(d, 0.0);
+                let pos = self.id(names::POSITION);
+                let running = format!(
+                    "OVER (PARTITION BY {} ORDER BY {pos} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
+                    self.id(&self.key),
+                );
                 use crate::model::HistoryFn as H;
                 match h {
                     H::Previous => lag(1),
@@ -653,22 +747,231 @@ impl<'a> Builder<'a> {
                         out.push_str(" END");
                         out
                     }
-                    H::RunningCount => format!(
-                        "CAST(count({x}) OVER (PARTITION BY {} ORDER BY {} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS {dbl})",
-                        self.id(&self.key),
-                        self.id(names::POSITION)
-                    ),
-                    other => {
-                        return Err(Refusal::new(&format!(
-                            "the history function `{}`",
-                            history_name(*other)
-                        )));
+                    H::RunningCount => format!("CAST(count({x}) {running} AS {dbl})"),
+                    // Equal values (0 and -0) differ in no cell or comparison.
+                    H::RunningMin => format!("min({x}) {running}"),
+                    H::RunningMax => format!("max({x}) {running}"),
+                    H::PeriodsSince => {
+                        // The last row where the condition was true, and
+                        // the last where it was missing.
+                        let last_true = format!("max(CASE WHEN {x} THEN {pos} END) {running}");
+                        let last_unknown =
+                            format!("max(CASE WHEN {x} IS NULL THEN {pos} END) {running}");
+                        format!(
+                            "CASE WHEN {last_true} IS NULL OR {last_unknown} > {last_true} THEN NULL \
+                             ELSE CAST({pos} - {last_true} AS {dbl}) END"
+                        )
+                    }
+                    H::Streak => {
+                        let last_false =
+                            format!("coalesce(max(CASE WHEN NOT {x} THEN {pos} END) {running}, 0)");
+                        let last_unknown =
+                            format!("max(CASE WHEN {x} IS NULL THEN {pos} END) {running}");
+                        format!(
+                            "CASE WHEN NOT {x} THEN {zero} WHEN {last_unknown} > {last_false} THEN NULL \
+                             ELSE CAST({pos} - {last_false} AS {dbl}) END"
+                        )
+                    }
+                    H::Trend(k) => {
+                        let over = over.clone();
+                        let slope = self.trend(i, *k, x, &over)?;
+                        let stop = stop(
+                            d,
+                            "trend: a step is beyond the range of binary64; score with scorecard score",
+                            x,
+                            dbl,
+                        );
+                        format!(
+                            "CASE WHEN {slope} IS NULL THEN NULL WHEN abs({slope}) <= {} THEN {slope} ELSE {stop} END",
+                            number(d, f64::MAX)
+                        )
+                    }
+                    H::RunningSum => {
+                        return Err(Refusal::new(
+                            "the history function `running_sum` (its sum is exact, rounded once)",
+                        ));
                     }
                 }
             }
         };
         self.add(&format!("function {i}"), vec![(names::site(i), sql)]);
         Ok(())
+    }
+
+    /// The least-squares slope of the last `k` values (fewer on a partner's
+    /// first rows) against 0, 1, 2, …, as `score` computes it: the mean of
+    /// the values and `sxy` summed oldest first from 0, the constants
+    /// (`j - mean j`, `sxx`) computed here with the same binary64 steps;
+    /// missing with fewer than two values or a missing one among them.
+    fn trend(&mut self, i: usize, k: u32, x: &str, over: &str) -> Result<String, Refusal> {
+        const LONGEST: u32 = 24;
+        if k > LONGEST {
+            return Err(Refusal::new(&format!(
+                "`trend` over more than {LONGEST} rows (written out term by term, oldest first)"
+            )));
+        }
+        let d = self.d();
+        let n = |v: f64| number(d, v);
+        let lag_col = |j: u32| format!("#function{i}.lag{j}");
+        let lags: Vec<(String, String)> = (1..k)
+            .map(|j| (lag_col(j), format!("lag({x}, {j}) {over}")))
+            .collect();
+        if !lags.is_empty() {
+            self.add(&format!("function {i} window"), lags);
+        }
+        let lag = |j: u32| {
+            if j == 0 {
+                x.to_string()
+            } else {
+                ident(d, &lag_col(j))
+            }
+        };
+        let mean_col = |m: u32| format!("#function{i}.mean{m}");
+        let mut means = Vec::new();
+        for size in 2..=k {
+            let mut sum = n(0.0);
+            for j in 0..size {
+                sum = format!("({sum} + {})", lag(size - 1 - j));
+            }
+            means.push((mean_col(size), format!("{sum} / {}", n(f64::from(size)))));
+        }
+        if !means.is_empty() {
+            self.add(&format!("function {i} window means"), means);
+        }
+        let pos = self.id(names::POSITION);
+        let mut out = String::from("CASE");
+        for size in (2..=k).rev() {
+            let m = f64::from(size);
+            let mx = (0..size).fold(0.0, |a, j| a + f64::from(j)) / m;
+            let sxx = (0..size).fold(0.0, |a, j| {
+                let dx = f64::from(j) - mx;
+                a + dx * dx
+            });
+            let my = self.id(&mean_col(size));
+            let mut sxy = n(0.0);
+            for j in 0..size {
+                // The j-th value of the window, oldest first.
+                let y = lag(size - 1 - j);
+                sxy = format!("({sxy} + {} * ({y} - {my}))", n(f64::from(j) - mx));
+            }
+            out.push_str(&format!(" WHEN {pos} >= {size} THEN {sxy} / {}", n(sxx)));
+        }
+        out.push_str(" ELSE NULL END");
+        Ok(out)
+    }
+
+    /// Per peer group (rows with a value only): `cols`, aggregates, then
+    /// joined back onto every row. Groups are matched on their text and
+    /// whether they are missing, so that the join is an equality join.
+    fn group_stats(&mut self, title: &str, groups: &[String], x: &str, cols: &[(String, String)]) {
+        let d = self.d();
+        let t = text_type(d);
+        let base = self.prev();
+        let mut keys = Vec::new();
+        let mut on = Vec::new();
+        for (k, g) in groups.iter().enumerate() {
+            let (gk, nk) = (self.id(&format!("#g{k}")), self.id(&format!("#n{k}")));
+            let text_of = |g: &str| format!("coalesce(CAST({g} AS {t}), '')");
+            keys.push((format!("{} AS {gk}", text_of(g)), text_of(g)));
+            keys.push((format!("({g} IS NULL) AS {nk}"), format!("({g} IS NULL)")));
+            on.push(format!("{} = s.{gk}", text_of(&format!("b.{g}"))));
+            on.push(format!("(b.{g} IS NULL) = s.{nk}"));
+        }
+        let select: Vec<String> = keys
+            .iter()
+            .map(|(a, _)| a.clone())
+            .chain(cols.iter().map(|(c, e)| format!("{e} AS {}", self.id(c))))
+            .collect();
+        let by: Vec<String> = keys.iter().map(|(_, e)| e.clone()).collect();
+        let body = format!(
+            "SELECT {}\n  FROM {base} WHERE {x} IS NOT NULL\n  GROUP BY {}",
+            select.join(",\n    "),
+            by.join(", ")
+        );
+        let stats = self.add_body(title, body);
+        let added: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| format!("s.{}", self.id(c)))
+            .collect();
+        let on = if on.is_empty() {
+            "TRUE".to_string()
+        } else {
+            on.join(" AND ")
+        };
+        let body = format!(
+            "SELECT b.*, {}\n  FROM {base} b LEFT JOIN {} s ON {on}",
+            added.join(", "),
+            self.id(&stats)
+        );
+        self.add_body(&format!("{title} by row"), body);
+    }
+
+    /// `sum(term)` over a peer group's values in increasing order, from 0,
+    /// one addition at a time, as `score` sums them.
+    fn ordered_sum(&self, x: &str, term: &str) -> String {
+        let dbl = double_type(self.d());
+        match self.d() {
+            Dialect::DuckDb => format!(
+                "list_reduce(list({term} ORDER BY {x}), lambda a, b: a + b, CAST(0 AS {dbl}))"
+            ),
+            // An aggregate with ORDER BY reads its rows in that order; `sum`
+            // adds them one at a time (starting from the first, which
+            // changes no result: 0 + t is t but for the sign of a zero,
+            // which a z-score does not show).
+            Dialect::Postgres => format!("sum({term} ORDER BY {x})"),
+            Dialect::Spark => format!(
+                "aggregate(transform(array_sort(collect_list(named_struct('k', {x}, 't', {term}))), e -> e.t), \
+                 CAST(0 AS {dbl}), (a, t) -> a + t)"
+            ),
+        }
+    }
+
+    /// `(x - mean) / sd` among the peers, the mean and the variance (of the
+    /// population) summed in increasing order of value, as `score` sums
+    /// them; 0 for every member when the deviation is 0. Where `score`
+    /// rescales the values first (a mean or variance beyond the range of
+    /// binary64, or a variance below 1e-270 among values that differ), the
+    /// query stops with an error rather than give another number.
+    fn zscore(&mut self, i: usize, x: &str, groups: &[String]) -> Result<String, Refusal> {
+        let d = self.d();
+        let dbl = double_type(d);
+        let part = |p: &str| format!("#z{i}.{p}");
+        let (n, lo, hi, s0, var) = (
+            self.id(&part("n")),
+            self.id(&part("lo")),
+            self.id(&part("hi")),
+            self.id(&part("sum")),
+            format!("({} / {})", self.id(&part("squares")), self.id(&part("n"))),
+        );
+        let cols = vec![
+            (part("n"), format!("CAST(count(*) AS {dbl})")),
+            (part("lo"), format!("min({x})")),
+            (part("hi"), format!("max({x})")),
+            (part("sum"), self.ordered_sum(x, x)),
+        ];
+        self.group_stats(&format!("function {i} peer sums"), groups, x, &cols);
+        let mean = format!("({s0} / {n})");
+        let square = format!("({x} - {mean}) * ({x} - {mean})");
+        let cols = vec![(part("squares"), self.ordered_sum(x, &square))];
+        self.group_stats(&format!("function {i} peer deviations"), groups, x, &cols);
+        let limit = number(d, f64::MAX);
+        let safe = format!(
+            "(abs({mean}) <= {limit} AND abs({var}) <= {limit} AND ({var} >= {} OR {lo} = {hi}))",
+            number(d, 1e-270)
+        );
+        let sd = format!("sqrt({var})");
+        let z = format!("({x} - {mean}) / {sd}");
+        let stop = stop(
+            d,
+            "zscore: the values of a peer group are too large or too close together to sum directly; score with scorecard score",
+            x,
+            dbl,
+        );
+        Ok(format!(
+            "CASE WHEN {x} IS NULL THEN NULL WHEN NOT {safe} THEN {stop} WHEN {sd} = 0 THEN {zero} \
+             WHEN abs({z}) <= {limit} THEN {z} ELSE NULL END",
+            zero = number(d, 0.0)
+        ))
     }
 
     fn definition(&self, def: &CDefinition) -> Result<String, Refusal> {
@@ -955,7 +1258,28 @@ impl<'a> Builder<'a> {
             self.id("#pr"),
         );
         let history = match d {
-            Dialect::DuckDb | Dialect::Postgres => {
+            Dialect::DuckDb => {
+                // A fold along each partner's rows in period order, whose
+                // accumulator keeps every row's result.
+                let s1 = smooth("e.x", "acc.ps", "e.m");
+                let r1 = guard(&s1, "acc.pr");
+                let zero = format!(
+                    "{{'ps': CAST(NULL AS {dbl}), 'pr': CAST(NULL AS {dbl}), \
+                     'out': CAST([] AS STRUCT(pos BIGINT, s {dbl}, r {dbl})[])}}"
+                );
+                let step = format!(
+                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), \
+                     'out': list_append(acc.out, {{'pos': e.pos, 's': {s1}, 'r': {r1}}})}}"
+                );
+                let body = format!(
+                    "SELECT {hk}, u.pos AS {hp}, u.s AS {hs}, u.r AS {hr}\n  FROM (\n    \
+                     SELECT {hk}, unnest(h) AS u FROM (\n    \
+                     SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}, 'm': {moving}}} ORDER BY {pos}),\n      \
+                     {step},\n      {zero}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                );
+                self.add_body(&format!("score {name} history"), body)
+            }
+            Dialect::Postgres => {
                 self.recursive = true;
                 let null = format!("CAST(NULL AS {dbl})");
                 let s0 = smooth(&format!("b.{x}"), &null, &format!("b.{moving}"));
@@ -966,13 +1290,19 @@ impl<'a> Builder<'a> {
                     &format!("b.{moving}"),
                 );
                 let r1 = guard(&s1, &format!("g.{hpr}"));
+                // The recursion reads four columns of each row, not all of them.
+                let steps = self.add_body(
+                    &format!("score {name} steps"),
+                    format!("SELECT {key}, {pos}, {x}, {moving} FROM {base}"),
+                );
+                let steps = self.id(&steps);
                 let me = self.unique(&format!("score {name} history"));
                 let body = format!(
                     "SELECT b.{key} AS {hk}, b.{pos} AS {hp}, {s0} AS {hs}, {r0} AS {hr},\n    \
                      coalesce({s0}, {null}) AS {hps}, coalesce({r0}, {null}) AS {hpr}\n  \
-                     FROM {base} b WHERE b.{pos} = 1\n  UNION ALL\n  \
+                     FROM {steps} b WHERE b.{pos} = 1\n  UNION ALL\n  \
                      SELECT b.{key}, b.{pos}, {s1}, {r1},\n    coalesce({s1}, g.{hps}), coalesce({r1}, g.{hpr})\n  \
-                     FROM {me_id} g JOIN {base} b ON b.{key} = g.{hk} AND b.{pos} = g.{hp} + 1",
+                     FROM {me_id} g JOIN {steps} b ON b.{key} = g.{hk} AND b.{pos} = g.{hp} + 1",
                     me_id = self.id(&me),
                 );
                 self.add_body(&me, body)
@@ -1029,18 +1359,56 @@ impl<'a> Builder<'a> {
         if !values.is_empty() {
             self.add("outputs", values);
         }
+        // Only the rows written are formatted.
+        if self.options.period == Period::Latest {
+            let body = format!(
+                "SELECT * FROM {} WHERE {}",
+                self.prev(),
+                self.id(names::LATEST)
+            );
+            self.add_body("rows written", body);
+        }
         let numeric: Vec<usize> = outputs
             .iter()
             .enumerate()
             .filter(|(_, c)| is_numeric(c))
             .map(|(k, _)| k)
             .collect();
+        // DuckDB's `format` writes a double's exact value rounded half to
+        // even: the same text, but for a tie, below 2^53; the rows it does
+        // not serve take the exact path.
+        let fast = d == Dialect::DuckDb;
+        if fast && !numeric.is_empty() {
+            let flags = numeric
+                .iter()
+                .filter_map(|k| outputs.get(*k).map(|c| (k, c)))
+                .map(|(k, c)| {
+                    let x = self.id(&names::output(*k));
+                    (
+                        format!("{}.f", names::output(*k)),
+                        numbers::formats_exactly(&x, c.decimals),
+                    )
+                })
+                .collect();
+            self.add("output numbers: written directly", flags);
+        }
+        let unless_fast = |k: usize, sql: String| -> String {
+            if fast {
+                let f = ident(d, &format!("{}.f", names::output(k)));
+                format!("CASE WHEN {f} THEN NULL ELSE {sql} END")
+            } else {
+                sql
+            }
+        };
         if !numeric.is_empty() {
             let exps = numeric
                 .iter()
                 .map(|k| {
                     let x = self.id(&names::output(*k));
-                    (format!("{}.e", names::output(*k)), numbers::exponent(d, &x))
+                    (
+                        format!("{}.e", names::output(*k)),
+                        unless_fast(*k, numbers::exponent(d, &x)),
+                    )
                 })
                 .collect();
             self.add("output numbers: binary exponents", exps);
@@ -1052,7 +1420,7 @@ impl<'a> Builder<'a> {
                     let e = self.id(&format!("{}.e", names::output(*k)));
                     (
                         format!("{}.k", names::output(*k)),
-                        numbers::scaled(d, &x, &e, c.decimals),
+                        unless_fast(*k, numbers::scaled(d, &x, &e, c.decimals)),
                     )
                 })
                 .collect();
@@ -1088,10 +1456,20 @@ impl<'a> Builder<'a> {
                 }
                 _ if is_numeric(c) => {
                     let k_col = self.id(&format!("{}.k", names::output(k)));
+                    let whole = c.ty == Type::Integer;
+                    let direct = if fast {
+                        format!(
+                            " WHEN {} THEN {}",
+                            self.id(&format!("{}.f", names::output(k))),
+                            numbers::formatted(&x, c.decimals, whole)
+                        )
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "CASE WHEN {x} IS NULL THEN {} ELSE {} END",
+                        "CASE WHEN {x} IS NULL THEN {}{direct} ELSE {} END",
                         missing(&c.if_missing, true),
-                        numbers::text(d, &x, &k_col, c.decimals, c.ty == Type::Integer)
+                        numbers::text(d, &x, &k_col, c.decimals, whole)
                     )
                 }
                 _ if c.ty == Type::Bool => format!(
@@ -1106,12 +1484,8 @@ impl<'a> Builder<'a> {
             };
             cells.push(format!("{cell} AS {}", self.id(&c.name)));
         }
-        let filter = match self.options.period {
-            Period::Latest => format!("\nWHERE {}", self.id(names::LATEST)),
-            Period::All => String::new(),
-        };
         let body = format!(
-            "SELECT\n  {}\nFROM {}{filter}\nORDER BY {}, {}",
+            "SELECT\n  {}\nFROM {}\nORDER BY {}, {}",
             cells.join(",\n  "),
             self.prev(),
             bytewise(d, &self.id(&self.key)),
@@ -1171,6 +1545,11 @@ impl<'a> Builder<'a> {
 
 const FINAL: &str = "#final";
 
+/// The column holding an input column's value `k` rows back.
+fn lag_name(column: &str, k: u32) -> String {
+    format!("#{column}.lag{k}")
+}
+
 fn is_numeric(c: &crate::plan::OutputColumn) -> bool {
     !matches!(c.expr, CExpr::Actions | CExpr::Flags)
         && matches!(c.ty, Type::Number | Type::Integer | Type::Any)
@@ -1179,26 +1558,26 @@ fn is_numeric(c: &crate::plan::OutputColumn) -> bool {
 /// A text cell a spreadsheet would run as a formula gets a leading `'`.
 fn escape_formula(d: Dialect, x: &str) -> String {
     format!(
-        "CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@') OR substr({x}, 1, 1) = chr(9) \
-         OR substr({x}, 1, 1) = chr(13) THEN {} || {x} ELSE {x} END",
+        "CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN {} || {x} ELSE {x} END",
         text(d, "'")
     )
 }
 
-fn history_name(h: crate::model::HistoryFn) -> &'static str {
-    use crate::model::HistoryFn as H;
-    match h {
-        H::Previous => "previous",
-        H::Change => "change",
-        H::PctChange => "pct_change",
-        H::MovingAverage(_) => "moving_average",
-        H::Trend(_) => "trend",
-        H::RunningSum => "running_sum",
-        H::RunningCount => "running_count",
-        H::RunningMin => "running_min",
-        H::RunningMax => "running_max",
-        H::PeriodsSince => "periods_since",
-        H::Streak => "streak",
+/// An expression of type `ty` that stops the query with `message` and the
+/// text of `detail` (a value of the row, which also keeps an engine from
+/// evaluating it while planning).
+fn stop(d: Dialect, message: &str, detail: &str, ty: &str) -> String {
+    let t = text_type(d);
+    let message = format!(
+        "concat({}, CAST({detail} AS {t}))",
+        text(d, &format!("scorecard: {message}: "))
+    );
+    match d {
+        Dialect::DuckDb => format!("CAST(error({message}) AS {ty})"),
+        Dialect::Spark => format!("CAST(raise_error({message}) AS {ty})"),
+        // No function raises an error: reading the message as a number or a
+        // truth value does.
+        Dialect::Postgres => format!("CAST({message} AS {ty})"),
     }
 }
 

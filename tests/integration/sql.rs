@@ -75,6 +75,9 @@ const ALL_CASES: &[&str] = &[
     "scorecards/partner-performance-v2.scorecard:scorecards/data/partners.csv:all",
     "scorecards/partner-onboarding.scorecard:scorecards/data/partners.csv:all",
     "tests/fixtures/sql/features.scorecard:tests/fixtures/sql/features.csv:all",
+    "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:all",
+    "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:latest",
+    "tests/fixtures/sql/numbers.scorecard:tests/fixtures/sql/numbers.csv:latest",
 ];
 
 #[test]
@@ -108,11 +111,13 @@ fn a_construct_without_exact_sql_is_refused_with_s050() {
     assert!(out.stdout.is_empty(), "nothing is written when refused");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     insta::assert_snapshot!("s050_spark", err);
-    // DuckDB has the same logarithm as `score`, but not zscore's summation order.
+    // DuckDB has the same logarithm as `score`, and sums a z-score's peers
+    // in its order, but has no exact running sum.
     let out = scorecard(&["compile", path, "--to", "duckdb"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("S050") && err.contains("zscore") && !err.contains("`log`"));
+    assert!(err.contains("S050") && err.contains("running_sum") && !err.contains("`log`"));
+    assert!(!err.contains("zscore"));
 }
 
 #[test]
@@ -203,4 +208,63 @@ fn rejects_and_table_statements() {
         insta::assert_snapshot!("rejects_duckdb", text);
     }
     let _ = Path::new(path);
+}
+
+/// Rows with one key and period: `score` keeps the first in the file, which
+/// a table has no notion of, so the query stops with a message naming them;
+/// the rejects query lists them.
+#[test]
+fn a_duplicate_key_and_period_stops_the_query() {
+    if !engine_present("duckdb") {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "DuckDB is required in CI"
+        );
+        return;
+    }
+    let dir = temp_dir("sql-duplicate");
+    let csv = dir.join("rows.csv");
+    let good = std::fs::read_to_string("tests/fixtures/sql/features.csv").unwrap();
+    let mut lines: Vec<String> = good.lines().take(12).map(str::to_string).collect();
+    // Q003 2024Q4 again, with other numbers.
+    lines.push("Q003,2024Q4,=odd,,-3,12,2,true,+plus".into());
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    let path = "tests/fixtures/sql/features.scorecard";
+    let from = format!("read_csv('{}', all_varchar = true)", csv.display());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["compile", path, "--to", "duckdb", "--from", &from];
+        args.extend_from_slice(extra);
+        let sql = stdout(&scorecard(&args));
+        let script = "import duckdb, sys\ntry:\n    rows = duckdb.sql(sys.stdin.read()).fetchall()\n    print(len(rows), 'rows')\n    for r in rows: print(r)\nexcept duckdb.Error as e:\n    print('error:', e)";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sql.as_bytes())
+            .unwrap();
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).to_string()
+    };
+    let scores = run(&["--period", "all"]);
+    assert!(
+        scores.starts_with(
+            "error: Invalid Input Error: scorecard: a key and period on more than one row"
+        ) && scores.contains("Q003 2024Q4"),
+        "{scores}"
+    );
+    let rejects = run(&["--rejects"]);
+    assert_eq!(
+        rejects,
+        "1 rows\n('Q003', '2024Q4', 'partner_id', 'duplicate key and period')\n"
+    );
+    // Without the second row, the same query scores every row.
+    lines.pop();
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    assert!(run(&["--period", "all"]).starts_with("11 rows"));
 }
