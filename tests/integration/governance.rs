@@ -871,6 +871,28 @@ fn rules_flags_and_the_summary_see_the_reported_tier() {
         "{out}"
     );
 
+    // `diff` acts on the reported tier too: P4's override gives it both actions.
+    let (json, stderr, status) = run(&[
+        "diff",
+        PROGRAM,
+        card,
+        "--data",
+        DATA,
+        "--overrides",
+        OVERRIDES,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["actions"],
+        serde_json::json!([
+            {"action": "review the override", "gained": 1, "lost": 0},
+            {"action": "semi-annual business review", "gained": 2, "lost": 0}
+        ])
+    );
+
     // `computed_tier` takes a score with tiers, like `tier`.
     let text = r#"scorecard "g" version "1"
 input {
