@@ -11,7 +11,7 @@
 //! the combination is re-scored as a whole.
 
 use crate::data::cell::{self, CellValue};
-use crate::data::table::Table;
+use crate::data::table::{Column, Table, TextColumn};
 use crate::eval::{self, Context};
 use crate::model::{BandCond, Model, PointsRule, ScoreId, Type};
 use crate::plan::Plan;
@@ -170,10 +170,71 @@ fn rescore(
     found
 }
 
+/// The rows a re-score of table row `row` needs, and the row's index among
+/// them: the partner's own rows (its history) when no metric is normalized
+/// over a population of partners — no other partner's value can move its
+/// score then — else the whole table.
+fn scope(model: &Model, plan: &Plan, table: &Table, row: u32) -> (Table, u32) {
+    let population = plan
+        .sites
+        .iter()
+        .any(|s| matches!(s.kind, crate::plan::SiteKind::Population { .. }));
+    let keys = model
+        .contract
+        .key
+        .and_then(|k| table.columns.get(k.index()));
+    let (false, Some(Column::Text(keys))) = (population, keys) else {
+        return (table.clone(), row);
+    };
+    let partner = keys.get(row as usize);
+    let keep: Vec<bool> = (0..table.rows).map(|r| keys.get(r) == partner).collect();
+    let at = keep.iter().take(row as usize).filter(|k| **k).count() as u32;
+    let columns = table
+        .columns
+        .iter()
+        .map(|c| match c {
+            Column::Number(v) => Column::Number(kept(v, &keep)),
+            Column::Int(v) => {
+                let mut v = v.clone();
+                v.retain(&keep);
+                Column::Int(v)
+            }
+            Column::Bool(v) => Column::Bool(kept(v, &keep)),
+            Column::Label(v) => Column::Label(kept(v, &keep)),
+            Column::Text(t) => {
+                let mut out = TextColumn::with_capacity(keep.len(), 0);
+                for r in (0..t.len()).filter(|r| keep.get(*r) == Some(&true)) {
+                    out.push(t.get(r));
+                }
+                Column::Text(out)
+            }
+            Column::Skipped => Column::Skipped,
+        })
+        .collect();
+    let sub = Table {
+        rows: keep.iter().filter(|k| **k).count(),
+        columns,
+        lines: kept(&table.lines, &keep),
+    };
+    (sub, at)
+}
+
+/// The values whose flag in `keep` is true.
+fn kept<T: Clone>(values: &[T], keep: &[bool]) -> Vec<T> {
+    values
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(v, _)| v.clone())
+        .collect()
+}
+
 /// The path to the next tier of `score` for table row `row`, or `None`
 /// when the score has no tiers, the row is in the top tier, or its score is
 /// missing.
 pub fn path(model: &Model, plan: &Plan, table: &Table, row: u32, score: ScoreId) -> Option<Path> {
+    let (scoped, row) = scope(model, plan, table, row);
+    let table = &scoped;
     let def = model.score(score)?;
     let set = def.tiers.as_ref()?;
     let labels = &model.enum_type(set.labels)?.labels;
