@@ -171,23 +171,46 @@ fn rescore(
 }
 
 /// The rows a re-score of table row `row` needs, and the row's index among
-/// them: the partner's own rows (its history) when no metric is normalized
-/// over a population of partners — no other partner's value can move its
-/// score then — else the whole table.
+/// them. Without a population normalization, the partner's own rows (its
+/// history): no other partner's value can move its score. With one, peer
+/// groups are formed within a period: the rows of the row's period when
+/// nothing reads history, else those of its period and the earlier ones
+/// (later periods cannot move it). Without a period column, the whole table.
 fn scope(model: &Model, plan: &Plan, table: &Table, row: u32) -> (Table, u32) {
     let population = plan
         .sites
         .iter()
         .any(|s| matches!(s.kind, crate::plan::SiteKind::Population { .. }));
-    let keys = model
-        .contract
-        .key
-        .and_then(|k| table.columns.get(k.index()));
-    let (false, Some(Column::Text(keys))) = (population, keys) else {
-        return (table.clone(), row);
+    let text =
+        |id: Option<crate::model::ColumnId>| match id.and_then(|c| table.columns.get(c.index())) {
+            Some(Column::Text(t)) => Some(t),
+            _ => None,
+        };
+    let keep: Vec<bool> = match (
+        population,
+        text(model.contract.key),
+        text(model.contract.period),
+    ) {
+        (false, Some(keys), _) => {
+            let partner = keys.get(row as usize);
+            (0..table.rows).map(|r| keys.get(r) == partner).collect()
+        }
+        (true, _, Some(periods)) => {
+            // Periods of one form order as text (`D025` refuses mixed forms).
+            let period = periods.get(row as usize);
+            let history = model.uses_history();
+            (0..table.rows)
+                .map(|r| {
+                    let p = periods.get(r);
+                    if history { p <= period } else { p == period }
+                })
+                .collect()
+        }
+        _ => return (table.clone(), row),
     };
-    let partner = keys.get(row as usize);
-    let keep: Vec<bool> = (0..table.rows).map(|r| keys.get(r) == partner).collect();
+    if keep.iter().all(|k| *k) {
+        return (table.clone(), row);
+    }
     let at = keep.iter().take(row as usize).filter(|k| **k).count() as u32;
     let columns = table
         .columns

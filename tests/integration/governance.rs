@@ -1013,4 +1013,23 @@ fn the_next_tier_path_of_a_scorecard_without_percentiles_rescores_one_partner() 
     );
     // Re-scoring all 2,269 rows for each candidate took over 7 s in a debug build.
     assert!(clock.elapsed().as_secs_f64() < 5.0, "{:?}", clock.elapsed());
+
+    // With percentiles, an earlier period's row is re-scored with the rows of
+    // its period and the earlier ones: the path recorded from the whole table.
+    let (text, stderr, status) = run(&[
+        "explain",
+        "scorecards/partner-performance.scorecard",
+        "--data",
+        "scorecards/data/partners.csv",
+        "--partner",
+        "P000002",
+        "--period",
+        "2025Q1",
+        "--next-tier",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        text.ends_with("Path to the next tier (performance: needs_improvement -> good, 60 needed, now 39.88)\n  - deals_won from 0 to 1 (+7.5 points) and customer_retention from 0.86 to 0.95 (+3.75 points) and trainings_assigned from 3 to 2 (+1.8 points) and trainings_completed from 2 to 3 (+1.8 points): score 52.93, tier needs_improvement (not yet enough)\n"),
+        "{text}"
+    );
 }
