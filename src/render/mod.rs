@@ -1,8 +1,9 @@
 //! Render: evaluated rows to CSV (and, in `json`, JSON and NDJSON; in
-//! `xlsx`, an Excel workbook).
+//! `xlsx`, an Excel workbook; in `parquet`, a Parquet file).
 
 pub mod csv;
 pub mod json;
+pub mod parquet;
 pub mod table;
 pub mod xlsx;
 
