@@ -1033,3 +1033,20 @@ fn the_next_tier_path_of_a_scorecard_without_percentiles_rescores_one_partner() 
         "{text}"
     );
 }
+
+/// Coverage counts the rows as the tests score them: a flag or rule that
+/// only an override triggers is reached by the test that applies it.
+#[test]
+fn coverage_counts_the_rows_as_corrected_and_overridden() {
+    let (out, stderr, status) = run(&[
+        "test",
+        "tests/fixtures/governance/tested.scorecard",
+        "--coverage",
+    ]);
+    assert_eq!(status, 0, "{out}{stderr}");
+    assert!(
+        out.contains("tests/fixtures/governance/tested.scorecard   3/3 items  100%"),
+        "{out}"
+    );
+    assert!(!out.contains("overridden_tier` raised"), "{out}");
+}
