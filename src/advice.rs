@@ -13,7 +13,7 @@
 use crate::data::cell::{self, CellValue};
 use crate::data::table::Table;
 use crate::eval::{self, Context};
-use crate::model::{Model, ScoreId, Type};
+use crate::model::{BandCond, Model, PointsRule, ScoreId, Type};
 use crate::plan::Plan;
 
 /// One changed input value.
@@ -50,18 +50,99 @@ pub struct Path {
 }
 
 /// Relative steps tried on each column.
-const FACTORS: [f64; 6] = [0.5, 0.8, 1.25, 1.5, 2.0, 3.0];
+const FACTORS: [f64; 8] = [0.5, 0.8, 0.9, 1.1, 1.25, 1.5, 2.0, 3.0];
+/// Halvings of the step between the last value that falls short and the
+/// first that reaches, to find a smaller change that reaches.
+const REFINE: usize = 4;
 /// At most this many suggestions.
 const MAX_SUGGESTIONS: usize = 3;
 
-/// Row `row`'s reported value and tier label index of `score`, scoring `table`.
+/// Which values a metric's rubric rewards.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Direction {
+    Higher,
+    Lower,
+    /// Neither (a formula, categories, or bands with no one direction).
+    Unknown,
+}
+
+/// The direction of a metric's rubric: a scale's slope, the way a band
+/// table's points move with its thresholds, higher for the value itself and
+/// for population normalizations.
+fn direction(rubric: &PointsRule) -> Direction {
+    let sign = |x: f64| {
+        if x > 0.0 {
+            Direction::Higher
+        } else if x < 0.0 {
+            Direction::Lower
+        } else {
+            Direction::Unknown
+        }
+    };
+    match rubric {
+        PointsRule::Identity | PointsRule::Normalize { .. } => Direction::Higher,
+        PointsRule::Scale { x0, p0, x1, p1 } => sign((p1 - p0) * (x1 - x0)),
+        PointsRule::Expr(_) => Direction::Unknown,
+        PointsRule::Bands(bands) => {
+            let mut at: Vec<(f64, f64)> = bands
+                .iter()
+                .filter_map(|b| match b.condition {
+                    BandCond::Compare(_, x) => Some((x, b.points)),
+                    BandCond::Interval { low, high, .. } => Some(((low + high) / 2.0, b.points)),
+                    _ => None,
+                })
+                .filter(|(x, _)| x.is_finite())
+                .collect();
+            at.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let rises = at
+                .windows(2)
+                .filter(|w| matches!(w, [a, b] if b.1 > a.1))
+                .count();
+            let falls = at
+                .windows(2)
+                .filter(|w| matches!(w, [a, b] if b.1 < a.1))
+                .count();
+            match (rises, falls) {
+                (r, 0) if r > 0 => Direction::Higher,
+                (0, f) if f > 0 => Direction::Lower,
+                _ => Direction::Unknown,
+            }
+        }
+    }
+}
+
+/// The metrics a change made worse under their own rubric: a lower value
+/// where the rubric rewards higher ones, or the other way round.
+fn worsened(model: &Model, before: &[f64], after: &[f64]) -> Vec<String> {
+    model
+        .metrics
+        .iter()
+        .zip(before.iter().zip(after))
+        .filter(|(m, (b, a))| {
+            let tolerance = 1e-9 * b.abs().max(1.0);
+            match direction(&m.rubric.points) {
+                Direction::Higher => **a < **b - tolerance,
+                Direction::Lower => **a > **b + tolerance,
+                Direction::Unknown => false,
+            }
+        })
+        .map(|(m, _)| m.name.clone())
+        .collect()
+}
+
+/// What re-scoring gives for one row: the score's reported value, its tier
+/// label index, and every metric's value.
+type Rescored = (f64, u32, Vec<f64>);
+
+/// Row `row`'s reported value and tier label index of `score`, and its
+/// metrics' values, scoring `table`.
 fn rescore(
     model: &Model,
     plan: &Plan,
     table: &Table,
     row: u32,
     score: ScoreId,
-) -> Option<(f64, u32)> {
+) -> Option<Rescored> {
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
     let mut found = None;
@@ -70,7 +151,15 @@ fn rescore(
         |batch| {
             let i = batch.rows.iter().position(|r| *r == row)?;
             let values = batch.scores.get(score.index())?.as_ref()?;
-            Some((*values.reported.get(i)?, *values.tier.get(i)?))
+            let metrics = batch
+                .metric_values
+                .iter()
+                .map(|v| match v {
+                    Some(eval::Col::Num(x)) => x.get(i).copied().unwrap_or(f64::NAN),
+                    _ => f64::NAN,
+                })
+                .collect();
+            Some((*values.reported.get(i)?, *values.tier.get(i)?, metrics))
         },
         |r| {
             if r.is_some() {
@@ -88,7 +177,7 @@ pub fn path(model: &Model, plan: &Plan, table: &Table, row: u32, score: ScoreId)
     let def = model.score(score)?;
     let set = def.tiers.as_ref()?;
     let labels = &model.enum_type(set.labels)?.labels;
-    let (reported, tier) = rescore(model, plan, table, row, score)?;
+    let (reported, tier, metrics) = rescore(model, plan, table, row, score)?;
     if reported.is_nan() {
         return None;
     }
@@ -137,26 +226,61 @@ pub fn path(model: &Model, plan: &Plan, table: &Table, row: u32, score: ScoreId)
         candidates.retain(|x| x.is_finite() && *x != from && in_bounds(*x));
         candidates.sort_by(|a, b| (a - from).abs().total_cmp(&(b - from).abs()));
         candidates.dedup();
-        let mut best: Option<Change> = None;
-        for to in candidates {
+        let integer = column.ty == Type::Integer;
+        // Re-score with the column at `to`: the change, the score and the
+        // tier after, unless the change makes a metric worse by its own
+        // rubric (fewer sales reps for a higher revenue per rep).
+        let attempt = |to: f64| -> Option<(Change, f64, u32)> {
             let mut changed = table.clone();
             if !cell::set(&mut changed, id, row as usize, &CellValue::Number(to)) {
-                continue;
+                return None;
             }
-            let Some((after, tier_after)) = rescore(model, plan, &changed, row, score) else {
-                continue;
-            };
+            let (after, tier_after, metrics_after) = rescore(model, plan, &changed, row, score)?;
+            if !worsened(model, &metrics, &metrics_after).is_empty() {
+                return None;
+            }
             let change = Change {
                 column: column.name.clone(),
                 from,
                 to,
                 gain: after - reported,
             };
+            Some((change, after, tier_after))
+        };
+        let mut best: Option<Change> = None;
+        // The value nearest `from` on each side known to fall short.
+        let (mut short_below, mut short_above) = (from, from);
+        for to in candidates {
+            let Some((change, after, tier_after)) = attempt(to) else {
+                continue;
+            };
             if better(tier_after) {
-                let cost = (to - from).abs() / from.abs().max(1.0);
+                // A smaller step in the same direction may reach too.
+                let mut short = if to > from { short_above } else { short_below };
+                let mut found = (change, after, tier_after);
+                for _ in 0..REFINE {
+                    let mut mid = (short + found.0.to) / 2.0;
+                    if integer {
+                        mid = mid.round();
+                    }
+                    if mid == short || mid == found.0.to || !in_bounds(mid) {
+                        break;
+                    }
+                    match attempt(mid) {
+                        Some(r) if better(r.2) => found = r,
+                        _ => short = mid,
+                    }
+                }
+                let (change, after, tier_after) = found;
+                let cost = (change.to - from).abs() / from.abs().max(1.0);
                 reaching.push((cost, change, after, tier_after));
                 best = None;
                 break;
+            }
+            if to > from {
+                short_above = short_above.max(to);
+            } else {
+                short_below = short_below.min(to);
             }
             if change.gain > 0.0 && best.as_ref().is_none_or(|b| change.gain > b.gain) {
                 best = Some(change);
@@ -196,11 +320,11 @@ pub fn path(model: &Model, plan: &Plan, table: &Table, row: u32, score: ScoreId)
             }
             taken.push(change);
             last = rescore(model, plan, &changed, row, score);
-            if last.is_some_and(|(_, t)| better(t)) {
+            if last.as_ref().is_some_and(|(_, t, _)| better(*t)) {
                 break;
             }
         }
-        if let Some((after, t)) = last {
+        if let Some((after, t, _)) = last {
             suggestions.push(Suggestion {
                 changes: taken,
                 score_after: after,

@@ -466,6 +466,58 @@ pub struct SnapshotDef {
     /// `None` for each partner's latest row, `Some(None)` for every row,
     /// `Some(Some(label))` for one period.
     pub period: Option<Option<String>>,
+    /// A corrections file and an overrides file applied before scoring
+    /// (relative to the scorecard).
+    pub corrections: Option<(String, Loc)>,
+    pub overrides: Option<(String, Loc)>,
+    pub loc: Loc,
+}
+
+/// The header of a corrections file.
+pub const CORRECTION_COLUMNS: [&str; 8] = [
+    "partner",
+    "period",
+    "column",
+    "value",
+    "reason",
+    "submitted_by",
+    "approved_by",
+    "date",
+];
+
+/// The header of an overrides file.
+pub const OVERRIDE_COLUMNS: [&str; 9] = [
+    "partner",
+    "score",
+    "tier",
+    "from_period",
+    "until_period",
+    "reason",
+    "requested_by",
+    "approved_by",
+    "date",
+];
+
+/// The corrections (or overrides) a test applies to its rows: a file, or
+/// lines written in the test.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GovernInput {
+    /// The file, relative to the scorecard.
+    pub file: Option<(String, Loc)>,
+    pub rows: Vec<GovernRow>,
+}
+
+impl GovernInput {
+    pub fn is_empty(&self) -> bool {
+        self.file.is_none() && self.rows.is_empty()
+    }
+}
+
+/// `correction { … }` or `override { … }`: the fields of one line of a
+/// corrections or overrides file, by header name, values as text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GovernRow {
+    pub fields: Vec<(String, String)>,
     pub loc: Loc,
 }
 
@@ -478,6 +530,8 @@ pub struct TestDef {
     pub files: Vec<(String, Loc)>,
     pub partner: Option<String>,
     pub period: Option<String>,
+    pub corrections: GovernInput,
+    pub overrides: GovernInput,
     pub expects: Vec<ExpectDef>,
 }
 
@@ -599,7 +653,10 @@ pub enum ExprKind {
     /// Inside `points = EXPR`: the metric's own value.
     MetricValue,
     Score(ScoreId, ScoreStage),
+    /// `tier(score)`: the reported tier, an approved override's where one applies.
     Tier(ScoreId),
+    /// `computed_tier(score)`: the tier the score computes, overridden or not.
+    ComputedTier(ScoreId),
     Flag(FlagId),
     Segment(SegmentId),
     Builtin(Builtin),

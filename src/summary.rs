@@ -227,15 +227,19 @@ impl Summary {
     }
 }
 
-/// Count the rows `selection` reports.
+/// Count the rows `selection` reports; `tier_overrides` are the tiers
+/// approved overrides report in place of the computed ones (tiers, rules and
+/// flags are counted as reported).
 pub fn summarize(
     model: &Model,
     plan: &Plan,
     table: &Table,
     ordered: &Ordered,
     selection: &Selection,
+    tier_overrides: &std::collections::BTreeMap<(u32, crate::model::ScoreId), u32>,
 ) -> Summary {
     let mut ctx = Context::new(model, plan, table, ordered);
+    ctx.tier_overrides = tier_overrides.clone();
     let mut total = Summary::empty(model);
     eval::evaluate(
         &mut ctx,

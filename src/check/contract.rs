@@ -10,6 +10,36 @@ use crate::model::Model;
 use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::Span;
 
+/// Why a data file's column names were not read.
+enum Unread {
+    /// A text file's header.
+    Header(HeaderError),
+    /// A workbook's or a Parquet file's problems.
+    Problems(Vec<crate::data::load::DataProblem>),
+}
+
+/// The column names of a data file: a CSV, JSON or NDJSON file's header, a
+/// workbook's first row (of its first sheet), a Parquet file's columns.
+fn header_of(data: &Path) -> Result<Header, Unread> {
+    use crate::data::excel::{self, SheetError};
+    use crate::data::parquet::{self, ParquetError};
+    if parquet::is_parquet(data) {
+        return match parquet::column_names(data) {
+            Ok(names) => Ok(Header::from_names(names)),
+            Err(ParquetError::Io(e)) => Err(Unread::Header(HeaderError::Io(e))),
+            Err(ParquetError::Invalid(p)) => Err(Unread::Problems(p)),
+        };
+    }
+    if excel::is_workbook(data) {
+        return match excel::column_names(data) {
+            Ok(names) => Ok(Header::from_names(names)),
+            Err(SheetError::Io(e)) => Err(Unread::Header(HeaderError::Io(e))),
+            Err(SheetError::Invalid(p)) => Err(Unread::Problems(p)),
+        };
+    }
+    read_header(data, DataFormat::from_path(data)).map_err(Unread::Header)
+}
+
 /// Compare the input contract with a data file's header (D001–D003).
 pub fn check_data_header(
     model: &Model,
@@ -18,10 +48,36 @@ pub fn check_data_header(
 ) -> Result<Diagnostics, String> {
     let mut out = Diagnostics::new();
     let name = data.display().to_string();
-    let header = match read_header(data, DataFormat::from_path(data)) {
+    let header = match header_of(data) {
         Ok(h) => h,
-        Err(HeaderError::Io(e)) => return Err(format!("cannot read `{name}`: {e}")),
-        Err(HeaderError::NotText(kind)) => {
+        Err(Unread::Problems(problems)) => {
+            // A workbook or Parquet file that cannot be read: nothing of it is shown.
+            let file = sources.add(&name, Some(data), String::new());
+            for problem in problems {
+                let place = match problem.cell.as_deref() {
+                    Some("") | None => String::new(),
+                    Some(cell) => format!(" ({cell})"),
+                };
+                out.push(
+                    Diagnostic::new(
+                        problem.code,
+                        file,
+                        Span::new(0, 0),
+                        format!(
+                            "cannot read the column names of `{name}`{place}: {}",
+                            crate::escape::terminal(&problem.message)
+                        ),
+                    )
+                    .label("the file")
+                    .help(problem.help),
+                );
+            }
+            return Ok(out);
+        }
+        Err(Unread::Header(HeaderError::Io(e))) => {
+            return Err(format!("cannot read `{name}`: {e}"));
+        }
+        Err(Unread::Header(HeaderError::NotText(kind))) => {
             // Nothing of the file is shown: its bytes are not text.
             let file = sources.add(&name, Some(data), String::new());
             let problem = kind.problem();
@@ -40,7 +96,7 @@ pub fn check_data_header(
             );
             return Ok(out);
         }
-        Err(HeaderError::Invalid(reason, text)) => {
+        Err(Unread::Header(HeaderError::Invalid(reason, text))) => {
             let file = sources.add(
                 &name,
                 Some(data),

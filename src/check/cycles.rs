@@ -21,7 +21,7 @@ pub(crate) fn expr_deps(e: &Expr, out: &mut IndexSet<Node>) {
         ExprKind::Metric(m) | ExprKind::Points(m) => {
             out.insert(Node::Metric(*m));
         }
-        ExprKind::Score(s, _) | ExprKind::Tier(s) => {
+        ExprKind::Score(s, _) | ExprKind::Tier(s) | ExprKind::ComputedTier(s) => {
             out.insert(Node::Score(*s));
         }
         ExprKind::Flag(f) => {

@@ -149,11 +149,16 @@ fn confine_data_paths(root_dir: &Path, loaded: &Loaded, diagnostics: &mut Diagno
     let mut named: Vec<&ast::Str> = Vec::new();
     for decl in &loaded.tree.decls {
         match decl {
-            Decl::Snapshot(s) => named.push(&s.data),
+            Decl::Snapshot(s) => {
+                named.push(&s.data);
+                named.extend(s.governance.iter().map(|g| &g.path));
+            }
             Decl::Test(t) => {
                 for clause in &t.clauses {
-                    if let ast::TestClause::GivenFile(path, _) = clause {
-                        named.push(path);
+                    match clause {
+                        ast::TestClause::GivenFile(path, _) => named.push(path),
+                        ast::TestClause::GovernFile(g) => named.push(&g.path),
+                        _ => {}
                     }
                 }
             }

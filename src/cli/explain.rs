@@ -126,18 +126,15 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Ok(l) => l,
         Err(e) => return e,
     };
-    let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
-    {
-        let ordered = crate::eval::order_rows(&model, &loaded.table);
-        let mut ctx = crate::eval::Context::new(&model, &plan, &loaded.table, &ordered);
-        if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
-            return e;
-        }
-    }
-    if let Err(e) = args
-        .govern
-        .write_audit(&model, &loaded.table, &gov, &args.data.data, hashes)
-    {
+    let (mut gov, hashes) = args.govern.apply(&model, &mut loaded.table, pending);
+    if let Err(e) = args.govern.settle_and_log(
+        &model,
+        &plan,
+        &loaded.table,
+        &mut gov,
+        hashes,
+        &args.data.data,
+    ) {
         return e;
     }
     let column = |id: Option<crate::model::ColumnId>| {
@@ -163,6 +160,7 @@ pub fn run(args: &ExplainArgs) -> Exit {
         &sources,
         &args.partner,
         args.period.as_deref(),
+        &crate::govern::tier_overrides(&gov),
     ) {
         Ok(e) => e,
         Err(e) => {

@@ -196,6 +196,23 @@ impl GovernArgs {
         std::mem::take(&mut hashes.problems).report()
     }
 
+    /// Settle the overrides on the whole table (scored once for it), report
+    /// the problems, and write the audit log when asked.
+    pub fn settle_and_log(
+        &self,
+        model: &Model,
+        plan: &crate::plan::Plan,
+        table: &Table,
+        gov: &mut Governance,
+        mut hashes: Hashes,
+        data: &Path,
+    ) -> Result<(), Exit> {
+        let ordered = crate::eval::order_rows(model, table);
+        let mut ctx = Context::new(model, plan, table, &ordered);
+        self.settle(&mut ctx, gov, &mut hashes)?;
+        self.write_audit(model, table, gov, data, hashes)
+    }
+
     /// Write the audit log, when asked.
     pub fn write_audit(
         &self,

@@ -46,6 +46,8 @@ pub struct ReportArgs {
     /// Stop (exit 1) when the scorecard has warnings, printing them.
     #[arg(long, value_enum)]
     pub deny: Option<super::Deny>,
+    #[command(flatten)]
+    pub govern: super::govern::GovernArgs,
 }
 
 pub fn run(args: &ReportArgs) -> Exit {
@@ -68,6 +70,9 @@ pub fn run(args: &ReportArgs) -> Exit {
     if let Err(e) = args.data.check_outputs(&[&sources], Some(&args.out)) {
         return e;
     }
+    if let Err(e) = args.govern.check_outputs(&args.data.data, Some(&args.out)) {
+        return e;
+    }
     // The same path as `scorecard backtest`: a bad outcome stops here, before anything is written.
     let backtest = match &request {
         Some(r) => match super::backtest::compute(&args.scorecard, &model, &sources, &args.data, r)
@@ -78,10 +83,25 @@ pub fn run(args: &ReportArgs) -> Exit {
         None => None,
     };
     let plan = crate::plan::compile(&model);
-    let loaded = match args.data.load(&model, &plan.needed_columns) {
+    let (pending, needed) = match args.govern.read(&model, &plan.needed_columns) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let mut loaded = match args.data.load(&model, &needed) {
         Ok(l) => l,
         Err(e) => return e,
     };
+    let (mut gov, hashes) = args.govern.apply(&model, &mut loaded.table, pending);
+    if let Err(e) = args.govern.settle_and_log(
+        &model,
+        &plan,
+        &loaded.table,
+        &mut gov,
+        hashes,
+        &args.data.data,
+    ) {
+        return e;
+    }
     // A partner's own page is not built from some of its rows.
     if let Some(partner) = &args.partner {
         if let Err(e) = refuse_rejected(args, &model, &loaded, partner) {
@@ -102,6 +122,7 @@ pub fn run(args: &ReportArgs) -> Exit {
         audience,
         min_group: model.min_group(),
         backtest,
+        governance: (!gov.is_empty()).then_some(gov),
     };
     let html = match report::build(&model, &plan, &loaded.table, &sources, &options) {
         Ok(h) => h,

@@ -28,6 +28,8 @@ pub enum OutputFormat {
     Ndjson,
     /// An Excel workbook (with `--out FILE.xlsx`): the rows, and a sheet naming the run.
     Xlsx,
+    /// A Parquet file (with `--out FILE.parquet`): typed columns, the run in its metadata.
+    Parquet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,8 +49,8 @@ pub enum OnInvalidArg {
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// The partner data: CSV, JSON (an array of objects), NDJSON or a
-    /// workbook (.xlsx, .xlsb, .xls, .ods); `-` reads standard input.
+    /// The partner data: CSV, JSON (an array of objects), NDJSON, a
+    /// workbook (.xlsx, .xlsb, .xls, .ods) or Parquet; `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// The sheet of a workbook to read (default: the first).
@@ -107,8 +109,7 @@ pub struct ScoreArgs {
 }
 
 /// The formats `--out` can write, by extension.
-const OUT_EXTENSIONS: &str =
-    "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table), `.xlsx` (xlsx)";
+const OUT_EXTENSIONS: &str = "`.csv` (csv), `.json` (json), `.ndjson` or `.jsonl` (ndjson), `.txt` (table), `.xlsx` (xlsx), `.parquet` (parquet)";
 
 /// The output format: `--format` when given, else what the `--out` file's
 /// extension says (a file without one gets CSV), else a table on a terminal
@@ -121,6 +122,9 @@ pub fn output_format(
     let Some(path) = out else {
         if flag == Some(OutputFormat::Xlsx) {
             return Err("a workbook is written to a file: give `--out results.xlsx`".into());
+        }
+        if flag == Some(OutputFormat::Parquet) {
+            return Err("a Parquet file is written to a file: give `--out results.parquet`".into());
         }
         return Ok(flag.unwrap_or(if std::io::stdout().is_terminal() {
             OutputFormat::Table
@@ -140,7 +144,8 @@ pub fn output_format(
         "ndjson" | "jsonl" => OutputFormat::Ndjson,
         "txt" => OutputFormat::Table,
         "xlsx" => OutputFormat::Xlsx,
-        "xlsm" | "xls" | "ods" | "parquet" | "tsv" => {
+        "parquet" | "parq" | "pq" => OutputFormat::Parquet,
+        "xlsm" | "xls" | "ods" | "tsv" => {
             return Err(format!(
                 "`{}`: `.{extension}` files cannot be written yet; write one of {OUT_EXTENSIONS}",
                 path.display()
@@ -173,6 +178,7 @@ fn format_name(format: OutputFormat) -> &'static str {
         OutputFormat::Json => "json",
         OutputFormat::Ndjson => "ndjson",
         OutputFormat::Xlsx => "xlsx",
+        OutputFormat::Parquet => "parquet",
     }
 }
 
@@ -500,6 +506,8 @@ pub fn run(args: &ScoreArgs) -> Exit {
     if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
         return e;
     }
+    // Rules, flags, `tier(score)` and `--summary` see the reported tier.
+    ctx.tier_overrides = crate::govern::tier_overrides(&gov);
     let gov = (!gov.is_empty()).then_some(&gov);
     let extra = gov.map_or_else(Vec::new, |g| crate::govern::notes::columns(&model, g));
     let mut out: Box<dyn Write> = match &args.out {
@@ -577,7 +585,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 write(render::json::document_end(first).as_bytes(), &mut out);
             }
         }
-        OutputFormat::Xlsx => {
+        OutputFormat::Xlsx | OutputFormat::Parquet => {
             let mut csv = render::csv::header_with(&plan, false);
             eval::evaluate(
                 &mut ctx,
@@ -596,9 +604,14 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 data: &args.data.data.display().to_string(),
                 time,
             };
-            match render::xlsx::workbook(&plan, &csv, &run) {
+            let (bytes, what) = if format == OutputFormat::Parquet {
+                (render::parquet::file(&plan, &csv, &run), "Parquet file")
+            } else {
+                (render::xlsx::workbook(&plan, &csv, &run), "workbook")
+            };
+            match bytes {
                 Ok(bytes) => write(&bytes, &mut out),
-                Err(e) => return super::fail(&format!("cannot write the workbook: {e}")),
+                Err(e) => return super::fail(&format!("cannot write the {what}: {e}")),
             }
         }
         OutputFormat::Table => {
@@ -655,7 +668,15 @@ pub fn run(args: &ScoreArgs) -> Exit {
         if reported == 1 { "" } else { "s" },
     );
     if args.summary {
-        let summary = crate::summary::summarize(&model, &plan, &loaded.table, &ordered, &selection);
+        let overrides = gov.map(crate::govern::tier_overrides).unwrap_or_default();
+        let summary = crate::summary::summarize(
+            &model,
+            &plan,
+            &loaded.table,
+            &ordered,
+            &selection,
+            &overrides,
+        );
         eprint!("{}", summary.text());
     }
     Exit::Clean

@@ -53,6 +53,16 @@ pub struct TestArgs {
     /// The format of `--coverage-out`.
     #[arg(long, value_enum, default_value_t = CoverageFormat::Lcov)]
     pub coverage_format: CoverageFormat,
+    /// Corrections applied to the data of every snapshot that names none of
+    /// its own: CSV with the header
+    /// `partner,period,column,value,reason,submitted_by,approved_by,date`, or NDJSON.
+    #[arg(long, value_name = "FILE")]
+    pub corrections: Option<PathBuf>,
+    /// Tier overrides applied to every snapshot that names none of its own:
+    /// CSV with the header
+    /// `partner,score,tier,from_period,until_period,reason,requested_by,approved_by,date`, or NDJSON.
+    #[arg(long, value_name = "FILE")]
+    pub overrides: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -83,12 +93,27 @@ fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
+/// The corrections and overrides files of a snapshot: its own (relative to
+/// the scorecard), else those of the command line, each with the name shown.
+fn snapshot_files<'a>(
+    base: &Path,
+    own: Option<&'a (String, crate::model::Loc)>,
+    given: Option<&'a PathBuf>,
+) -> Option<(PathBuf, String)> {
+    match (own, given) {
+        (Some((p, _)), _) => Some((base.join(p), p.clone())),
+        (None, Some(p)) => Some((p.clone(), p.display().to_string())),
+        (None, None) => None,
+    }
+}
+
 fn snapshot_outcomes(
     model: &Model,
     path: &Path,
-    update: bool,
+    args: &TestArgs,
     notes: &mut Vec<String>,
 ) -> Vec<Outcome> {
+    let update = args.update;
     let mut out = Vec::new();
     let base = path.parent().unwrap_or(Path::new("."));
     for (k, snap) in model.snapshots.iter().enumerate() {
@@ -110,11 +135,43 @@ fn snapshot_outcomes(
         };
         let data = base.join(&snap.data);
         let plan = crate::plan::compile(model);
-        let table = match load::load(
+        let corrections =
+            snapshot_files(base, snap.corrections.as_ref(), args.corrections.as_ref());
+        let overrides = snapshot_files(base, snap.overrides.as_ref(), args.overrides.as_ref());
+        let mut lines = Vec::new();
+        let mut failures = Vec::new();
+        for (file, is_overrides) in [(&corrections, false), (&overrides, true)] {
+            let Some((full, shown)) = file else {
+                lines.push(None);
+                continue;
+            };
+            match testing::govern::file_lines(full, shown, snap.loc, is_overrides) {
+                Ok(l) => lines.push(Some(l)),
+                Err(mut f) => {
+                    lines.push(None);
+                    failures.append(&mut f);
+                }
+            }
+        }
+        if !failures.is_empty() {
+            out.push(Outcome {
+                failures,
+                ..fail(String::new(), "")
+            });
+            continue;
+        }
+        // Corrections may change a column the scores do not read.
+        let all = vec![true; model.contract.columns.len()];
+        let needed = if corrections.is_some() {
+            &all
+        } else {
+            &plan.needed_columns
+        };
+        let mut table = match load::load(
             &data,
             DataFormat::from_path(&data),
             model,
-            &plan.needed_columns,
+            needed,
             OnInvalid::Fail,
         ) {
             Ok(l) => l.table,
@@ -131,6 +188,29 @@ fn snapshot_outcomes(
             Some(None) => (PeriodChoice::All, "all".to_string()),
             Some(Some(label)) => (PeriodChoice::Label(label.clone()), format!("{label:?}")),
         };
+        let gov = if corrections.is_some() || overrides.is_some() {
+            let (corrections_lines, overrides_lines) = match lines.as_slice() {
+                [c, o] => (c.as_ref(), o.as_ref()),
+                _ => (None, None),
+            };
+            let (gov, failures) = testing::govern::apply(
+                model,
+                &plan,
+                &mut table,
+                corrections_lines,
+                overrides_lines,
+            );
+            if !failures.is_empty() {
+                out.push(Outcome {
+                    failures,
+                    ..fail(String::new(), "")
+                });
+                continue;
+            }
+            Some(gov)
+        } else {
+            None
+        };
         let csv = testing::score_csv(
             model,
             &table,
@@ -138,8 +218,13 @@ fn snapshot_outcomes(
                 period: selection,
                 partner: None,
             },
+            gov.as_ref(),
         );
-        let text = snapshot::render(model, &snap.data, &period, &csv);
+        let applied = snapshot::Applied {
+            corrections: corrections.as_ref().map(|(_, shown)| shown.as_str()),
+            overrides: overrides.as_ref().map(|(_, shown)| shown.as_str()),
+        };
+        let text = snapshot::render(model, &snap.data, &period, &applied, &csv);
         let file = snapshot::path(path, k);
         let shown = file.display().to_string();
         if let Err(e) = super::output::confined_file(&file, base) {
@@ -245,7 +330,7 @@ pub fn run(args: &TestArgs) -> Exit {
                 }
                 let mut o = testing::run(model, &sources, path, args.filter.as_deref());
                 if args.filter.is_none() {
-                    o.extend(snapshot_outcomes(model, path, args.update, &mut notes));
+                    o.extend(snapshot_outcomes(model, path, args, &mut notes));
                 }
                 o
             }

@@ -37,7 +37,7 @@ impl Writer<'_> {
         match e {
             CExpr::Column(_, Type::Enum(id)) => Some(*id),
             CExpr::Segment(s) => self.model.segment(*s).map(|d| d.labels),
-            CExpr::Tier(s) => self
+            CExpr::Tier(s) | CExpr::ComputedTier(s) => self
                 .model
                 .score(*s)
                 .and_then(|d| d.tiers.as_ref())
@@ -108,7 +108,10 @@ impl Writer<'_> {
                     ScoreStage::Reported => "reported",
                 },
             )),
-            CExpr::Tier(s) => self.id(&names::score(self.model, *s, "tier")),
+            // Compiled SQL takes no overrides: the reported tier is the computed one.
+            CExpr::Tier(s) | CExpr::ComputedTier(s) => {
+                self.id(&names::score(self.model, *s, "tier"))
+            }
             CExpr::Flag(f) => self.id(&names::flag(self.model, *f)),
             CExpr::Segment(s) => self.id(&names::segment(self.model, *s)),
             CExpr::PeriodsObserved => format!(

@@ -204,6 +204,7 @@ pub fn read(path: &Path, sheet: Option<&str>, model: &Model) -> Result<Sheet, Sh
             problems.push(p);
         }
     }
+    problems.extend(merged_cells(&mut book, &name, &range, &header, &declared));
     let mut csv = Vec::new();
     let mut line_rows = vec![first_row + 1];
     let mut fields: Vec<String> = header.clone();
@@ -255,6 +256,81 @@ pub fn read(path: &Path, sheet: Option<&str>, model: &Model) -> Result<Sheet, Sh
         first_column,
         header,
     })
+}
+
+/// The column names of the first sheet of the workbook at `path` (its
+/// first row), for `check --data`.
+pub fn column_names(path: &Path) -> Result<Vec<String>, SheetError> {
+    read(path, None, &Model::default()).map(|s| s.header)
+}
+
+/// The merged regions of the sheet `name` (of an `.xlsx` or `.xls` file)
+/// that cover the header row or a declared column of the read range, each
+/// a problem: a merged region's value is in its first cell only, and the
+/// cells it covers read as empty, so rows would lose values silently.
+fn merged_cells<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    name: &str,
+    range: &calamine::Range<Data>,
+    header: &[String],
+    declared: &[bool],
+) -> Vec<DataProblem> {
+    let regions = match book {
+        calamine::Sheets::Xlsx(x) => x
+            .worksheet_merge_cells(name)
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.worksheet_merge_cells(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let (Some((first_row, first_column)), Some((last_row, _))) = (range.start(), range.end())
+    else {
+        return Vec::new();
+    };
+    let width = u32::try_from(header.len()).unwrap_or(u32::MAX);
+    let mut problems = Vec::new();
+    for region in regions {
+        let (top, left) = region.start;
+        let (bottom, right) = region.end;
+        if bottom < first_row || top > last_row || right < first_column {
+            continue;
+        }
+        let fields = left.saturating_sub(first_column)..=right.saturating_sub(first_column);
+        let columns: Vec<&str> = fields
+            .filter(|&f| f < width)
+            .filter(|&f| declared.get(f as usize).copied().unwrap_or(false) || top <= first_row)
+            .filter_map(|f| header.get(f as usize).map(String::as_str))
+            .collect();
+        if columns.is_empty() {
+            continue;
+        }
+        let cells = format!(
+            "{}{}:{}{}",
+            column_letters(left),
+            top + 1,
+            column_letters(right),
+            bottom + 1
+        );
+        let names: Vec<String> = columns.iter().map(|n| format!("`{n}`")).collect();
+        let names = format!(
+            " (column{} {})",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        let mut p = DataProblem::new(
+            Code::D005,
+            u64::from(top) + 1,
+            format!(
+                "the cells {cells} are merged: a merged cell's value is in its first cell only, and the cells it covers read as empty{}",
+                names
+            ),
+            "unmerge the cells (Home → Merge & Center → Unmerge Cells) and fill in each cell's value, or export the sheet as \"CSV UTF-8\"",
+        );
+        p.whole_file = true;
+        p.cell = Some(format!("{}!{cells}", sheet_ref(name)));
+        problems.push(p);
+    }
+    problems
 }
 
 /// Whether an OLE2 file holds an encrypted workbook (an `.xlsx` protected

@@ -39,6 +39,35 @@ pub struct Header {
     pub spans: Vec<(usize, usize)>,
 }
 
+impl Header {
+    /// The header of a file whose column names are known (a workbook's
+    /// first row, a Parquet file's schema): the names as one CSV line,
+    /// each name's span in it.
+    pub fn from_names(columns: Vec<String>) -> Header {
+        let mut text = String::new();
+        let mut spans = Vec::with_capacity(columns.len());
+        for (i, name) in columns.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            let start = text.len();
+            if name.contains([',', '"', '\n', '\r']) {
+                text.push('"');
+                text.push_str(&name.replace('"', "\"\""));
+                text.push('"');
+            } else {
+                text.push_str(name);
+            }
+            spans.push((start, text.len()));
+        }
+        Header {
+            columns,
+            text,
+            spans,
+        }
+    }
+}
+
 /// Why a header could not be read.
 #[derive(Debug)]
 pub enum HeaderError {

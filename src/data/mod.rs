@@ -32,6 +32,7 @@ pub mod header;
 mod ints;
 mod json;
 pub mod load;
+pub mod parquet;
 pub mod period;
 mod problem;
 pub mod sniff;

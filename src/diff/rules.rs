@@ -711,6 +711,8 @@ impl Describer<'_> {
             files,
             partner,
             period,
+            corrections,
+            overrides,
             expects,
         } = t;
         let subject = format!("test {}", quoted(name));
@@ -731,6 +733,22 @@ impl Describer<'_> {
         }
         self.opt(&subject, "partner", partner.as_deref().map(quoted));
         self.opt(&subject, "period", period.as_deref().map(quoted));
+        for (what, input) in [("correction", corrections), ("override", overrides)] {
+            let GovernInput { file, rows } = input;
+            self.opt(
+                &subject,
+                &format!("{what}s file"),
+                file.as_ref().map(|(f, _)| quoted(f)),
+            );
+            for (i, row) in rows.iter().enumerate() {
+                let GovernRow { fields, loc: _ } = row;
+                let cells: Vec<String> = fields
+                    .iter()
+                    .map(|(n, v)| format!("{n} {}", quoted(v)))
+                    .collect();
+                self.put(&subject, &format!("{what} {}", i + 1), cells.join(", "));
+            }
+        }
         for (i, e) in expects.iter().enumerate() {
             let ExpectDef { kind, loc: _ } = e;
             let not = |negated: &bool| if *negated { "not " } else { "" };
@@ -776,6 +794,8 @@ impl Describer<'_> {
         let SnapshotDef {
             data,
             period,
+            corrections,
+            overrides,
             loc: _,
         } = s;
         let period = match period {
@@ -783,7 +803,18 @@ impl Describer<'_> {
             Some(None) => "all".to_string(),
             Some(Some(p)) => quoted(p),
         };
-        self.put(&format!("snapshot {}", quoted(data)), "period", period);
+        let subject = format!("snapshot {}", quoted(data));
+        self.put(&subject, "period", period);
+        self.opt(
+            &subject,
+            "corrections",
+            corrections.as_ref().map(|(f, _)| quoted(f)),
+        );
+        self.opt(
+            &subject,
+            "overrides",
+            overrides.as_ref().map(|(f, _)| quoted(f)),
+        );
     }
 
     /// An expression written back from the model: names resolved, spaces and
@@ -826,6 +857,9 @@ impl Describer<'_> {
                 (text, u8::MAX)
             }
             ExprKind::Tier(s) => (format!("tier({})", self.score_name(*s)), u8::MAX),
+            ExprKind::ComputedTier(s) => {
+                (format!("computed_tier({})", self.score_name(*s)), u8::MAX)
+            }
             ExprKind::Flag(f) => (self.flag_name(*f), u8::MAX),
             ExprKind::Segment(s) => (self.segment_name(*s), u8::MAX),
             ExprKind::Builtin(b) => (

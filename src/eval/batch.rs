@@ -33,8 +33,11 @@ pub struct ScoreValues {
     pub reported: Vec<f64>,
     pub provisional: Vec<u8>,
     pub insufficient: Vec<u8>,
-    /// Label index into the score's tier set (tiers, then provisional, insufficient_data).
+    /// Label index into the score's tier set (tiers, then provisional,
+    /// insufficient_data): the reported tier, an override's where one applies.
     pub tier: Vec<u32>,
+    /// The computed tiers, when an override changed one of the batch's.
+    pub computed_tier: Option<Vec<u32>>,
     /// Which definition each row used: 0 the score's own, `k` the `k`-th override.
     pub definition: Vec<u32>,
 }

@@ -73,6 +73,15 @@ impl<'a> Batch<'a> {
                     .and_then(|x| x.as_ref())
                     .map_or_else(|| vec![MISSING_LABEL; n], |v| v.tier.clone()),
             ),
+            CExpr::ComputedTier(s) => Col::Label(
+                self.scores
+                    .get(s.index())
+                    .and_then(|x| x.as_ref())
+                    .map_or_else(
+                        || vec![MISSING_LABEL; n],
+                        |v| v.computed_tier.clone().unwrap_or_else(|| v.tier.clone()),
+                    ),
+            ),
             CExpr::Flag(f) => Col::Bool(
                 self.flags
                     .get(f.index())

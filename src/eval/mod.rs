@@ -66,6 +66,9 @@ pub struct Context<'a> {
     pub ordered: &'a Ordered,
     /// Materialized site results by ordered position.
     pub sites: Vec<Option<Col>>,
+    /// Approved tier overrides: `(table row, score)` to the tier label index
+    /// reported in place of the computed one (`tier(score)`, rules, flags).
+    pub tier_overrides: std::collections::BTreeMap<(u32, ScoreId), u32>,
 }
 
 impl<'a> Context<'a> {
@@ -76,6 +79,7 @@ impl<'a> Context<'a> {
             table,
             ordered,
             sites: vec![None; plan.sites.len()],
+            tier_overrides: std::collections::BTreeMap::new(),
         }
     }
 }

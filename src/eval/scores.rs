@@ -16,7 +16,8 @@ impl<'a> Batch<'a> {
         let insufficient = insufficient(def, &missing_count, &metric_count);
         let (smoothed, reported) = self.guardrails(def, &adjusted, &insufficient);
         let provisional = self.provisional(cs, def);
-        let tier = tiers(def, &insufficient, &provisional, &reported);
+        let mut tier = tiers(def, &insufficient, &provisional, &reported);
+        let computed_tier = self.override_tiers(s, &mut tier);
         if let Some(slot) = self.scores.get_mut(s.index()) {
             *slot = Some(ScoreValues {
                 raw,
@@ -26,9 +27,28 @@ impl<'a> Batch<'a> {
                 provisional,
                 insufficient,
                 tier,
+                computed_tier,
                 definition: which,
             });
         }
+    }
+
+    /// Set the tiers approved overrides give the batch's rows; the computed
+    /// tiers when any changed.
+    fn override_tiers(&self, s: ScoreId, tier: &mut [u32]) -> Option<Vec<u32>> {
+        let overrides = &self.ctx.tier_overrides;
+        if overrides.is_empty() {
+            return None;
+        }
+        let computed = tier.to_vec();
+        let mut changed = false;
+        for (slot, row) in tier.iter_mut().zip(&self.rows) {
+            if let Some(t) = overrides.get(&(*row, s)) {
+                *slot = *t;
+                changed = true;
+            }
+        }
+        changed.then_some(computed)
     }
 
     /// Which definition each row uses: the first matching `for` block (`k`

@@ -442,6 +442,31 @@ pub fn explain(
     partner: &str,
     period: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
+    explain_overridden(
+        model,
+        plan,
+        table,
+        sources,
+        partner,
+        period,
+        &TierOverrides::new(),
+    )
+}
+
+/// Approved tier overrides: `(table row, score)` to the reported tier label index.
+pub type TierOverrides = std::collections::BTreeMap<(u32, crate::model::ScoreId), u32>;
+
+/// [`explain`], with the tiers approved overrides set reported in place of
+/// the computed ones (so `tier(score)` in rules and flags reads them).
+pub fn explain_overridden(
+    model: &Model,
+    plan: &Plan,
+    table: &Table,
+    sources: &SourceMap,
+    partner: &str,
+    period: Option<&str>,
+    tier_overrides: &TierOverrides,
+) -> Result<Explanation, ExplainError> {
     let keys = text_column(table, model.contract.key).ok_or(ExplainError::NoKey)?;
     let period_column = text_column(table, model.contract.period);
     let period_of = |row: usize| period_column.map_or("", |p| p.get(row));
@@ -481,6 +506,7 @@ pub fn explain(
     };
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
+    ctx.tier_overrides = tier_overrides.clone();
     let mut found: Option<Body> = None;
     eval::evaluate(
         &mut ctx,
@@ -521,6 +547,10 @@ pub fn explain(
 /// be wrong) unless a period was asked for, the scorecard reads no history
 /// and the rejected rows are of other periods. Other partners' rejected rows
 /// are counted in `rows_skipped`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the inputs of `explain_overridden` and the loaded rows' fields"
+)]
 pub fn explain_valid_rows(
     model: &Model,
     plan: &Plan,
@@ -529,6 +559,7 @@ pub fn explain_valid_rows(
     sources: &SourceMap,
     partner: &str,
     period: Option<&str>,
+    tier_overrides: &TierOverrides,
 ) -> Result<Explanation, ExplainError> {
     let own = rejected::rows_of(&loaded.rejected, fields, partner);
     let harmless = period.is_some_and(|p| {
@@ -564,7 +595,15 @@ pub fn explain_valid_rows(
                 .collect(),
         });
     }
-    let mut explanation = explain(model, plan, &loaded.table, sources, partner, period)?;
+    let mut explanation = explain_overridden(
+        model,
+        plan,
+        &loaded.table,
+        sources,
+        partner,
+        period,
+        tier_overrides,
+    )?;
     explanation.rows_skipped = loaded.rejected.len();
     Ok(explanation)
 }

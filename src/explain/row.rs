@@ -216,6 +216,7 @@ pub(super) fn collect_reads<'e>(
         K::Points(m) => leaf(CExpr::Points(*m)),
         K::Score(s, stage) => leaf(CExpr::Score(*s, *stage)),
         K::Tier(s) => leaf(CExpr::Tier(*s)),
+        K::ComputedTier(s) => leaf(CExpr::ComputedTier(*s)),
         K::Flag(f) => leaf(CExpr::Flag(*f)),
         K::Segment(s) => leaf(CExpr::Segment(*s)),
         K::Builtin(b) => leaf(match b {

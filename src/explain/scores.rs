@@ -189,7 +189,14 @@ pub(super) fn score(at: &At<'_, '_>, s: ScoreId) -> Option<ScoreExplanation> {
         tier(
             at,
             set,
-            values.tier.get(i).copied().unwrap_or(MISSING_LABEL),
+            // The computed tier: an override is told in its own section.
+            values
+                .computed_tier
+                .as_ref()
+                .unwrap_or(&values.tier)
+                .get(i)
+                .copied()
+                .unwrap_or(MISSING_LABEL),
             reported,
         )
     });

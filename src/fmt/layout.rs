@@ -139,11 +139,16 @@ fn decl(p: &mut Printer<'_>, d: &Decl) {
                 Some(l) => format!(" period {}", l.text),
                 None => String::new(),
             };
+            let files: String = s
+                .governance
+                .iter()
+                .map(|g| format!(" {}", governance_file(g)))
+                .collect();
             p.line(
                 0,
                 s.span.start,
                 s.span.end,
-                format!("snapshot {}{period}", string(&s.data.value)),
+                format!("snapshot {}{period}{files}", string(&s.data.value)),
             );
         }
         Decl::Defaults(d) => defaults(p, d),
@@ -1329,6 +1334,12 @@ fn test(p: &mut Printer<'_>, t: &Test) {
                             format!("period {}", string(&s.value)),
                         );
                     }
+                    TestClause::GovernFile(g) => {
+                        p.line(INDENT, g.span.start, g.span.end, governance_file(g));
+                    }
+                    TestClause::GovernRow(kind, fields, span) => {
+                        given_row(p, kind.row_keyword(), fields, *span);
+                    }
                     TestClause::Expect(e) => {
                         p.line(INDENT, e.span.start, e.span.end, expect(e));
                     }
@@ -1336,6 +1347,11 @@ fn test(p: &mut Printer<'_>, t: &Test) {
             }
         },
     );
+}
+
+/// `corrections "…"` or `overrides "…"`.
+fn governance_file(g: &GovernFile) -> String {
+    format!("{} {}", g.kind.file_keyword(), string(&g.path.value))
 }
 
 /// `given { a: 1, b: 2 }` (or `defaults { … }`) on one line when it fits and

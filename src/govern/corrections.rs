@@ -18,16 +18,7 @@ use crate::govern::records::{self, Record};
 use crate::model::{ColumnId, Model};
 
 /// The header of a corrections file.
-pub const COLUMNS: [&str; 8] = [
-    "partner",
-    "period",
-    "column",
-    "value",
-    "reason",
-    "submitted_by",
-    "approved_by",
-    "date",
-];
+pub const COLUMNS: [&str; 8] = crate::model::CORRECTION_COLUMNS;
 
 /// One line of a corrections file, checked against the contract.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,13 +73,18 @@ impl Corrections {
 /// The corrections that can be applied come back with the problems of the
 /// others (and the conflicts), so that every line's problem is reported.
 pub fn read(model: &Model, text: &str, ndjson: bool) -> (Vec<Correction>, Vec<DataProblem>) {
-    let records = match records::read(text, &COLUMNS, Code::D040, ndjson) {
-        Ok(r) => r,
-        Err(problems) => return (Vec::new(), problems),
-    };
+    match records::read(text, &COLUMNS, Code::D040, ndjson) {
+        Ok(r) => from_records(model, &r),
+        Err(problems) => (Vec::new(), problems),
+    }
+}
+
+/// Corrections from records already read (a file's lines, or the lines a
+/// test writes), under the contract and policy, with every problem.
+pub fn from_records(model: &Model, records: &[Record]) -> (Vec<Correction>, Vec<DataProblem>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for record in &records {
+    for record in records {
         match correction(model, record) {
             Ok(c) => out.push(c),
             Err(mut p) => problems.append(&mut p),

@@ -18,6 +18,7 @@ pub mod notes;
 pub mod overrides;
 pub mod records;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::data::load::DataProblem;
@@ -61,6 +62,14 @@ pub fn row_key(model: &Model, table: &Table, row: u32) -> (String, String) {
     (text(model.contract.key), text(model.contract.period))
 }
 
+/// The tiers the engine reports in place of the computed ones.
+pub fn tier_overrides(gov: &Governance) -> BTreeMap<(u32, ScoreId), u32> {
+    gov.overrides
+        .as_ref()
+        .map(Overrides::tier_map)
+        .unwrap_or_default()
+}
+
 /// Score the rows once to learn the computed tier of every overridden row,
 /// then check the policy's limit on how far an override moves a partner.
 pub fn settle_overrides(ctx: &mut Context<'_>, overrides: &mut Overrides) -> Vec<DataProblem> {
@@ -80,7 +89,7 @@ pub fn settle_overrides(ctx: &mut Context<'_>, overrides: &mut Overrides) -> Vec
                         .scores
                         .get(score.index())
                         .and_then(Option::as_ref)
-                        .and_then(|s| s.tier.get(i).copied());
+                        .and_then(|s| s.computed_tier.as_ref().unwrap_or(&s.tier).get(i).copied());
                     if let Some(tier) = tier {
                         found.push(((*row, *score), tier));
                     }

@@ -14,17 +14,7 @@ use crate::govern::records::{self, Record};
 use crate::model::{Model, ScoreId};
 
 /// The header of an overrides file.
-pub const COLUMNS: [&str; 9] = [
-    "partner",
-    "score",
-    "tier",
-    "from_period",
-    "until_period",
-    "reason",
-    "requested_by",
-    "approved_by",
-    "date",
-];
+pub const COLUMNS: [&str; 9] = crate::model::OVERRIDE_COLUMNS;
 
 /// One line of an overrides file.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +53,15 @@ impl Overrides {
         self.rows.get(&(row, score)).and_then(|k| self.list.get(*k))
     }
 
+    /// The reported tier label index of every overridden `(table row,
+    /// score)`, for the engine to report in place of the computed tier.
+    pub fn tier_map(&self) -> BTreeMap<(u32, ScoreId), u32> {
+        self.rows
+            .iter()
+            .filter_map(|(at, k)| Some((*at, self.list.get(*k)?.tier)))
+            .collect()
+    }
+
     /// Every override applied to table row `row`.
     pub fn of_row(&self, row: u32) -> impl Iterator<Item = &Override> {
         self.rows
@@ -97,13 +96,18 @@ pub fn tier_label(model: &Model, score: ScoreId, index: u32) -> Option<&str> {
 /// Read an overrides file under the model's scores, tiers and policy.
 /// The overrides that can be applied come back with the problems of the others.
 pub fn read(model: &Model, text: &str, ndjson: bool) -> (Vec<Override>, Vec<DataProblem>) {
-    let records = match records::read(text, &COLUMNS, Code::D044, ndjson) {
-        Ok(r) => r,
-        Err(problems) => return (Vec::new(), problems),
-    };
+    match records::read(text, &COLUMNS, Code::D044, ndjson) {
+        Ok(r) => from_records(model, &r),
+        Err(problems) => (Vec::new(), problems),
+    }
+}
+
+/// Overrides from records already read (a file's lines, or the lines a
+/// test writes), with every problem.
+pub fn from_records(model: &Model, records: &[Record]) -> (Vec<Override>, Vec<DataProblem>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for r in &records {
+    for r in records {
         match one(model, r) {
             Ok(o) => out.push(o),
             Err(mut p) => problems.append(&mut p),

@@ -238,7 +238,9 @@ impl Walker {
                         },
                         TestClause::GivenFile(..)
                         | TestClause::Partner(..)
-                        | TestClause::Period(..) => {}
+                        | TestClause::Period(..)
+                        | TestClause::GovernFile(..)
+                        | TestClause::GovernRow(..) => {}
                     }
                 }
             }

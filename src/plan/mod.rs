@@ -33,7 +33,10 @@ pub enum CExpr {
     /// The metric's own value, inside `points = EXPR`.
     SelfValue,
     Score(ScoreId, ScoreStage),
+    /// The reported tier: an approved override's where one applies.
     Tier(ScoreId),
+    /// The tier the score computes.
+    ComputedTier(ScoreId),
     Flag(FlagId),
     Segment(SegmentId),
     PeriodsObserved,
@@ -247,6 +250,7 @@ impl Compiler<'_> {
             ExprKind::MetricValue => CExpr::SelfValue,
             ExprKind::Score(s, stage) => CExpr::Score(*s, *stage),
             ExprKind::Tier(s) => CExpr::Tier(*s),
+            ExprKind::ComputedTier(s) => CExpr::ComputedTier(*s),
             ExprKind::Flag(f) => CExpr::Flag(*f),
             ExprKind::Segment(s) => CExpr::Segment(*s),
             ExprKind::Builtin(Builtin::PeriodsObserved) => CExpr::PeriodsObserved,
@@ -486,7 +490,7 @@ pub fn expr_items(e: &CExpr, out: &mut Vec<Item>) {
     match e {
         CExpr::MetricValue(m) => out.push(Item::MetricValue(*m)),
         CExpr::Points(m) => out.push(Item::MetricPoints(*m)),
-        CExpr::Score(s, _) | CExpr::Tier(s) => out.push(Item::Score(*s)),
+        CExpr::Score(s, _) | CExpr::Tier(s) | CExpr::ComputedTier(s) => out.push(Item::Score(*s)),
         CExpr::Flag(f) => out.push(Item::Flag(*f)),
         CExpr::Segment(s) => out.push(Item::Segment(*s)),
         CExpr::Site(i) => out.push(Item::Site(*i)),

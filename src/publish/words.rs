@@ -108,6 +108,10 @@ fn write(model: &Model, e: &Expr, min: u8, out: &mut Vec<Inline>) {
             plain(out, "the tier of ");
             code(out, &name(model.score(*s).map(|d| d.name.as_str())));
         }
+        ExprKind::ComputedTier(s) => {
+            plain(out, "the computed tier (before any override) of ");
+            code(out, &name(model.score(*s).map(|d| d.name.as_str())));
+        }
         ExprKind::Flag(f) => {
             code(out, &name(model.flag(*f).map(|d| d.name.as_str())));
             plain(out, " is raised");

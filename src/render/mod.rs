@@ -1,8 +1,9 @@
 //! Render: evaluated rows to CSV (and, in `json`, JSON and NDJSON; in
-//! `xlsx`, an Excel workbook).
+//! `xlsx`, an Excel workbook; in `parquet`, a Parquet file).
 
 pub mod csv;
 pub mod json;
+pub mod parquet;
 pub mod table;
 pub mod xlsx;
 
@@ -119,7 +120,7 @@ pub fn computed_tier(batch: &Batch<'_>, score: crate::model::ScoreId, i: usize) 
         .scores
         .get(score.index())
         .and_then(Option::as_ref)
-        .and_then(|s| s.tier.get(i).copied())
+        .and_then(|s| s.computed_tier.as_ref().unwrap_or(&s.tier).get(i).copied())
 }
 
 /// The extra cells governance adds to row `i` (see `govern::notes::cells`).

@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 
 use crate::data::table::{Column, Table, TextColumn};
 use crate::eval::{self, Batch, Context};
-use crate::model::{ColumnId, Model};
+use crate::govern::Governance;
+use crate::model::{ColumnId, Model, ScoreId};
 use crate::plan::Plan;
 
 /// One score of one row.
@@ -17,8 +18,11 @@ pub struct ScorePoint {
     /// After adjustments, before smoothing and the other guardrails (`raw(score)`).
     pub raw: f64,
     pub reported: f64,
-    /// Index into the score's tier labels (tiers, `provisional`, `insufficient_data`).
+    /// Index into the score's tier labels (tiers, `provisional`, `insufficient_data`):
+    /// the reported tier, an override's where one applies.
     pub tier: Option<u32>,
+    /// The tier the score computes (the same as `tier` unless overridden).
+    pub computed: Option<u32>,
 }
 
 /// One row of a partner's history.
@@ -69,6 +73,19 @@ pub struct Collected {
     pub history: IndexMap<String, Vec<HistoryRow>>,
     /// Rows evaluated.
     pub rows: usize,
+    /// The rows corrections or overrides touched, in key and period order.
+    pub touched: Vec<Touched>,
+}
+
+/// A row that corrections or an override touched, and what they did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Touched {
+    pub key: String,
+    pub period: String,
+    pub corrected: bool,
+    pub overridden: bool,
+    /// What was done, one sentence each (as `explain` tells it).
+    pub story: Vec<String>,
 }
 
 /// A text column of the table.
@@ -110,15 +127,18 @@ struct Part {
     counts: Vec<Vec<Vec<u64>>>,
     latest: Vec<Latest>,
     history: Vec<(String, HistoryRow)>,
+    touched: Vec<Touched>,
 }
 
 /// Evaluate the whole table once and gather what the report needs;
-/// `history_of` says whose rows to keep whole.
+/// `history_of` says whose rows to keep whole. With `gov`, an overridden
+/// row's tier is the override's (the computed one kept beside it).
 pub fn collect(
     model: &Model,
     plan: &Plan,
     table: &Table,
     history_of: &(dyn Fn(&str) -> bool + Sync),
+    gov: Option<&Governance>,
 ) -> Collected {
     let keys = text_column(table, model.contract.key);
     let period_column = text_column(table, model.contract.period);
@@ -138,6 +158,9 @@ pub fn collect(
     };
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
+    if let Some(gov) = gov {
+        ctx.tier_overrides = crate::govern::tier_overrides(gov);
+    }
     let mut out = Collected {
         tier_counts: empty_counts(),
         periods: periods.clone(),
@@ -150,6 +173,7 @@ pub fn collect(
                 counts: empty_counts(),
                 latest: Vec::new(),
                 history: Vec::new(),
+                touched: Vec::new(),
             };
             for i in 0..batch.len {
                 let row = batch.rows.get(i).copied().unwrap_or(0) as usize;
@@ -157,6 +181,15 @@ pub fn collect(
                 let period = period_column.map_or("", |p| p.get(row));
                 let p = periods.binary_search_by(|q| q.as_str().cmp(period)).ok();
                 let scores = score_points(model, batch, i);
+                if let Some(gov) = gov {
+                    if let Some(t) = touch(model, gov, row as u32, &scores) {
+                        part.touched.push(Touched {
+                            key: key.to_string(),
+                            period: period.to_string(),
+                            ..t
+                        });
+                    }
+                }
                 for (s, point) in scores.iter().enumerate() {
                     let Some(counts) = part.counts.get_mut(s) else {
                         continue;
@@ -202,13 +235,40 @@ pub fn collect(
                 }
             }
             out.latest.extend(part.latest);
+            out.touched.extend(part.touched);
             for (key, row) in part.history {
                 out.history.entry(key).or_default().push(row);
             }
         },
     );
     out.rows = table.rows;
+    out.touched
+        .sort_by(|a, b| (&a.key, &a.period).cmp(&(&b.key, &b.period)));
     out
+}
+
+/// What corrections and overrides did to table row `row` (`None` when
+/// nothing did).
+fn touch(model: &Model, gov: &Governance, row: u32, scores: &[ScorePoint]) -> Option<Touched> {
+    let corrected = gov
+        .corrections
+        .as_ref()
+        .is_some_and(|c| c.of_row(row).next().is_some());
+    let overridden = gov
+        .overrides
+        .as_ref()
+        .is_some_and(|o| o.of_row(row).next().is_some());
+    if !corrected && !overridden {
+        return None;
+    }
+    let computed = |s: ScoreId| scores.get(s.index()).and_then(|p| p.computed);
+    Some(Touched {
+        key: String::new(),
+        period: String::new(),
+        corrected,
+        overridden,
+        story: crate::govern::notes::story(model, gov, row, &computed),
+    })
 }
 
 fn latest_row(
@@ -269,12 +329,19 @@ fn score_points(model: &Model, batch: &Batch<'_>, i: usize) -> Vec<ScorePoint> {
                     raw: f64::NAN,
                     reported: f64::NAN,
                     tier: None,
+                    computed: None,
                 };
             };
+            let tier = def.tiers.as_ref().and_then(|_| v.tier.get(i).copied());
+            let computed = def
+                .tiers
+                .as_ref()
+                .and_then(|_| v.computed_tier.as_ref().unwrap_or(&v.tier).get(i).copied());
             ScorePoint {
                 raw: v.adjusted.get(i).copied().unwrap_or(f64::NAN),
                 reported: v.reported.get(i).copied().unwrap_or(f64::NAN),
-                tier: def.tiers.as_ref().and_then(|_| v.tier.get(i).copied()),
+                tier,
+                computed,
             }
         })
         .collect()

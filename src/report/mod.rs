@@ -59,6 +59,9 @@ pub struct Options {
     /// The backtest section for the program's page (`--outcome`), laid out
     /// from `scorecard backtest`'s report.
     pub backtest: Option<BacktestView>,
+    /// The corrections and overrides applied to the table: overridden tiers
+    /// are reported, and every touched row is shown.
+    pub governance: Option<crate::govern::Governance>,
 }
 
 /// Why no report was written.
@@ -136,27 +139,28 @@ pub fn build(
         }
     }
     let mut notes = Vec::new();
+    let gov = options.governance.as_ref();
     let (collected, selected) = match &options.audience {
         Audience::Partner(_) => {
             let set: HashSet<String> = asked.iter().map(|s| (*s).to_string()).collect();
             (
-                collect::collect(model, plan, table, &|k| set.contains(k)),
+                collect::collect(model, plan, table, &|k| set.contains(k), gov),
                 set,
             )
         }
         Audience::Internal { partners: Some(_) } => {
             let set: HashSet<String> = asked.iter().map(|s| (*s).to_string()).collect();
             (
-                collect::collect(model, plan, table, &|k| set.contains(k)),
+                collect::collect(model, plan, table, &|k| set.contains(k), gov),
                 set,
             )
         }
         Audience::Internal { partners: None } if keys.len() <= SECTION_CAP => (
-            collect::collect(model, plan, table, &|_| true),
+            collect::collect(model, plan, table, &|_| true, gov),
             keys.iter().map(|k| (*k).to_string()).collect(),
         ),
         Audience::Internal { partners: None } => {
-            let first = collect::collect(model, plan, table, &|_| false);
+            let first = collect::collect(model, plan, table, &|_| false, gov);
             let set = top_movers(model, &first.latest);
             notes.push(format!(
                 "{} partners: details are shown for the {} biggest movers up and down of `{}`; \
@@ -166,7 +170,7 @@ pub fn build(
                 primary_score(model).map_or("", |s| s.name.as_str()),
             ));
             (
-                collect::collect(model, plan, table, &|k| set.contains(k)),
+                collect::collect(model, plan, table, &|k| set.contains(k), gov),
                 set,
             )
         }
@@ -357,7 +361,25 @@ fn partner_page(
         sections,
         has_backtest: false,
         backtest: BacktestView::default(),
+        has_governance: false,
+        governance: Vec::new(),
     }
+}
+
+/// `corrected`, `overridden`, both (`corrected, overridden`) or nothing.
+fn touched_words<'t>(rows: impl Iterator<Item = &'t collect::Touched>) -> String {
+    let (mut corrected, mut overridden) = (false, false);
+    for t in rows {
+        corrected |= t.corrected;
+        overridden |= t.overridden;
+    }
+    match (corrected, overridden) {
+        (true, true) => "corrected, overridden",
+        (true, false) => "corrected",
+        (false, true) => "overridden",
+        (false, false) => "",
+    }
+    .to_string()
 }
 
 /// The partner's scores beside the averages of its peer groups of at least `k`.
@@ -499,7 +521,35 @@ fn internal_page(
             .to_string(),
     });
     let overview = overview(model, plan, collected, anchors);
-    let (table_json, shown) = table_data(model, latest, anchors);
+    let (table_json, shown) = table_data(model, collected, anchors);
+    let governance: Vec<GovernItem> = collected
+        .touched
+        .iter()
+        .map(|t| GovernItem {
+            partner: t.key.clone(),
+            link: anchors.get(&t.key).cloned().unwrap_or_default(),
+            period: t.period.clone(),
+            what: touched_words(std::iter::once(t)),
+            story: t.story.clone(),
+        })
+        .collect();
+    if let Some(gov) = &options.governance {
+        headline.push(Figure {
+            label: "partners corrected or overridden".into(),
+            value: governance
+                .iter()
+                .map(|g| g.partner.as_str())
+                .collect::<BTreeSet<_>>()
+                .len()
+                .to_string(),
+        });
+        let summary = crate::govern::notes::summary(gov);
+        notes.push(format!(
+            "Corrections and overrides: {}. Corrected values are used throughout, and an \
+             overridden tier is the one reported.",
+            summary.trim_end().trim_start_matches("governance: ")
+        ));
+    }
     if shown < latest.len() {
         notes.push(format!(
             "The partners table shows {shown} of {} partners (those with details first, then \
@@ -532,6 +582,8 @@ fn internal_page(
         sections,
         has_backtest: false,
         backtest: BacktestView::default(),
+        has_governance: options.governance.is_some(),
+        governance,
     }
 }
 
@@ -586,6 +638,7 @@ fn overview(
                 })
                 .collect(),
             distribution: vec![charts::distribution(&def.name, &values, tiers)],
+            tier_table: tier_table(model, s, latest),
         });
         let (up, down) = movers(latest, s, MOVERS_SHOWN);
         if up.is_empty() && down.is_empty() {
@@ -733,12 +786,52 @@ fn overview(
     }
 }
 
+/// The tiers of score `s` as declared, best first: each one's threshold, the
+/// partners in it (their latest period's reported tier), benefits and obligations.
+fn tier_table(model: &Model, s: usize, latest: &[Latest]) -> Vec<TierRow> {
+    let labels = tier_labels(model, s);
+    let Some(tiers) = model.scores.get(s).and_then(|d| d.tiers.as_ref()) else {
+        return Vec::new();
+    };
+    tiers
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let index = labels.iter().position(|l| *l == t.label);
+            let partners = latest
+                .iter()
+                .filter(|l| {
+                    index.is_some()
+                        && l.scores.get(s).and_then(|p| p.tier).map(|x| x as usize) == index
+                })
+                .count();
+            TierRow {
+                label: t.label.clone(),
+                class: tier_class(k, tiers.tiers.len()),
+                threshold: match t.threshold {
+                    Some((op, x)) => format!("score {} {}", op.symbol(), num(x)),
+                    None => "otherwise".to_string(),
+                },
+                partners: partners.to_string(),
+                benefits: t.benefits.join("; "),
+                obligations: t.obligations.join("; "),
+            }
+        })
+        .collect()
+}
+
 /// The partners table's data as JSON for the script, and how many rows it holds.
 fn table_data(
     model: &Model,
-    latest: &[Latest],
+    collected: &Collected,
     anchors: &HashMap<String, String>,
 ) -> (String, usize) {
+    let latest = &collected.latest;
+    let mut touched: HashMap<&str, Vec<&collect::Touched>> = HashMap::new();
+    for t in &collected.touched {
+        touched.entry(t.key.as_str()).or_default().push(t);
+    }
     let rows: Vec<&Latest> = if latest.len() <= TABLE_CAP {
         latest.iter().collect()
     } else {
@@ -776,6 +869,7 @@ fn table_data(
                 "d": (0..l.scores.len()).map(|s| round(l.change(s))).collect::<Vec<_>>(),
                 "a": l.actions.join(", "),
                 "f": l.flags.join(", "),
+                "g": touched_words(touched.get(l.key.as_str()).into_iter().flatten().copied()),
             })
         })
         .collect();

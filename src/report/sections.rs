@@ -58,11 +58,29 @@ pub fn section(
             score_block(model, collected, &e.partner, s, score, previous)
         })
         .collect();
+    let touched: Vec<&super::collect::Touched> = collected
+        .touched
+        .iter()
+        .filter(|t| t.key == e.partner)
+        .collect();
     PartnerSection {
         id: e.partner.clone(),
         anchor: anchors.get(&e.partner).cloned().unwrap_or_default(),
         period: e.period.clone().unwrap_or_else(|| "(none)".into()),
         segments,
+        touched: super::touched_words(touched.iter().copied()),
+        governance: touched
+            .iter()
+            .flat_map(|t| {
+                t.story.iter().map(|line| {
+                    if t.period.is_empty() {
+                        line.clone()
+                    } else {
+                        format!("{}: {line}", t.period)
+                    }
+                })
+            })
+            .collect(),
         scores,
         rules: e
             .rules
@@ -137,11 +155,27 @@ fn score_block(
         .and_then(|d| d.tiers.as_ref())
         .map_or(&[][..], |t| t.tiers.as_slice());
     let labels = super::tier_labels(model, s);
-    let tier = score
+    let mut tier = score
         .tier
         .as_ref()
         .and_then(|t| t.label.clone())
         .unwrap_or_default();
+    // The reported tier is an override's where one applies to the latest row.
+    let mut override_note = String::new();
+    let latest = collected
+        .latest
+        .binary_search_by(|l| l.key.as_str().cmp(partner))
+        .ok()
+        .and_then(|k| collected.latest.get(k))
+        .and_then(|l| l.scores.get(s));
+    if let Some(point) = latest.filter(|p| p.tier != p.computed) {
+        override_note = format!("by override, computed {tier}");
+        tier = point
+            .tier
+            .and_then(|t| labels.get(t as usize))
+            .cloned()
+            .unwrap_or_default();
+    }
     let history = collected.history.get(partner);
     let points: Vec<TrajectoryPoint<'_>> = history
         .map(|rows| {
@@ -293,12 +327,28 @@ fn score_block(
         })
         .collect();
     let tier_index = labels.iter().position(|l| *l == tier);
+    let declared = tiers.iter().position(|t| t.label == tier);
+    let own = declared.and_then(|k| tiers.get(k));
+    let above = declared
+        .and_then(|k| k.checked_sub(1))
+        .and_then(|k| tiers.get(k));
+    // The distance is the computed score's: say so when the tier reported is another.
+    let distance = if override_note.is_empty() || distance.is_empty() {
+        distance
+    } else {
+        format!("As computed: {distance}")
+    };
     ScoreBlock {
         name: score.name.clone(),
         description: score.description.clone().unwrap_or_default(),
         reported: opt(score.reported),
         tier_class: tier_index.map_or_else(String::new, |k| tier_class(k, tiers.len())),
         tier,
+        override_note,
+        benefits: own.map(|t| t.benefits.clone()).unwrap_or_default(),
+        obligations: own.map(|t| t.obligations.clone()).unwrap_or_default(),
+        next_tier: above.map(|t| t.label.clone()).unwrap_or_default(),
+        next_benefits: above.map(|t| t.benefits.clone()).unwrap_or_default(),
         raw,
         steps,
         distance,

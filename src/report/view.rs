@@ -32,6 +32,20 @@ pub struct Page {
     /// The backtest section (`--outcome`), on the program's page only.
     pub has_backtest: bool,
     pub backtest: BacktestView,
+    /// The "Corrections and overrides" section: every row they touched.
+    pub has_governance: bool,
+    pub governance: Vec<GovernItem>,
+}
+
+/// A row corrections or an override touched, on the program's page.
+#[derive(Clone, Debug, Default)]
+pub struct GovernItem {
+    pub partner: String,
+    pub link: String,
+    pub period: String,
+    /// `corrected`, `overridden` or both.
+    pub what: String,
+    pub story: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -55,6 +69,20 @@ pub struct ScoreCharts {
     pub has_tiers: bool,
     pub legend: Vec<LegendItem>,
     pub distribution: Vec<Svg>,
+    /// The tiers as the scorecard declares them, with the partners in each
+    /// (latest period) and what each tier gives and asks.
+    pub tier_table: Vec<TierRow>,
+}
+
+/// One tier of the overview's tier table.
+#[derive(Clone, Debug, Default)]
+pub struct TierRow {
+    pub label: String,
+    pub class: String,
+    pub threshold: String,
+    pub partners: String,
+    pub benefits: String,
+    pub obligations: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -145,6 +173,14 @@ pub struct ScoreBlock {
     pub description: String,
     pub reported: String,
     pub tier: String,
+    /// `by override, computed good` when an override sets the tier.
+    pub override_note: String,
+    /// What the reported tier gives the partner and asks of it.
+    pub benefits: Vec<String>,
+    pub obligations: Vec<String>,
+    /// The tier above the reported one, and what it would add.
+    pub next_tier: String,
+    pub next_benefits: Vec<String>,
     pub tier_class: String,
     pub raw: String,
     pub steps: Vec<String>,
@@ -171,6 +207,10 @@ pub struct PartnerSection {
     pub anchor: String,
     pub period: String,
     pub segments: String,
+    /// `corrected`, `overridden` or both, when anything touched the partner's rows.
+    pub touched: String,
+    /// What corrections and overrides did to the partner's rows, by period.
+    pub governance: Vec<String>,
     pub scores: Vec<ScoreBlock>,
     pub rules: Vec<Fired>,
     pub flags: Vec<Fired>,

@@ -598,6 +598,42 @@ pub struct Snapshot {
     pub data: Str,
     /// `latest` or `all` (a name), or a period label (a string).
     pub period: Option<Label>,
+    /// `corrections "…"` and `overrides "…"`: applied to the data before it
+    /// is scored.
+    pub governance: Vec<GovernFile>,
+    pub span: Span,
+}
+
+/// Which governance file: corrections to the data or tier overrides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GovernKind {
+    Corrections,
+    Overrides,
+}
+
+impl GovernKind {
+    /// The keyword of a file clause: `corrections` or `overrides`.
+    pub fn file_keyword(self) -> &'static str {
+        match self {
+            GovernKind::Corrections => "corrections",
+            GovernKind::Overrides => "overrides",
+        }
+    }
+
+    /// The keyword of a row written in a test: `correction` or `override`.
+    pub fn row_keyword(self) -> &'static str {
+        match self {
+            GovernKind::Corrections => "correction",
+            GovernKind::Overrides => "override",
+        }
+    }
+}
+
+/// `corrections "data/corrections.csv"` or `overrides "data/overrides.csv"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GovernFile {
+    pub kind: GovernKind,
+    pub path: Str,
     pub span: Span,
 }
 
@@ -617,6 +653,10 @@ pub enum TestClause {
     GivenFile(Str, Span),
     Partner(Str, Span),
     Period(Str, Span),
+    /// `corrections "…"` or `overrides "…"`.
+    GovernFile(GovernFile),
+    /// `correction { … }` or `override { … }`: one line of such a file.
+    GovernRow(GovernKind, Vec<Field>, Span),
     Expect(Expect),
 }
 

@@ -108,7 +108,9 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::snapshot_decl => "a `snapshot \"data.csv\"` declaration",
         Rule::snapshot_period => "`period latest`, `period all` or `period \"…\"`",
         Rule::kw_snapshot => "`snapshot`",
-        Rule::test_clause => "a test clause (`given`, `defaults`, `partner`, `period`, `expect`)",
+        Rule::test_clause => {
+            "a test clause (`given`, `defaults`, `partner`, `period`, `corrections`, `overrides`, `correction`, `override`, `expect`)"
+        }
         Rule::given_row => "`given { column: value, … }`",
         Rule::defaults_decl => "a `defaults` block",
         Rule::governance_decl => "a `governance` block",
@@ -122,6 +124,9 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::kw_governance => "`governance`",
         Rule::kw_corrections => "`corrections`",
         Rule::kw_overrides => "`overrides`",
+        Rule::kw_correction => "`correction`",
+        Rule::governance_file => "`corrections \"…\"` or `overrides \"…\"`",
+        Rule::governance_row => "`correction { … }` or `override { … }`",
         Rule::kw_approver => "`approver`",
         Rule::kw_required => "`required`",
         Rule::kw_locked => "`locked`",

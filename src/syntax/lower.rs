@@ -923,7 +923,28 @@ impl Lowerer {
             }
             None => None,
         };
-        Ok(Snapshot { data, period, span })
+        let mut governance = Vec::new();
+        while let Some(g) = c.next_if(Rule::governance_file) {
+            governance.push(self.lower_governance_file(g)?);
+        }
+        Ok(Snapshot {
+            data,
+            period,
+            governance,
+            span,
+        })
+    }
+
+    /// `corrections "…"` or `overrides "…"`.
+    fn lower_governance_file(&mut self, pair: Pair<'_, Rule>) -> Lowered<GovernFile> {
+        let span = span_of(&pair);
+        let mut c = Cursor::of(pair);
+        let kind = match c.next("`corrections` or `overrides`")?.as_rule() {
+            Rule::kw_corrections => GovernKind::Corrections,
+            _ => GovernKind::Overrides,
+        };
+        let path = self.lower_string(c.next("a path")?)?;
+        Ok(GovernFile { kind, path, span })
     }
 
     // ─── tests ───────────────────────────────────────────────────────────────
@@ -1054,6 +1075,16 @@ impl Lowerer {
                     } else {
                         TestClause::Period(text, clause_span)
                     }
+                }
+                Rule::governance_file => {
+                    TestClause::GovernFile(self.lower_governance_file(clause)?)
+                }
+                Rule::governance_row => {
+                    let kind = match clause.clone().into_inner().next().map(|k| k.as_rule()) {
+                        Some(Rule::kw_correction) => GovernKind::Corrections,
+                        _ => GovernKind::Overrides,
+                    };
+                    TestClause::GovernRow(kind, self.lower_fields(clause)?, clause_span)
                 }
                 Rule::expect => TestClause::Expect(self.lower_expect(clause)?),
                 _ => return Err(unexpected(&clause, "a test")),

@@ -6,6 +6,7 @@
 //! names (or that partner's latest).
 
 pub mod coverage;
+pub mod govern;
 pub mod junit;
 pub mod snapshot;
 
@@ -263,10 +264,27 @@ fn partner(model: &Model, test: &TestDef, table: &Table) -> Result<String, Strin
 
 fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef) -> Outcome {
     let clock = std::time::Instant::now();
-    let table = match table(model, scorecard, test) {
+    let mut table = match table(model, scorecard, test) {
         Ok(t) => t,
         Err((at, message, help)) => return not_run(test, at, message, &help),
     };
+    let (gov, failures) = match governed(model, sources, scorecard, test, &mut table) {
+        Ok(g) => g,
+        Err(failures) => (crate::govern::Governance::default(), failures),
+    };
+    if !failures.is_empty() {
+        return Outcome {
+            name: test.name.clone(),
+            loc: test.loc,
+            partner: None,
+            period: None,
+            expectations: test.expects.len(),
+            failures,
+            explanation: None,
+            seconds: clock.elapsed().as_secs_f64(),
+        };
+    }
+    let table = table;
     let partner = match partner(model, test, &table) {
         Ok(p) => p,
         Err(message) => {
@@ -296,7 +314,16 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
             if_empty: None,
         });
     }
-    let observed = observe(model, &plan, &table, &partner, first_extra, test);
+    let tier_overrides = crate::govern::tier_overrides(&gov);
+    let observed = observe(
+        model,
+        &plan,
+        &table,
+        &partner,
+        first_extra,
+        test,
+        &tier_overrides,
+    );
     let Some(row) = (match &test.period {
         Some(p) => observed.iter().find(|o| &o.period == p),
         None => observed.last(),
@@ -329,7 +356,9 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
         if let ExpectKindDef::State { target, .. } | ExpectKindDef::Compare { target, .. } =
             &expect.kind
         {
-            if let ExprKind::Score(s, _) | ExprKind::Tier(s) = target.kind {
+            if let ExprKind::Score(s, _) | ExprKind::Tier(s) | ExprKind::ComputedTier(s) =
+                target.kind
+            {
                 if let Some(def) = model.score(s) {
                     if !explain_scores.contains(&def.name) {
                         explain_scores.push(def.name.clone());
@@ -359,9 +388,17 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
         None
     } else {
         let plan = crate::plan::compile(model);
-        crate::explain::explain(model, &plan, &table, sources, &partner, Some(&row.period))
-            .ok()
-            .map(|e| excerpt(&crate::explain::text(&e), &explain_scores))
+        crate::explain::explain_overridden(
+            model,
+            &plan,
+            &table,
+            sources,
+            &partner,
+            Some(&row.period),
+            &tier_overrides,
+        )
+        .ok()
+        .map(|e| excerpt(&crate::explain::text(&e), &explain_scores))
     };
     Outcome {
         name: test.name.clone(),
@@ -373,6 +410,30 @@ fn run_one(model: &Model, sources: &SourceMap, scorecard: &Path, test: &TestDef)
         explanation,
         seconds: clock.elapsed().as_secs_f64(),
     }
+}
+
+/// Apply the test's corrections and overrides to its table: the failures
+/// are the problems that keep a line from applying.
+fn governed(
+    model: &Model,
+    sources: &SourceMap,
+    scorecard: &Path,
+    test: &TestDef,
+    table: &mut Table,
+) -> Result<(crate::govern::Governance, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if test.corrections.is_empty() && test.overrides.is_empty() {
+        return Ok((crate::govern::Governance::default(), Vec::new()));
+    }
+    let corrections = govern::test_lines(sources, scorecard, &test.corrections, false)?;
+    let overrides = govern::test_lines(sources, scorecard, &test.overrides, true)?;
+    let plan = crate::plan::compile(model);
+    Ok(govern::apply(
+        model,
+        &plan,
+        table,
+        corrections.as_ref(),
+        overrides.as_ref(),
+    ))
 }
 
 /// The sections of an explanation about these scores.
@@ -402,9 +463,12 @@ fn observe(
     partner: &str,
     first_extra: usize,
     test: &TestDef,
+    tier_overrides: &crate::explain::TierOverrides,
 ) -> Vec<Observed> {
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
+    // Expectations, rules and flags see the reported tier.
+    ctx.tier_overrides = tier_overrides.clone();
     let selection = Selection {
         period: PeriodChoice::All,
         partner: Some(partner.to_string()),
@@ -640,15 +704,25 @@ fn judge(
     }
 }
 
-/// The CSV output of a scorecard on a table, for the rows `selection` reports.
-pub fn score_csv(model: &Model, table: &Table, selection: &Selection) -> String {
+/// The CSV output of a scorecard on a table, for the rows `selection` reports,
+/// with the columns corrections and overrides add (`gov`).
+pub fn score_csv(
+    model: &Model,
+    table: &Table,
+    selection: &Selection,
+    gov: Option<&crate::govern::Governance>,
+) -> String {
     let plan = crate::plan::compile(model);
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, &plan, table, &ordered);
-    let mut out = crate::render::csv::header(&plan);
+    if let Some(g) = gov {
+        ctx.tier_overrides = crate::govern::tier_overrides(g);
+    }
+    let extra = gov.map_or_else(Vec::new, |g| crate::govern::notes::columns(model, g));
+    let mut out = crate::render::csv::header_governed(&plan, true, &extra);
     eval::evaluate(
         &mut ctx,
-        |b| crate::render::csv::rows(b, selection).0,
+        |b| crate::render::csv::rows_governed(b, selection, true, gov).0,
         |t| out.push_str(&t),
     );
     out

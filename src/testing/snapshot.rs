@@ -25,8 +25,15 @@ pub fn path(scorecard: &Path, index: usize) -> PathBuf {
     scorecard.with_file_name(file)
 }
 
+/// The corrections and overrides files a snapshot's data was scored with.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Applied<'a> {
+    pub corrections: Option<&'a str>,
+    pub overrides: Option<&'a str>,
+}
+
 /// The snapshot text for a scored output.
-pub fn render(model: &Model, data: &str, period: &str, csv: &str) -> String {
+pub fn render(model: &Model, data: &str, period: &str, applied: &Applied<'_>, csv: &str) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# scorecard {} version {}\n",
@@ -35,6 +42,12 @@ pub fn render(model: &Model, data: &str, period: &str, csv: &str) -> String {
     ));
     out.push_str(&format!("# rules {}\n", model.content_hash));
     out.push_str(&format!("# data {data}, period {period}\n"));
+    if let Some(c) = applied.corrections {
+        out.push_str(&format!("# corrections {c}\n"));
+    }
+    if let Some(o) = applied.overrides {
+        out.push_str(&format!("# overrides {o}\n"));
+    }
     out.push_str("# recorded by `scorecard test`; update with `scorecard test --update`\n");
     out.push_str(csv);
     out

@@ -71,7 +71,7 @@
   }
   function matches(r) {
     var q = search.value.trim().toLowerCase();
-    if (q && (r.id + " " + r.a + " " + r.f + " " + r.seg.join(" ")).toLowerCase().indexOf(q) < 0) { return false; }
+    if (q && (r.id + " " + r.a + " " + r.f + " " + r.g + " " + r.seg.join(" ")).toLowerCase().indexOf(q) < 0) { return false; }
     if (tierSelect.value) {
       var t = tierSelect.value.split("\u0000");
       if (r.t[Number(t[0])] !== t[1]) { return false; }
@@ -95,11 +95,22 @@
       columns.forEach(function (c, k) {
         var td = tr.insertCell();
         if (c.num) { td.className = "n"; }
-        if (k === 0 && r.link) {
-          var a = document.createElement("a");
-          a.href = "#" + r.link;
-          a.textContent = r.id;
-          td.appendChild(a);
+        if (k === 0) {
+          if (r.link) {
+            var a = document.createElement("a");
+            a.href = "#" + r.link;
+            a.textContent = r.id;
+            td.appendChild(a);
+          } else {
+            td.textContent = r.id;
+          }
+          if (r.g) {
+            var mark = document.createElement("span");
+            mark.className = "touched";
+            mark.textContent = r.g;
+            td.appendChild(document.createTextNode(" "));
+            td.appendChild(mark);
+          }
         } else {
           td.textContent = format(c.get(r), c.signed);
         }

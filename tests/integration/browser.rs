@@ -262,3 +262,106 @@ fn a_partner_section_and_a_partners_page_in_a_browser() {
     // Three scores, each against all partners and the partner's type.
     assert_eq!(r["peer_rows"], 6);
 }
+
+/// `report --corrections --overrides`: the section listing every touched row
+/// with who, when and why, the marker on each touched partner's table row
+/// (and searchable), the reported tier beside the computed one in the
+/// partner's section, and the same on the partner's own page.
+#[test]
+fn corrected_and_overridden_partners_are_visible_in_a_browser() {
+    if !available() {
+        return;
+    }
+    let dir = temp_dir("browser-governance");
+    let html = dir.join("governed.html");
+    let governed = [
+        "tests/fixtures/governance/program.scorecard",
+        "--data",
+        "tests/fixtures/governance/partners.csv",
+        "--corrections",
+        "tests/fixtures/governance/corrections.csv",
+        "--overrides",
+        "tests/fixtures/governance/overrides.csv",
+    ];
+    write_report(&governed, &html);
+    let visible = |selector: &str| {
+        format!(
+            "[...document.querySelectorAll({selector:?})].filter(e => e.offsetParent !== null).map(e => e.textContent.trim())"
+        )
+    };
+    let overridden = set("search", "overridden", "input");
+    let r = drive(
+        &html,
+        "governance-overview.png",
+        &[
+            ("section", &visible("#governance tbody tr td:first-child")),
+            ("stories", &visible("#governance tbody li")),
+            ("cells", &visible("#table tbody tr td:first-child")),
+            ("marks", &visible("#table tbody .touched")),
+            ("overridden", &overridden),
+            ("headings", &visible("h3.partner-id")),
+            (
+                "p4_score",
+                "[...document.querySelectorAll('article.partner')].find(a => a.querySelector('h3').textContent.startsWith('P4')).querySelector('h4').textContent",
+            ),
+        ],
+    );
+    assert_eq!(r["section"], serde_json::json!(["P1", "P3", "P3", "P4"]));
+    let stories = r["stories"].as_array().unwrap();
+    assert!(
+        stories.iter().any(|s| s
+            .as_str()
+            .unwrap()
+            .starts_with("revenue corrected from 12000 to 21000 by ana.lima, approved by raj.patel on 2026-01-15: duplicate credit note removed")),
+        "{stories:?}"
+    );
+    assert!(
+        stories.iter().any(|s| s.as_str().unwrap().starts_with(
+            "performance tier good by override, computed needs_improvement; approved by vp.channels until 2026Q2"
+        )),
+        "{stories:?}"
+    );
+    assert_eq!(
+        r["cells"],
+        serde_json::json!(["P1 corrected", "P2", "P3 corrected", "P4 overridden"])
+    );
+    assert_eq!(
+        r["marks"],
+        serde_json::json!(["corrected", "corrected", "overridden"])
+    );
+    assert_eq!(r["overridden"], 1);
+    assert_eq!(
+        r["headings"],
+        serde_json::json!(["P1 corrected", "P2", "P3 corrected", "P4 overridden"])
+    );
+    let p4 = r["p4_score"].as_str().unwrap();
+    assert!(
+        p4.contains("good") && p4.contains("by override, computed needs_improvement"),
+        "{p4}"
+    );
+
+    let page = dir.join("p4.html");
+    let mut args = governed.to_vec();
+    args.extend(["--partner", "P4"]);
+    write_report(&args, &page);
+    let r = drive(
+        &page,
+        "governance-partner-page.png",
+        &[
+            ("heading", &visible("h3.partner-id")),
+            ("notes", &visible("ul.governance li")),
+            ("others", "document.body.textContent.includes('P1')"),
+        ],
+    );
+    assert_eq!(r["heading"], serde_json::json!(["P4 overridden"]));
+    let notes = r["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .starts_with("2025Q4: performance tier good by override"),
+        "{notes:?}"
+    );
+    assert_eq!(r["others"], false);
+}

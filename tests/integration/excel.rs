@@ -326,3 +326,108 @@ fn results_are_written_as_a_workbook() {
     assert!(xml.contains("<b/>"), "{xml}");
     assert!(!xml.contains("<f>"), "{xml}");
 }
+
+/// Merged cells over a declared column or the header are refused at their
+/// cells (their value is in the first cell only); merged cells elsewhere
+/// are not. A workbook protected by a password (encrypted by
+/// msoffcrypto-tool, as Excel does) is named as such.
+#[test]
+fn merged_cells_and_passwords_are_refused_with_a_location() {
+    let dir = temp_dir("excel-merged");
+    let path = dir.join("merged.xlsx");
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    let header = [
+        "partner_id",
+        "quarter",
+        "revenue",
+        "partner_type",
+        "sales_reps",
+        "certified",
+        "market_alignment",
+        "comment",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..5u32 {
+        let row = [
+            format!("P00{r}"),
+            "2025Q4".into(),
+            "10".into(),
+            "msp".into(),
+        ];
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+        ws.write_number(r, 4, 2).unwrap();
+        ws.write_boolean(r, 5, true).unwrap();
+        ws.write_number(r, 6, 3).unwrap();
+    }
+    let plain = Format::new();
+    // `revenue` of rows 2–3 merged (C2:C3), and an undeclared column's cells.
+    ws.merge_range(1, 2, 2, 2, "10", &plain).unwrap();
+    ws.merge_range(1, 7, 4, 7, "a note", &plain).unwrap();
+    book.save(&path).unwrap();
+    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut all = stderr(&out);
+    assert!(
+        all.contains("merged.xlsx:Sheet1!C2:C3: error[D005]"),
+        "{all}"
+    );
+    assert!(!all.contains("H2"), "{all}");
+
+    // Only the undeclared column merged: read.
+    let fine = dir.join("fine.xlsx");
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..3u32 {
+        for (c, v) in [
+            format!("P00{r}"),
+            "2025Q4".into(),
+            "10".into(),
+            "msp".into(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+        ws.write_number(r, 4, 2).unwrap();
+        ws.write_boolean(r, 5, true).unwrap();
+        ws.write_number(r, 6, 3).unwrap();
+    }
+    ws.merge_range(1, 7, 2, 8, "a note", &plain).unwrap();
+    book.save(&fine).unwrap();
+    let out = scorecard(&[
+        "score",
+        &contract(),
+        "--data",
+        fine.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let protected = root().join("tests/fixtures/data/protected.xlsx");
+    for verb in ["score", "check"] {
+        let out = scorecard(&[verb, &contract(), "--data", protected.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = stdout(&out) + &stderr(&out);
+        assert!(text.contains("protected by a password"), "{text}");
+        if verb == "score" {
+            // `check` wraps its text to a width, which the path changes.
+            all.push_str("---\n");
+            all.push_str(&text);
+        }
+    }
+    snapshot(
+        "merged_and_protected",
+        &all.replace(dir.to_str().unwrap(), "DIR")
+            .replace(root().to_str().unwrap(), "ROOT"),
+    );
+}

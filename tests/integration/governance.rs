@@ -557,3 +557,410 @@ fn benefits_and_obligations_follow_the_reported_tier() {
     );
     insta::assert_json_snapshot!("benefits_by_override", overridden);
 }
+
+/// `scorecard test` with corrections and overrides: a snapshot that names
+/// its files, tests that name files or write lines, and tests whose lines
+/// cannot be applied, each failing at the line.
+#[test]
+fn tests_and_snapshots_apply_corrections_and_overrides() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "test",
+            "tests/fixtures/governance/tested.scorecard",
+            "tests/fixtures/governance/failing-tests.scorecard",
+        ])
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("6 passed, 3 failed"), "{out}");
+    insta::assert_snapshot!("test_with_corrections_and_overrides", out);
+    // The recorded snapshot holds the corrected values and the reported tier.
+    let snap = std::fs::read_to_string("tests/fixtures/governance/tested.scorecard.snap").unwrap();
+    assert!(snap.contains("# corrections corrections.csv\n# overrides overrides.csv\n"));
+    assert!(snap.contains(
+        "P1,2025Q4,73.60,good,semi-annual business review,,revenue 12000 -> 21000 (line 2),good,"
+    ));
+    // The rules and flags of the overridden row act on the reported tier.
+    assert!(snap.contains(
+        "P4,2025Q4,54.00,good,semi-annual business review;review the override,overridden_tier,,needs_improvement,\"performance good (line 2, until 2026Q2)\""
+    ));
+}
+
+/// `scorecard test --corrections F --overrides F`: the files apply to every
+/// snapshot that names none of its own, so a recorded snapshot fails when
+/// the corrections change.
+#[test]
+fn test_applies_the_command_lines_files_to_snapshots() {
+    let dir = temp_dir("test-governed");
+    for f in ["partners.csv", "corrections.csv", "overrides.csv"] {
+        std::fs::copy(format!("{DIR}/{f}"), dir.join(f)).unwrap();
+    }
+    let card = dir.join("program.scorecard");
+    let text =
+        std::fs::read_to_string(PROGRAM).unwrap() + "\nsnapshot \"partners.csv\" period all\n";
+    std::fs::write(&card, text).unwrap();
+    let card = card.to_str().unwrap().to_string();
+    let corrections = dir.join("corrections.csv").to_str().unwrap().to_string();
+    let overrides = dir.join("overrides.csv").to_str().unwrap().to_string();
+    let test = |extra: &[&str]| {
+        let mut args = vec!["test", card.as_str()];
+        args.extend_from_slice(extra);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        (stdout(&o), o.status.code())
+    };
+    let (out, code) = test(&["--corrections", &corrections, "--overrides", &overrides]);
+    assert_eq!(code, Some(0), "{out}");
+    let snap = std::fs::read_to_string(dir.join("program.scorecard.snap")).unwrap();
+    assert!(snap.contains("# corrections "), "{snap}");
+    assert!(snap.contains("revenue 12000 -> 21000 (line 2)"), "{snap}");
+    assert!(
+        snap.contains("P4,2025Q4,54.00,good,,needs_improvement,"),
+        "{snap}"
+    );
+    // The same files again: the snapshot holds.
+    let (out, code) = test(&["--corrections", &corrections, "--overrides", &overrides]);
+    assert_eq!(code, Some(0), "{out}");
+    // Without them the output differs: the correction and the override are gone.
+    let (out, code) = test(&[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("the output differs"), "{out}");
+    assert!(out.contains("P1 2025Q4"), "{out}");
+    // A corrections file with a bad line fails the snapshot, with the line.
+    std::fs::write(
+        dir.join("bad.csv"),
+        format!("{HEADER}P1,2025Q4,revenu,1,typo,ana.lima,raj.patel,\n"),
+    )
+    .unwrap();
+    let bad = dir.join("bad.csv").to_str().unwrap().to_string();
+    let (out, code) = test(&["--corrections", &bad]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("line 2: `revenu` is not a column"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A test's `correction` and `override` lines: fields of the files' headers,
+/// checked; a file and lines of the same kind in one test are refused; both
+/// lay out like `given` rows.
+#[test]
+fn correction_and_override_lines_in_tests_are_checked_and_formatted() {
+    let text = r#"scorecard "g" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+}
+score s "S" {
+  weights { r 1 }
+}
+metric r "R" {
+  value revenue
+  points scale 0 => 0, 10 => 100
+}
+test "t" {
+  given { partner_id: "P1", revenue: 5 }
+  corrections "c.csv"
+  correction { partner: "P1", colum: revenue, value: 6, value: 7 }
+  expect revenue == 6
+}
+"#;
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    assert!(
+        report.contains("`colum` is not a field of `correction`"),
+        "{report}"
+    );
+    assert!(report.contains("did you mean `column`?"), "{report}");
+    assert!(
+        report.contains("`value` is given twice in this line"),
+        "{report}"
+    );
+    assert!(
+        report.contains("reads its corrections from `c.csv` and also writes `correction` lines"),
+        "{report}"
+    );
+    let messy = "test \"t\" {\n given { partner_id: \"P1\" }\n  corrections   \"c.csv\"\noverrides \"o.csv\"\n correction {partner: \"P1\" , column: revenue}\n expect revenue == 1\n}\nsnapshot \"d.csv\"   period all  corrections \"c.csv\"  overrides \"o.csv\"\n";
+    let clean = "test \"t\" {\n  given { partner_id: \"P1\" }\n  corrections \"c.csv\"\n  overrides \"o.csv\"\n  correction { partner: \"P1\", column: revenue }\n  expect revenue == 1\n}\nsnapshot \"d.csv\" period all corrections \"c.csv\" overrides \"o.csv\"\n";
+    let format = |t: &str| scorecard::fmt::format(scorecard::source::FileId(0), t).unwrap();
+    assert_eq!(format(messy), clean);
+    assert_eq!(format(clean), clean);
+}
+
+/// `report` takes the files too: the page lists every touched row, marks
+/// the partners, reports the overridden tier, and `--audit` logs the run.
+#[test]
+fn report_shows_the_corrected_and_overridden_partners() {
+    let dir = temp_dir("report-governed");
+    let html = dir.join("report.html");
+    let audit = dir.join("audit.ndjson");
+    let (_, stderr, status) = governed(
+        "report",
+        &[
+            "--out",
+            html.to_str().unwrap(),
+            "--audit",
+            audit.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(status, 0, "{stderr}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<section id=\"governance\">"));
+    assert!(page.contains(
+        "<td><a href=\"#p4\">P4</a></td><td>2025Q4</td><td><span class=\"touched\">overridden</span></td>"
+    ));
+    assert!(
+        page.contains("\"id\":\"P4\",\"link\":\"p4\",\"seg\":[],\"s\":[54.0],\"t\":[\"good\"]")
+    );
+    assert!(page.contains("\"g\":\"overridden\""));
+    assert!(
+        page.contains("<span class=\"touched\">by override, computed needs_improvement</span>")
+    );
+    let log = std::fs::read_to_string(&audit).unwrap();
+    assert_eq!(log.lines().count(), 4, "{log}");
+    // Without the files: no section, no marker.
+    let (_, _, status) = run(&[
+        "report",
+        PROGRAM,
+        "--data",
+        DATA,
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("<section id=\"governance\">"));
+    assert!(page.contains("\"t\":[\"needs_improvement\"]"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The report's tier table lists each tier's threshold, partners, benefits
+/// and obligations; a partner's page lists those of its reported tier (the
+/// override's, where one applies) and what the next tier would add.
+#[test]
+fn the_report_shows_the_benefits_and_obligations_of_the_reported_tier() {
+    let dir = temp_dir("report-benefits");
+    let html = dir.join("p2.html");
+    let page = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "scorecards/partner-performance.scorecard",
+            "--data",
+            "scorecards/data/partners.csv",
+            "--out",
+            html.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (_, stderr, status) = run(&args);
+        assert_eq!(status, 0, "{stderr}");
+        std::fs::read_to_string(&html).unwrap()
+    };
+    let program = page(&[]);
+    assert!(program.contains(
+        "<tr><td><span class=\"tier t1\">good</span></td><td>score &#62;= 60</td><td class=\"n\">90</td><td>co-marketing funds at 1% of partner revenue; training budget for two certifications a year</td><td>semi-annual business review</td></tr>"
+    ));
+    // P000002 computes good: its benefits, and what excellent would add.
+    let own = page(&["--partner", "P000002"]);
+    let list = |text: &str, class: &str| -> Vec<String> {
+        let start = text
+            .find(&format!("<ul class=\"{class}\">"))
+            .map(|i| i + class.len() + 13);
+        start
+            .and_then(|s| text.get(s..).and_then(|t| t.find("</ul>").map(|e| &t[..e])))
+            .unwrap_or("")
+            .split("<li>")
+            .filter(|x| !x.is_empty())
+            .map(|x| x.trim_end_matches("</li>").to_string())
+            .collect()
+    };
+    assert_eq!(
+        list(&own, "benefits"),
+        [
+            "co-marketing funds at 1% of partner revenue",
+            "training budget for two certifications a year"
+        ]
+    );
+    assert_eq!(list(&own, "obligations"), ["semi-annual business review"]);
+    assert!(own.contains("The next tier, excellent, brings:"));
+    assert_eq!(list(&own, "next-benefits").len(), 3);
+    // With the sample override P000002 is reported excellent: its benefits.
+    let overridden = page(&[
+        "--partner",
+        "P000002",
+        "--overrides",
+        "scorecards/data/overrides.csv",
+    ]);
+    assert_eq!(
+        list(&overridden, "obligations"),
+        [
+            "quarterly business review with an executive sponsor",
+            "joint annual business plan"
+        ]
+    );
+    assert!(!overridden.contains("The next tier"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Rules, flags, `tier(score)` and `--summary` act on the reported tier (an
+/// override's where one applies); `computed_tier(score)` reads the tier the
+/// score computes, in `score`, `explain` and tests alike.
+#[test]
+fn rules_flags_and_the_summary_see_the_reported_tier() {
+    let card = "tests/fixtures/governance/tested.scorecard";
+    let (out, stderr, status) = run(&[
+        "score",
+        card,
+        "--data",
+        DATA,
+        "--overrides",
+        OVERRIDES,
+        "--format",
+        "csv",
+        "--summary",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        out.contains("P4,2025Q4,54.00,good,semi-annual business review;review the override,overridden_tier,needs_improvement,"),
+        "{out}"
+    );
+    assert!(
+        stderr.contains("  good               2   50.0%"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  needs_improvement  0    0.0%"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  overridden_tier  1   25.0%"), "{stderr}");
+    // Without the overrides the computed tier decides everything.
+    let (out, stderr, _) = run(&[
+        "score",
+        card,
+        "--data",
+        DATA,
+        "--format",
+        "csv",
+        "--summary",
+    ]);
+    assert!(
+        out.contains("P4,2025Q4,54.00,needs_improvement,,\n"),
+        "{out}"
+    );
+    assert!(stderr.contains("  overridden_tier  0    0.0%"), "{stderr}");
+
+    let (out, stderr, status) = run(&[
+        "explain",
+        card,
+        "--data",
+        DATA,
+        "--overrides",
+        OVERRIDES,
+        "--partner",
+        "P4",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(out.contains("  tier needs_improvement (≥ 40)"), "{out}");
+    assert!(out.contains("    with tier(performance) = \"good\", computed_tier(performance) = \"needs_improvement\""), "{out}");
+    assert!(
+        out.contains("  1. semi-annual business review (rule good_partner_plan)"),
+        "{out}"
+    );
+
+    // `computed_tier` takes a score with tiers, like `tier`.
+    let text = r#"scorecard "g" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+}
+metric r "R" {
+  value revenue
+  points scale 0 => 0, 10 => 100
+}
+score s "S" {
+  weights { r 1 }
+}
+flag f "F" {
+  kind anomaly
+  when computed_tier(s) == top or computed_tier(revenue) == top
+}
+"#;
+    let (sources, checked) = check_str(text);
+    let report = human(&sources, &checked);
+    assert!(report.contains("the score `s` has no tiers"), "{report}");
+    assert!(report.contains("`revenue`"), "{report}");
+}
+
+/// The path to the next tier never makes a metric worse by its own rubric
+/// (fewer reps for a higher revenue per rep, when capacity is rewarded), and
+/// narrows a reaching step down to a smaller one that still reaches.
+#[test]
+fn the_next_tier_path_respects_each_rubrics_direction() {
+    let dir = temp_dir("next-tier-direction");
+    let card = dir.join("reps.scorecard");
+    std::fs::write(
+        &card,
+        r#"scorecard "reps" version "1"
+input {
+  key partner_id
+  revenue: number >= 0
+  reps:    integer >= 1
+}
+metric per_rep "Revenue per rep" {
+  value revenue / reps
+  points scale 0 => 0, 10000 => 100
+}
+metric capacity "Sales reps" {
+  value reps
+  points scale 0 => 0, 10 => 100
+}
+score s "S" {
+  weights {
+    per_rep  80
+    capacity 20
+  }
+}
+tiers s {
+  top  >= 80
+  rest otherwise
+}
+"#,
+    )
+    .unwrap();
+    let data = dir.join("reps.csv");
+    std::fs::write(&data, "partner_id,revenue,reps\nP1,30000,5\n").unwrap();
+    let (json, stderr, status) = run(&[
+        "explain",
+        card.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--partner",
+        "P1",
+        "--next-tier",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let suggestions = value["next_tier"][0]["suggestions"].as_array().unwrap();
+    // Three reps would reach `top` (86 points), but capacity is rewarded.
+    assert!(
+        suggestions
+            .iter()
+            .flat_map(|s| s["changes"].as_array().unwrap())
+            .all(|c| c["column"] != "reps" || c["to"].as_f64().unwrap() > 5.0),
+        "{value}"
+    );
+    // Revenue ×1.5 reaches (82 points); halving the step from ×1.25 finds
+    // 44062.5 (80.5 points), the threshold being at 43750.
+    let first = &suggestions[0];
+    assert_eq!(first["changes"][0]["column"], "revenue");
+    assert_eq!(first["changes"][0]["to"], 44062.5);
+    assert_eq!(first["tier_after"], "top");
+    assert!((first["score_after"].as_f64().unwrap() - 80.5).abs() < 1e-9);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -67,7 +67,7 @@ const STAGES: &[&str] = &[
 /// sink), the loader.
 const DATA_LAYERS: &[&str] = &[
     "table", "convert", "problem", "ints", "period", "sniff", "header", "collect", "csv_fast",
-    "json", "excel", "load", "given", "cell",
+    "json", "excel", "parquet", "load", "given", "cell",
 ];
 
 /// Stages that run a checked scorecard: they read the model, never the syntax

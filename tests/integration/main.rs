@@ -29,6 +29,7 @@ mod layering;
 mod lsp;
 mod numbers;
 mod output;
+mod parquet;
 mod report;
 mod robustness;
 mod safety;

@@ -82,7 +82,10 @@ impl<'p> Resolver<'p> {
             );
             return mk(ExprKind::Missing, Type::Any);
         }
-        if matches!(name, "points" | "tier" | "raw" | "smoothed") {
+        if matches!(
+            name,
+            "points" | "tier" | "computed_tier" | "raw" | "smoothed"
+        ) {
             return self.call_on_name(name, args, ctx, l);
         }
         self.call_on_values(name, function, args, within, ctx, l)
@@ -134,6 +137,9 @@ impl<'p> Resolver<'p> {
                 .and_then(|s| s.tiers.as_ref())
                 .map(|t| t.labels)
             {
+                Some(labels) if name == "computed_tier" => {
+                    mk(ExprKind::ComputedTier(score), Type::Enum(labels))
+                }
                 Some(labels) => mk(ExprKind::Tier(score), Type::Enum(labels)),
                 None => {
                     self.push(
@@ -377,6 +383,7 @@ pub(super) fn signature(name: &str) -> String {
         "percentile" | "zscore" | "minmax" => "percentile(x within column, …)",
         "points" => "points(metric)",
         "tier" => "tier(score)",
+        "computed_tier" => "computed_tier(score)",
         "raw" => "raw(score)",
         "smoothed" => "smoothed(score)",
         "previous" => "previous(x)",

@@ -71,6 +71,7 @@ pub(super) const FUNCTIONS: &[&str] = &[
     "minmax",
     "points",
     "tier",
+    "computed_tier",
     "raw",
     "smoothed",
 ];

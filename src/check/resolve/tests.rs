@@ -46,9 +46,24 @@ impl<'p> Resolver<'p> {
                 );
                 continue;
             }
+            let mut corrections = None;
+            let mut overrides = None;
+            let mut seen: Vec<(&'static str, Span)> = Vec::new();
+            for g in &s.governance {
+                self.once(&mut seen, file, g.kind.file_keyword(), g.span);
+                let slot = match g.kind {
+                    ast::GovernKind::Corrections => &mut corrections,
+                    ast::GovernKind::Overrides => &mut overrides,
+                };
+                if slot.is_none() {
+                    *slot = Some((g.path.value.clone(), loc(file, g.path.span)));
+                }
+            }
             self.model.snapshots.push(SnapshotDef {
                 data: s.data.value.clone(),
                 period,
+                corrections,
+                overrides,
                 loc: loc(file, s.span),
             });
         }
@@ -80,6 +95,8 @@ impl<'p> Resolver<'p> {
                 files: Vec::new(),
                 partner: None,
                 period: None,
+                corrections: GovernInput::default(),
+                overrides: GovernInput::default(),
                 expects: Vec::new(),
             };
             // Values for the rows that do not give them: the test's own
@@ -111,11 +128,53 @@ impl<'p> Resolver<'p> {
                     }
                     ast::TestClause::Partner(p, _) => def.partner = Some(p.value.clone()),
                     ast::TestClause::Period(p, _) => def.period = Some(p.value.clone()),
+                    ast::TestClause::GovernFile(g) => {
+                        self.once(&mut seen, file, g.kind.file_keyword(), g.span);
+                        let input = match g.kind {
+                            ast::GovernKind::Corrections => &mut def.corrections,
+                            ast::GovernKind::Overrides => &mut def.overrides,
+                        };
+                        if input.file.is_none() {
+                            input.file = Some((g.path.value.clone(), loc(file, g.path.span)));
+                        }
+                    }
+                    ast::TestClause::GovernRow(kind, fields, span) => {
+                        let row = self.govern_row(file, *kind, fields, *span);
+                        match kind {
+                            ast::GovernKind::Corrections => def.corrections.rows.push(row),
+                            ast::GovernKind::Overrides => def.overrides.rows.push(row),
+                        }
+                    }
                     ast::TestClause::Expect(e) => {
                         if let Some(x) = self.expectation(file, e, ctx) {
                             def.expects.push(x);
                         }
                     }
+                }
+            }
+            for (kind, input) in [
+                (ast::GovernKind::Corrections, &def.corrections),
+                (ast::GovernKind::Overrides, &def.overrides),
+            ] {
+                if let (Some((path, at)), Some(row)) = (&input.file, input.rows.first()) {
+                    self.push(
+                        Diagnostic::new(
+                            Code::S012,
+                            file,
+                            row.loc.span,
+                            format!(
+                                "this test reads its {} from `{path}` and also writes `{}` lines",
+                                kind.file_keyword(),
+                                kind.row_keyword()
+                            ),
+                        )
+                        .label("a line written in the test")
+                        .note(at.span, "the file")
+                        .help(format!(
+                            "give the {} in the file or in the test, not both",
+                            kind.file_keyword()
+                        )),
+                    );
                 }
             }
             if def.rows.is_empty() && def.files.is_empty() {
@@ -172,6 +231,67 @@ impl<'p> Resolver<'p> {
                 );
             }
             self.model.tests.push(def);
+        }
+    }
+
+    /// `correction { … }` or `override { … }`: each field a column of the
+    /// file's header, given once; the values are checked when the test runs,
+    /// as a file's would be.
+    fn govern_row(
+        &mut self,
+        file: FileId,
+        kind: ast::GovernKind,
+        fields: &[ast::Field],
+        span: Span,
+    ) -> GovernRow {
+        let header: &[&str] = match kind {
+            ast::GovernKind::Corrections => &CORRECTION_COLUMNS,
+            ast::GovernKind::Overrides => &OVERRIDE_COLUMNS,
+        };
+        let mut out: Vec<(String, String)> = Vec::new();
+        for field in fields {
+            let name = field.name.name.as_str();
+            if !header.contains(&name) {
+                let help = match fuzzy::closest(name, header.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the fields are: {}", header.join(", ")),
+                };
+                self.push(
+                    Diagnostic::new(
+                        Code::S012,
+                        file,
+                        field.name.span,
+                        format!("`{name}` is not a field of `{}`", kind.row_keyword()),
+                    )
+                    .label("unknown field")
+                    .help(help),
+                );
+                continue;
+            }
+            if out.iter().any(|(n, _)| n == name) {
+                self.push(
+                    Diagnostic::new(
+                        Code::S012,
+                        file,
+                        field.span,
+                        format!("`{name}` is given twice in this line"),
+                    )
+                    .label("second value")
+                    .help("give each field once"),
+                );
+                continue;
+            }
+            let value = match &field.value.kind {
+                ast::LiteralKind::Number(n) => n.text.clone(),
+                ast::LiteralKind::Str(s) | ast::LiteralKind::Name(s) => s.clone(),
+                ast::LiteralKind::Bool(b) => b.to_string(),
+                ast::LiteralKind::Missing => String::new(),
+            };
+            out.push((name.to_string(), value));
+        }
+        GovernRow {
+            fields: out,
+            loc: loc(file, span),
         }
     }
 
@@ -429,8 +549,10 @@ impl<'p> Resolver<'p> {
         if matches!(
             state,
             ast::StateWord::Provisional | ast::StateWord::Insufficient
-        ) && !matches!(target.kind, ExprKind::Score(..) | ExprKind::Tier(_))
-        {
+        ) && !matches!(
+            target.kind,
+            ExprKind::Score(..) | ExprKind::Tier(_) | ExprKind::ComputedTier(_)
+        ) {
             self.push(
                 Diagnostic::new(
                     Code::S012,

@@ -53,6 +53,7 @@
 mod blocks;
 mod file;
 mod finish;
+mod parquet;
 mod render;
 mod sheet;
 mod stream;
@@ -81,6 +82,7 @@ pub use crate::data::convert::MAX_EXACT_INTEGER;
 pub use crate::data::problem::{
     DataProblem, EXCERPT_BYTES, MAX_LINE_BYTES, MAX_PROBLEMS, OnInvalid, Rejected,
 };
+pub use parquet::load_parquet;
 pub use render::{render, render_rejects};
 pub use sheet::load_sheet;
 
@@ -143,7 +145,8 @@ impl LoadError {
 /// A CSV or NDJSON file is read in blocks, so that the file is never in
 /// memory whole; standard input and JSON arrays are read whole first. A
 /// workbook (by its extension or first bytes) is read through its first
-/// sheet ([`load_sheet`]).
+/// sheet ([`load_sheet`]), a Parquet file through its declared columns
+/// ([`load_parquet`]).
 pub fn load(
     path: &Path,
     format: DataFormat,
@@ -158,6 +161,9 @@ pub fn load(
             .read_to_end(&mut bytes)
             .map_err(LoadError::Io)?;
         return load_bytes(&bytes, format, model, needed, policy);
+    }
+    if crate::data::parquet::is_parquet(path) {
+        return load_parquet(path, model, needed, policy);
     }
     if crate::data::excel::is_workbook(path) {
         return load_sheet(path, None, model, needed, policy);

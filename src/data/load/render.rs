@@ -5,13 +5,18 @@ use super::*;
 
 /// Problems as lines for a terminal or a log:
 /// `partners.csv:12:7: error[D009]: column `revenue`: `abc` is not a number`
-/// (in a workbook, `partners.xlsx:Sheet1!C12: …`),
+/// (in a workbook, `partners.xlsx:Sheet1!C12: …`; in a Parquet file,
+/// `partners.parquet row 12 column revenue: …`),
 /// then `  help: …`. At most [`MAX_PROBLEMS`] are written, then a count of the rest.
 pub fn render(problems: &[DataProblem], file_name: &str) -> String {
     let mut out = String::new();
     for p in problems.iter().take(MAX_PROBLEMS) {
         let place = match (&p.cell, p.character) {
             (Some(cell), _) if cell.is_empty() => file_name.to_string(),
+            // A Parquet file's row and column: `partners.parquet row 17 column revenue`.
+            (Some(cell), _) if cell.starts_with("row ") || cell.starts_with("column ") => {
+                format!("{file_name} {cell}")
+            }
             (Some(cell), _) => format!("{file_name}:{cell}"),
             (None, Some(c)) => format!("{file_name}:{}:{c}", p.line),
             (None, None) => format!("{file_name}:{}", p.line),
