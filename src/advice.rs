@@ -11,7 +11,7 @@
 //! the combination is re-scored as a whole.
 
 use crate::data::cell::{self, CellValue};
-use crate::data::table::Table;
+use crate::data::table::{Column, Table, TextColumn};
 use crate::eval::{self, Context};
 use crate::model::{BandCond, Model, PointsRule, ScoreId, Type};
 use crate::plan::Plan;
@@ -170,10 +170,94 @@ fn rescore(
     found
 }
 
+/// The rows a re-score of table row `row` needs, and the row's index among
+/// them. Without a population normalization, the partner's own rows (its
+/// history): no other partner's value can move its score. With one, peer
+/// groups are formed within a period: the rows of the row's period when
+/// nothing reads history, else those of its period and the earlier ones
+/// (later periods cannot move it). Without a period column, the whole table.
+fn scope(model: &Model, plan: &Plan, table: &Table, row: u32) -> (Table, u32) {
+    let population = plan
+        .sites
+        .iter()
+        .any(|s| matches!(s.kind, crate::plan::SiteKind::Population { .. }));
+    let text =
+        |id: Option<crate::model::ColumnId>| match id.and_then(|c| table.columns.get(c.index())) {
+            Some(Column::Text(t)) => Some(t),
+            _ => None,
+        };
+    let keep: Vec<bool> = match (
+        population,
+        text(model.contract.key),
+        text(model.contract.period),
+    ) {
+        (false, Some(keys), _) => {
+            let partner = keys.get(row as usize);
+            (0..table.rows).map(|r| keys.get(r) == partner).collect()
+        }
+        (true, _, Some(periods)) => {
+            // Periods of one form order as text (`D025` refuses mixed forms).
+            let period = periods.get(row as usize);
+            let history = model.uses_history();
+            (0..table.rows)
+                .map(|r| {
+                    let p = periods.get(r);
+                    if history { p <= period } else { p == period }
+                })
+                .collect()
+        }
+        _ => return (table.clone(), row),
+    };
+    if keep.iter().all(|k| *k) {
+        return (table.clone(), row);
+    }
+    let at = keep.iter().take(row as usize).filter(|k| **k).count() as u32;
+    let columns = table
+        .columns
+        .iter()
+        .map(|c| match c {
+            Column::Number(v) => Column::Number(kept(v, &keep)),
+            Column::Int(v) => {
+                let mut v = v.clone();
+                v.retain(&keep);
+                Column::Int(v)
+            }
+            Column::Bool(v) => Column::Bool(kept(v, &keep)),
+            Column::Label(v) => Column::Label(kept(v, &keep)),
+            Column::Text(t) => {
+                let mut out = TextColumn::with_capacity(keep.len(), 0);
+                for r in (0..t.len()).filter(|r| keep.get(*r) == Some(&true)) {
+                    out.push(t.get(r));
+                }
+                Column::Text(out)
+            }
+            Column::Skipped => Column::Skipped,
+        })
+        .collect();
+    let sub = Table {
+        rows: keep.iter().filter(|k| **k).count(),
+        columns,
+        lines: kept(&table.lines, &keep),
+    };
+    (sub, at)
+}
+
+/// The values whose flag in `keep` is true.
+fn kept<T: Clone>(values: &[T], keep: &[bool]) -> Vec<T> {
+    values
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(v, _)| v.clone())
+        .collect()
+}
+
 /// The path to the next tier of `score` for table row `row`, or `None`
 /// when the score has no tiers, the row is in the top tier, or its score is
 /// missing.
 pub fn path(model: &Model, plan: &Plan, table: &Table, row: u32, score: ScoreId) -> Option<Path> {
+    let (scoped, row) = scope(model, plan, table, row);
+    let table = &scoped;
     let def = model.score(score)?;
     let set = def.tiers.as_ref()?;
     let labels = &model.enum_type(set.labels)?.labels;

@@ -124,7 +124,12 @@ pub fn compare(
         if let Err(e) = super::score::check_selection(model, &loaded.table, &selection) {
             return Err(super::fail(&e));
         }
-        let mut rows = diff::score_rows(model, &loaded.table, &selection);
+        let mut rows = diff::score_rows_overridden(
+            model,
+            &loaded.table,
+            &selection,
+            &crate::govern::tier_overrides(&gov),
+        );
         crate::govern::notes::override_tiers(model, &loaded.table, &gov, &mut rows);
         touched.push(crate::govern::notes::touched(
             model,

@@ -6,6 +6,8 @@ pub mod rules;
 
 pub use rules::{RuleChange, rule_changes};
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 
 use crate::data::table::{Column, Table};
@@ -51,7 +53,19 @@ pub fn tier_orders(model: &Model) -> IndexMap<String, Vec<String>> {
 
 /// Score every reported row; rows are keyed by "key period".
 pub fn score_rows(model: &Model, table: &Table, selection: &Selection) -> IndexMap<String, Scored> {
-    score_keyed(model, table, selection)
+    score_rows_overridden(model, table, selection, &BTreeMap::new())
+}
+
+/// [`score_rows`], with the tiers approved overrides report in place of the
+/// computed ones (`(table row, score)` to a tier label index), so rules and
+/// flags act on the reported tier as `scorecard score` does.
+pub fn score_rows_overridden(
+    model: &Model,
+    table: &Table,
+    selection: &Selection,
+    tier_overrides: &BTreeMap<(u32, crate::model::ScoreId), u32>,
+) -> IndexMap<String, Scored> {
+    score_keyed(model, table, selection, tier_overrides)
         .into_iter()
         .map(|(key, period, s)| (format!("{key} {period}").trim_end().to_string(), s))
         .collect()
@@ -63,10 +77,12 @@ pub fn score_keyed(
     model: &Model,
     table: &Table,
     selection: &Selection,
+    tier_overrides: &BTreeMap<(u32, crate::model::ScoreId), u32>,
 ) -> Vec<(String, String, Scored)> {
     let plan = crate::plan::compile(model);
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, &plan, table, &ordered);
+    ctx.tier_overrides = tier_overrides.clone();
     let text = |id: Option<ColumnId>| match id.and_then(|c| table.columns.get(c.index())) {
         Some(Column::Text(t)) => Some(t),
         _ => None,

@@ -618,17 +618,20 @@ pub struct RowExplanation {
 }
 
 /// Explain every row of the table in one evaluation, in the engine's row order
-/// (each explanation's `periods` is left empty).
+/// (each explanation's `periods` is left empty); `tier_overrides` as in
+/// [`explain_overridden`].
 pub fn explain_rows(
     model: &Model,
     plan: &Plan,
     table: &Table,
     sources: &SourceMap,
+    tier_overrides: &TierOverrides,
 ) -> Vec<RowExplanation> {
     let keys = text_column(table, model.contract.key);
     let period_column = text_column(table, model.contract.period);
     let ordered = eval::order_rows(model, table);
     let mut ctx = Context::new(model, plan, table, &ordered);
+    ctx.tier_overrides = tier_overrides.clone();
     let mut out = Vec::new();
     eval::evaluate(
         &mut ctx,

@@ -1,7 +1,9 @@
 //! CSV output: a header of the output columns, one line per reported row.
 
 use super::cell;
+use crate::data::table::MISSING_LABEL;
 use crate::eval::{Batch, Col, Selection, selected};
+use crate::model::Type;
 use crate::plan::{OutputColumn, Plan};
 
 /// The header line; a name a spreadsheet would run as a formula is
@@ -61,7 +63,7 @@ pub fn rows_governed(
     let mut count = 0;
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
     let mut value = String::new();
-    let columns: Vec<(&OutputColumn, &Col, bool, bool)> = batch
+    let columns: Vec<Cells> = batch
         .output_columns()
         .map(|(column, col)| {
             let text_cell = matches!(
@@ -74,7 +76,8 @@ pub fn rows_governed(
                     && !crate::escape::looks_like_formula(t)
             };
             let direct = !text_cell && column.if_missing.as_ref().is_none_or(plain);
-            (column, col, text_cell, direct)
+            let labels = label_fields(batch, column, col, escape_formulas);
+            (column, col, text_cell, direct, labels)
         })
         .collect();
     for i in 0..batch.len {
@@ -82,12 +85,19 @@ pub fn rows_governed(
             continue;
         }
         count += 1;
-        for (k, &(column, col, text_cell, direct)) in columns.iter().enumerate() {
+        for (k, (column, col, text_cell, direct, labels)) in columns.iter().enumerate() {
+            let (column, col, text_cell, direct) = (*column, *col, *text_cell, *direct);
             if k > 0 {
                 out.push(',');
             }
             if let Some(label) = super::overridden(batch, column, i, gov) {
                 push_field(&mut out, &crate::escape::spreadsheet_cell(label));
+                continue;
+            }
+            if let (Some((fields, missing)), Col::Label(v)) = (labels, col) {
+                let l = v.get(i).copied().unwrap_or(MISSING_LABEL);
+                let field = fields.get(l as usize).filter(|_| l != MISSING_LABEL);
+                out.push_str(field.unwrap_or(missing));
                 continue;
             }
             if direct {
@@ -116,6 +126,48 @@ pub fn rows_governed(
         out.push('\n');
     }
     (out, count)
+}
+
+/// An output column's plan and values, whether its cells are text, whether
+/// they are written as they are, and a label column's fields.
+type Cells<'b> = (
+    &'b OutputColumn,
+    &'b Col,
+    bool,
+    bool,
+    Option<(Vec<String>, String)>,
+);
+
+/// A label column's fields, each written once as [`rows_governed`] writes
+/// a text cell: that of each label of its enum, and that of a missing value.
+fn label_fields(
+    batch: &Batch<'_>,
+    column: &OutputColumn,
+    col: &Col,
+    escape_formulas: bool,
+) -> Option<(Vec<String>, String)> {
+    let Col::Label(_) = col else {
+        return None;
+    };
+    let field = |value: &str| {
+        let mut out = String::new();
+        if escape_formulas {
+            push_field(&mut out, &crate::escape::spreadsheet_cell(value));
+        } else {
+            push_field(&mut out, value);
+        }
+        out
+    };
+    let labels = match column.ty {
+        Type::Enum(e) => batch.ctx.model.enum_type(e).map(|t| t.labels.as_slice()),
+        _ => None,
+    };
+    let fields = labels
+        .unwrap_or_default()
+        .iter()
+        .map(|l| field(l))
+        .collect();
+    Some((fields, field(column.if_missing.as_deref().unwrap_or(""))))
 }
 
 /// RFC 4180: quote a field holding a comma, quote or line break.

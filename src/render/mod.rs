@@ -28,16 +28,40 @@ pub fn push_decimal(out: &mut String, x: f64, decimals: u32) {
         out.push('-');
     }
     let mut digits = itoa::Buffer::new();
-    // The common case in 64 bits; the 128-bit division is slower.
+    // The common case in 64 bits: the digits of k once, the point put in
+    // among them (no division by 10^decimals).
     if let Ok(k) = u64::try_from(k) {
-        let unit = 10u64.pow(decimals);
-        out.push_str(digits.format(k / unit));
-        push_fraction(out, k % unit, decimals);
+        push_scaled(out, digits.format(k), decimals as usize);
     } else {
         let unit = 10u128.pow(decimals);
         out.push_str(digits.format(k / unit));
         // Below 10^decimals, which fits in 64 bits.
         push_fraction(out, u64::try_from(k % unit).unwrap_or(0), decimals);
+    }
+}
+
+/// The decimal digits of `k` written as `k / 10^decimals`: the whole part
+/// (at least `0`), then `.` and exactly `decimals` digits (none for none).
+fn push_scaled(out: &mut String, k: &str, decimals: usize) {
+    match k.len().checked_sub(decimals) {
+        Some(whole) if whole > 0 => {
+            let (int, fraction) = k.split_at_checked(whole).unwrap_or((k, ""));
+            out.push_str(int);
+            if decimals > 0 {
+                out.push('.');
+                out.push_str(fraction);
+            }
+        }
+        _ => {
+            out.push('0');
+            if decimals > 0 {
+                out.push('.');
+                for _ in k.len()..decimals {
+                    out.push('0');
+                }
+                out.push_str(k);
+            }
+        }
     }
 }
 
@@ -200,5 +224,36 @@ mod tests {
         assert_eq!(fmt(1234.5, 0), "1235");
         assert_eq!(fmt(0.0, 3), "0.000");
         assert_eq!(fmt(1.005, 2), "1.00");
+        assert_eq!(fmt(0.5, 0), "1");
+        assert_eq!(fmt(0.04, 1), "0.0");
+        assert_eq!(fmt(0.001, 3), "0.001");
+        assert_eq!(fmt(-7.5, 3), "-7.500");
+        assert_eq!(fmt(123_456.789, 1), "123456.8");
+    }
+
+    /// The digits with the point put in agree with whole and fraction
+    /// written apart, for every number of digits around the point.
+    #[test]
+    fn scaled_digits_match_whole_and_fraction() {
+        for decimals in 0..=6u32 {
+            for k in [
+                0u64, 1, 9, 10, 99, 100, 101, 999, 1000, 12_345, 1_000_000, 7_654_321,
+            ] {
+                let mut got = String::new();
+                super::push_scaled(&mut got, &k.to_string(), decimals as usize);
+                let unit = 10u64.pow(decimals);
+                let want = if decimals == 0 {
+                    k.to_string()
+                } else {
+                    format!(
+                        "{}.{:0width$}",
+                        k / unit,
+                        k % unit,
+                        width = decimals as usize
+                    )
+                };
+                assert_eq!(got, want, "k = {k}, decimals = {decimals}");
+            }
+        }
     }
 }

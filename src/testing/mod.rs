@@ -117,8 +117,9 @@ pub fn run(
 }
 
 /// The rubric-level coverage of the tests whose name contains `filter`: every
-/// row of each test's data (its given rows and data files) is explained and
-/// counted. Tests whose data cannot be read add nothing.
+/// row of each test's data (its given rows and data files, corrected as the
+/// test corrects them) is explained and counted. Tests whose data cannot be
+/// read, or whose corrections or overrides cannot be applied, add nothing.
 pub fn coverage(
     model: &Model,
     sources: &SourceMap,
@@ -132,10 +133,16 @@ pub fn coverage(
         .iter()
         .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
     {
-        let Ok(table) = table(model, scorecard, test) else {
+        let Ok(mut table) = table(model, scorecard, test) else {
             continue;
         };
-        for e in crate::explain::explain_rows(model, &plan, &table, sources) {
+        // The rows as the test scores them: corrected (a test whose lines
+        // cannot be applied adds nothing, as one whose data cannot be read).
+        let tier_overrides = match governed(model, sources, scorecard, test, &mut table) {
+            Ok((gov, failures)) if failures.is_empty() => crate::govern::tier_overrides(&gov),
+            _ => continue,
+        };
+        for e in crate::explain::explain_rows(model, &plan, &table, sources, &tier_overrides) {
             found.record(model, &e);
         }
     }
