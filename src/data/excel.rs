@@ -207,7 +207,9 @@ pub fn read(path: &Path, sheet: Option<&str>, model: &Model) -> Result<Sheet, Sh
             problems.push(p);
         }
     }
-    problems.extend(merged_cells(&mut book, &name, &range, &header, &declared));
+    problems.extend(merged_cells(
+        &mut book, &bytes, &name, &range, &header, &declared,
+    ));
     let mut csv = Vec::new();
     let mut line_rows = vec![first_row + 1];
     let mut fields: Vec<String> = header.clone();
@@ -267,12 +269,13 @@ pub fn column_names(path: &Path) -> Result<Vec<String>, SheetError> {
     read(path, None, &Model::default()).map(|s| s.header)
 }
 
-/// The merged regions of the sheet `name` (of an `.xlsx` or `.xls` file)
+/// The merged regions of the sheet `name` (of an `.xlsx`, `.xls` or `.ods` file)
 /// that cover the header row or a declared column of the read range, each
 /// a problem: a merged region's value is in its first cell only, and the
 /// cells it covers read as empty, so rows would lose values silently.
 fn merged_cells<RS: std::io::Read + std::io::Seek>(
     book: &mut calamine::Sheets<RS>,
+    bytes: &[u8],
     name: &str,
     range: &calamine::Range<Data>,
     header: &[String],
@@ -284,7 +287,8 @@ fn merged_cells<RS: std::io::Read + std::io::Seek>(
             .and_then(Result::ok)
             .unwrap_or_default(),
         calamine::Sheets::Xls(x) => x.worksheet_merge_cells(name).unwrap_or_default(),
-        _ => Vec::new(),
+        calamine::Sheets::Ods(_) => ods_merged_regions(bytes, name),
+        calamine::Sheets::Xlsb(_) => Vec::new(),
     };
     let (Some((first_row, first_column)), Some((last_row, _))) = (range.start(), range.end())
     else {
@@ -334,6 +338,93 @@ fn merged_cells<RS: std::io::Read + std::io::Seek>(
         problems.push(p);
     }
     problems
+}
+
+/// The merged regions of the sheet `name` of an OpenDocument spreadsheet,
+/// 0-based and inclusive as calamine gives them for `.xlsx`: a cell with
+/// `table:number-columns-spanned` or `table:number-rows-spanned` above 1
+/// covers the cells to its right and below. Rows and cells written once
+/// for several (`…-repeated`) advance the position by their count. The
+/// workbook has already been read by calamine, so a part that cannot be
+/// read here again ends the search with what was found.
+fn ods_merged_regions(bytes: &[u8], name: &str) -> Vec<calamine::Dimensions> {
+    use quick_xml::events::{BytesStart, Event};
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Vec::new();
+    };
+    let Ok(content) = zip.by_name("content.xml") else {
+        return Vec::new();
+    };
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let number = |e: &BytesStart<'_>, key: &[u8]| -> u32 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| std::str::from_utf8(&a.value).ok()?.parse().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let mut regions = Vec::new();
+    let mut buf = Vec::new();
+    // Depth of `table:table` elements inside the wanted sheet (0 outside it).
+    let mut depth = 0u32;
+    let (mut row, mut column, mut row_repeat) = (0u32, 0u32, 1u32);
+    loop {
+        buf.clear();
+        let (start, empty) = match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => (e, false),
+            Ok(Event::Empty(e)) => (e, true),
+            Ok(Event::End(e)) => {
+                match e.name().as_ref() {
+                    b"table:table" if depth > 0 => depth -= 1,
+                    b"table:table-row" if depth == 1 => {
+                        row = row.saturating_add(row_repeat);
+                    }
+                    _ => {}
+                }
+                if depth == 0 && !regions.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        match start.name().as_ref() {
+            b"table:table" if depth > 0 => depth += 1,
+            b"table:table" => {
+                let named = start.attributes().flatten().any(|a| {
+                    a.key.as_ref() == b"table:name" && a.value.as_ref() == name.as_bytes()
+                });
+                if named && !empty {
+                    depth = 1;
+                }
+            }
+            b"table:table-row" if depth == 1 => {
+                column = 0;
+                row_repeat = number(&start, b"table:number-rows-repeated");
+                if empty {
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" if depth == 1 => {
+                let across = number(&start, b"table:number-columns-spanned");
+                let down = number(&start, b"table:number-rows-spanned");
+                if across > 1 || down > 1 {
+                    regions.push(calamine::Dimensions {
+                        start: (row, column),
+                        end: (
+                            row.saturating_add(down - 1),
+                            column.saturating_add(across - 1),
+                        ),
+                    });
+                }
+                column = column.saturating_add(number(&start, b"table:number-columns-repeated"));
+            }
+            _ => {}
+        }
+    }
+    regions
 }
 
 /// Whether an OLE2 file holds an encrypted workbook (an `.xlsx` protected

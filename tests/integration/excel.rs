@@ -431,3 +431,37 @@ fn merged_cells_and_passwords_are_refused_with_a_location() {
             .replace(root().to_str().unwrap(), "ROOT"),
     );
 }
+
+/// An OpenDocument spreadsheet (tests/fixtures/data/make_ods.py) is read as
+/// a workbook, and its merged cells over a declared column are refused at
+/// their cells like an `.xlsx` file's; merged cells in an undeclared column
+/// are not.
+#[test]
+fn an_ods_sheet_is_read_and_its_merged_cells_are_refused() {
+    let ods = root().join("tests/fixtures/data/merged.ods");
+    let ods = ods.to_str().unwrap();
+    let out = scorecard(&["score", &contract(), "--data", ods, "--sheet", "Merged"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    assert!(
+        text.contains("merged.ods:Merged!C2:C3: error[D005]"),
+        "{text}"
+    );
+    assert!(text.contains("column `revenue`"), "{text}");
+    assert!(!text.contains("H2"), "{text}");
+
+    let out = scorecard(&[
+        "score",
+        &contract(),
+        "--data",
+        ods,
+        "--sheet",
+        "Fine",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = stdout(&out);
+    assert_eq!(rows.lines().count(), 5, "{rows}");
+    assert!(rows.lines().any(|l| l.starts_with("P004,")), "{rows}");
+}
