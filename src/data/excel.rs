@@ -391,7 +391,7 @@ fn ods_merged_regions(bytes: &[u8], name: &str) -> Vec<calamine::Dimensions> {
             Ok(_) => continue,
         };
         match start.name().as_ref() {
-            b"table:table" if depth > 0 => depth += 1,
+            b"table:table" if depth > 0 && !empty => depth += 1,
             b"table:table" => {
                 let named = start.attributes().flatten().any(|a| {
                     a.key.as_ref() == b"table:name" && a.value.as_ref() == name.as_bytes()
