@@ -534,7 +534,7 @@ pub fn run(args: &ScoreArgs) -> Exit {
     };
     // Corrections change values of the table: those are all kept.
     let governed = args.govern.corrections.is_some() || args.govern.overrides.is_some();
-    let split = (!governed && reread_wanted()).then(|| {
+    let split = (!governed && reread_wanted(&args.data.data)).then(|| {
         let mut kept = eval::group_columns(&model, &plan);
         for c in [model.contract.key, model.contract.period]
             .into_iter()
@@ -794,11 +794,20 @@ pub fn run(args: &ScoreArgs) -> Exit {
     Exit::Clean
 }
 
-/// Whether a CSV file is loaded keeping only the columns needed before the
-/// last pass, and read again for the others (`SCORECARD_REREAD=0` keeps
-/// every column, `1` always reads again).
-fn reread_wanted() -> bool {
-    std::env::var("SCORECARD_REREAD").map_or(true, |v| v != "0")
+/// A CSV file larger than this is read again for the columns not needed
+/// before the last pass, rather than kept whole in memory.
+const REREAD_BYTES: u64 = 256 << 20;
+
+/// Whether the CSV file at `data` is loaded keeping only the columns needed
+/// before the last pass, and read again for the others: when it is larger
+/// than [`REREAD_BYTES`]; `SCORECARD_REREAD=0` keeps every column, `1`
+/// always reads again.
+fn reread_wanted(data: &Path) -> bool {
+    match std::env::var("SCORECARD_REREAD").as_deref() {
+        Ok("0") => false,
+        Ok("1") => true,
+        _ => std::fs::metadata(data).is_ok_and(|m| m.len() > REREAD_BYTES),
+    }
 }
 
 /// The width of the terminal standard output goes to (`COLUMNS` when set),

@@ -258,6 +258,9 @@ pub(super) struct Layout {
     pub data_line: u64,
     /// Per spec: a column not to read at all (read before, or read later).
     pub skip: Vec<bool>,
+    /// The records are read again: their form was checked the first time,
+    /// so the fields after the last one read are passed over.
+    pub again: bool,
 }
 
 /// Whether `bytes`, the start of a file, is white space but for a byte
@@ -426,6 +429,7 @@ pub(super) fn read_header(
         data_start: splitter.pos(),
         data_line: splitter.line,
         skip: Vec::new(),
+        again: false,
     })
 }
 
@@ -601,6 +605,11 @@ struct Fields<'p, 's> {
     specs: &'s [Spec],
     /// Per header field: what to do with it.
     ops: Vec<Op<'s>>,
+    /// Reading a record again, the fields after the first `read_to` are
+    /// passed over (usize::MAX: every field is read, and counted).
+    read_to: usize,
+    /// The header's number of fields.
+    count: usize,
 }
 
 impl Fields<'_, '_> {
@@ -772,7 +781,11 @@ fn plain_record(
             }
             end = Some(pos + (cr.trailing_zeros() / 8) as usize);
         }
-        let mut commas = zero_bytes(w ^ (ONES * u64::from(b','))) & mine;
+        let mut commas = if field < fields.read_to {
+            zero_bytes(w ^ (ONES * u64::from(b','))) & mine
+        } else {
+            0
+        };
         while commas != 0 {
             let comma = pos + (commas.trailing_zeros() / 8) as usize;
             fields.take(
@@ -787,10 +800,18 @@ fn plain_record(
             field += 1;
             field_start = comma + 1;
             commas &= commas - 1;
+            if field >= fields.read_to {
+                // Read again: the rest of the record is passed over.
+                commas = 0;
+            }
         }
         if newline != 0 {
             let lf = pos + (newline.trailing_zeros() / 8) as usize;
             let end = end.unwrap_or(lf);
+            if field >= fields.read_to {
+                *fields_seen = fields.count;
+                return Some((end, lf + 1));
+            }
             fields.take(
                 rows,
                 bytes,
@@ -835,25 +856,35 @@ pub(super) fn read_part(
         return PartEnd { cut: None };
     };
     let specs = rows.specs;
+    let ops: Vec<Op> = field_specs(layout)
+        .into_iter()
+        .map(|c| {
+            if c.is_some_and(|c| layout.skip.get(c) == Some(&true)) {
+                return Op::Skip;
+            }
+            match (
+                c,
+                c.and_then(|c| specs.get(c)),
+                c.and_then(|c| rows.targets.get(c)),
+            ) {
+                (Some(c), Some(spec), Some(&target)) => Op::new(c, spec, target),
+                _ => Op::Skip,
+            }
+        })
+        .collect();
+    let read_to = if layout.again {
+        ops.iter()
+            .rposition(|op| !matches!(op, Op::Skip))
+            .map_or(0, |i| i + 1)
+    } else {
+        usize::MAX
+    };
     let fields = Fields {
         text,
         specs,
-        ops: field_specs(layout)
-            .into_iter()
-            .map(|c| {
-                if c.is_some_and(|c| layout.skip.get(c) == Some(&true)) {
-                    return Op::Skip;
-                }
-                match (
-                    c,
-                    c.and_then(|c| specs.get(c)),
-                    c.and_then(|c| rows.targets.get(c)),
-                ) {
-                    (Some(c), Some(spec), Some(&target)) => Op::new(c, spec, target),
-                    _ => Op::Skip,
-                }
-            })
-            .collect(),
+        ops,
+        read_to,
+        count: layout.fields,
     };
     let absent: Vec<usize> = (0..specs.len())
         .filter(|c| layout.source.get(*c).is_some_and(Option::is_none))

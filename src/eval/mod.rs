@@ -468,6 +468,11 @@ fn final_pass<S, M, C>(
         });
         done = next;
     }
+    // Batches computed from a file that changed (or with a value found
+    // invalid) are never delivered.
+    if ctx.failure.get().is_some() {
+        return;
+    }
     for sink in done {
         consume(sink);
     }

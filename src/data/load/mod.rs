@@ -48,6 +48,7 @@
 //! | `blocks.rs` | blocks that end at a line end; parts for threads |
 //! | `stream.rs` | the blocks read, each in parts on threads, into the columns |
 //! | `finish.rs` | the checks over the whole table: mixed periods, duplicates |
+//! | `reread.rs` | a CSV file kept in part, read again batch by batch for the rest |
 //! | `render.rs` | problems as text, rejected rows as CSV |
 
 mod blocks;

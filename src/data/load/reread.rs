@@ -1,22 +1,22 @@
-//! A CSV file read twice, so that memory holds only some of its columns.
+//! A CSV file read again, so that memory holds only some of its columns.
 //!
 //! The first reading ([`load_for_reread`]) is [`load`]'s — same problems,
-//! same policy, same rows — but keeps only the columns needed to order the
-//! rows and compute the sites (the key, the period, the sites' inputs and
-//! groups: the *early* columns), and where each row's record starts in the
-//! file. The last pass of the evaluation then reads each batch's records
-//! again ([`Reread::read`]) for the other columns the plan reads (the
-//! *late* ones): the batch's rows are sorted by their place in the file,
-//! consecutive rows are read with one read of their bytes, and every value
-//! goes through the same reader and the same checks. A file in key and
-//! period order is thus read twice, front to back.
+//! same policy, same rows — but keeps only the columns it is told to (the
+//! key, the period and the columns sites group rows by), and where each
+//! row's record starts in the file. Each batch of the evaluation's passes
+//! then reads its records again ([`Reread::read`], or a [`Plan`] for the
+//! columns one pass reads): the batch's rows are sorted by their place in
+//! the file, each run of consecutive rows is read with one read of its
+//! bytes, and every value goes through the same reader and the same checks.
+//! A file in key and period order is thus read front to back each pass;
+//! the fields after the last one a pass reads are passed over.
 //!
-//! The late columns are checked either the first time (`check_late`: the
-//! second reading finds every value valid, as it was) or only the second
-//! time. The second way reads each late value once; but a problem is then
-//! found while results are being written ([`Failure::Invalid`]), so it is
-//! for runs whose results can still be thrown away, and the caller loads
-//! the file again with [`load`] to report the problems as usual.
+//! The columns read only by the last pass can be checked the first time
+//! (`unchecked` empty: reading again then finds every value valid, as it
+//! was) or only then. The second way reads each of those values once; but a
+//! problem is found while results are being written ([`Failure::Invalid`]),
+//! so it is for runs whose results can still be thrown away, and the caller
+//! then loads the file with [`load`] to report every problem as usual.
 //!
 //! Nothing of the file may change in between: a record that is not where it
 //! was, or no longer reads as it did, and any change of the file's size,
@@ -134,6 +134,7 @@ pub fn load_for_reread(
     let specs = convert::specs(model, again);
     let (targets, counts) = collect::targets(&specs);
     let mut layout = header_layout(&again_file, &specs)?;
+    layout.again = true;
     layout.skip = specs
         .iter()
         .enumerate()
