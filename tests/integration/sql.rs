@@ -92,8 +92,9 @@ fn postgres_results_equal_score() {
     conformance("postgres", ALL_CASES);
 }
 
-/// Spark is slow to start and to plan: the scorecards it can run exactly,
-/// with and without a recurrence, in one session.
+/// Spark is slow to start and to plan: scorecards with and without a
+/// recurrence, the exact running sum and long trends, and the output
+/// numbers, in one session.
 #[test]
 fn spark_results_equal_score() {
     conformance(
@@ -101,6 +102,8 @@ fn spark_results_equal_score() {
         &[
             "scorecards/partner-onboarding.scorecard:scorecards/data/partners.csv:all",
             "tests/fixtures/sql/features.scorecard:tests/fixtures/sql/features.csv:all",
+            "tests/fixtures/sql/running.scorecard:tests/fixtures/sql/running.csv:latest",
+            "tests/fixtures/sql/numbers.scorecard:tests/fixtures/sql/numbers.csv:latest",
         ],
     );
 }
