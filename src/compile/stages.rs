@@ -676,13 +676,15 @@ impl<'a> Builder<'a> {
                 match kind {
                     // 100 × less + 50 × equal = 50 × ((rank - 1) + count up
                     // to and with the equal values: the default frame), all
-                    // from one ordering of the peers.
+                    // from one ordering of the peers; missing values last,
+                    // so that neither counts them, and `count(x)` the peers
+                    // with a value.
                     Normalizer::Percentile => {
-                        let w = format!("{} ORDER BY {x}", by(&[format!("({x} IS NULL)")]));
+                        let w = format!("{} ORDER BY {x} NULLS LAST", by(&[]));
                         format!(
                             "CASE WHEN {x} IS NULL THEN NULL ELSE \
                              CAST(50 * ((rank() OVER ({w}) - 1) + count(*) OVER ({w})) AS {dbl}) \
-                             / CAST(count(*) OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {dbl}) END"
+                             / CAST(count({x}) OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {dbl}) END"
                         )
                     }
                     Normalizer::MinMax => {
@@ -1528,25 +1530,31 @@ impl<'a> Builder<'a> {
         );
         let history = match d {
             Dialect::DuckDb => {
-                // A fold along each partner's rows in period order, whose
-                // accumulator keeps every row's result.
+                // On each row, a fold over the partner's rows so far in
+                // period order: its accumulator carries the previous
+                // results, and holds this row's at the end. A window keeps
+                // the rows in place: no grouping, unnesting or join back.
                 let s1 = smooth("e.x", "acc.ps", "e.m");
                 let r1 = guard(&s1, "acc.pr");
-                let zero = format!(
-                    "{{'ps': CAST(NULL AS {dbl}), 'pr': CAST(NULL AS {dbl}), \
-                     'out': CAST([] AS STRUCT(pos BIGINT, s {dbl}, r {dbl})[])}}"
-                );
+                let null = format!("CAST(NULL AS {dbl})");
+                let zero = format!("{{'ps': {null}, 'pr': {null}, 's': {null}, 'r': {null}}}");
                 let step = format!(
-                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), \
-                     'out': list_append(acc.out, {{'pos': e.pos, 's': {s1}, 'r': {r1}}})}}"
+                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), 's': {s1}, 'r': {r1}}}"
                 );
+                let h = self.id("#h");
                 let body = format!(
-                    "SELECT {hk}, u.pos AS {hp}, u.s AS {hs}, u.r AS {hr}\n  FROM (\n    \
-                     SELECT {hk}, unnest(h) AS u FROM (\n    \
-                     SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}, 'm': {moving}}} ORDER BY {pos}),\n      \
-                     {step},\n      {zero}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                    "SELECT *, list_reduce(list({{'x': {x}, 'm': {moving}}}) OVER (PARTITION BY {key} ORDER BY {pos} \
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),\n      {step},\n      {zero}) AS {h}\n  FROM {base}"
                 );
-                self.add_body(&format!("score {name} history"), body)
+                let history = self.add_body(&format!("score {name} history"), body);
+                let body = format!(
+                    "SELECT * EXCLUDE ({h}), {h}.s AS {}, {h}.r AS {}\n  FROM {}",
+                    self.id(&col("smoothed")),
+                    self.id(&col("reported")),
+                    self.id(&history),
+                );
+                self.add_body(&format!("score {name} reported"), body);
+                return Ok(());
             }
             Dialect::Postgres => {
                 self.recursive = true;
