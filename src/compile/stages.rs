@@ -1029,7 +1029,10 @@ impl<'a> Builder<'a> {
             out.push_str(&format!(" WHEN {pos} >= {size} THEN {sxy} / {}", n(sxx)));
         }
         out.push_str(" ELSE NULL END");
-        Ok(out)
+        // A column: the caller reads the slope three times.
+        let slope = format!("#function{i}.slope");
+        self.add(&format!("function {i} slope"), vec![(slope.clone(), out)]);
+        Ok(self.id(&slope))
     }
 
     /// The slope over more rows than are written out term by term: the
