@@ -93,8 +93,8 @@ fn postgres_results_equal_score() {
 }
 
 /// Spark is slow to start and to plan: scorecards with and without a
-/// recurrence, the exact running sum and long trends, and the output
-/// numbers, in one session.
+/// recurrence, the exact running sum and long trends, the output numbers
+/// and the history functions, in one session (about three minutes).
 #[test]
 fn spark_results_equal_score() {
     conformance(
@@ -104,6 +104,7 @@ fn spark_results_equal_score() {
             "tests/fixtures/sql/features.scorecard:tests/fixtures/sql/features.csv:all",
             "tests/fixtures/sql/running.scorecard:tests/fixtures/sql/running.csv:latest",
             "tests/fixtures/sql/numbers.scorecard:tests/fixtures/sql/numbers.csv:latest",
+            "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:all",
         ],
     );
 }
