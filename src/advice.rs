@@ -238,6 +238,7 @@ fn scope(model: &Model, plan: &Plan, table: &Table, row: u32) -> (Table, u32) {
         rows: keep.iter().filter(|k| **k).count(),
         columns,
         lines: kept(&table.lines, &keep),
+        offsets: Vec::new(),
     };
     (sub, at)
 }

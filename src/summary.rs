@@ -237,9 +237,11 @@ pub fn summarize(
     ordered: &Ordered,
     selection: &Selection,
     tier_overrides: &std::collections::BTreeMap<(u32, crate::model::ScoreId), u32>,
-) -> Summary {
+    reread: Option<&crate::data::load::Reread>,
+) -> Result<Summary, crate::data::load::Failure> {
     let mut ctx = Context::new(model, plan, table, ordered);
     ctx.tier_overrides = tier_overrides.clone();
+    ctx.reread = reread;
     let mut total = Summary::empty(model);
     eval::evaluate(
         &mut ctx,
@@ -250,5 +252,8 @@ pub fn summarize(
         },
         |part| total.merge(part),
     );
-    total
+    match ctx.failure.get() {
+        Some(e) => Err(e.clone()),
+        None => Ok(total),
+    }
 }

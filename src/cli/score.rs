@@ -290,6 +290,32 @@ impl DataArgs {
 
     /// Load the data under the contract; problems are printed, counts go to stderr.
     pub fn load(&self, model: &Model, needed: &[bool]) -> Result<Loaded, Exit> {
+        self.load_keeping(model, needed, None, false)
+            .map(|(loaded, _)| loaded)
+    }
+
+    /// Whether the data is a CSV file that can be read again by offset.
+    fn rereadable(&self) -> bool {
+        self.data != Path::new("-")
+            && self.sheet.is_none()
+            && self.format() == DataFormat::Csv
+            && std::fs::metadata(&self.data).is_ok_and(|m| m.is_file())
+            && !crate::data::parquet::is_parquet(&self.data)
+            && !crate::data::excel::is_workbook(&self.data)
+    }
+
+    /// [`DataArgs::load`]; with `Some((kept, early))`, a CSV file keeps only
+    /// the columns `kept` (and `needed`), checks the `early` ones, and comes
+    /// with what reads the others it needs again (see `load::Reread`); the
+    /// others are checked then unless the results can be thrown away when
+    /// one is found invalid (`discardable`).
+    pub fn load_keeping(
+        &self,
+        model: &Model,
+        needed: &[bool],
+        split: Option<(&[bool], &[bool])>,
+        discardable: bool,
+    ) -> Result<(Loaded, Option<load::Reread>), Exit> {
         if let Err(e) = super::output::regular_input(&self.data) {
             return Err(super::fail(&e));
         }
@@ -301,7 +327,27 @@ impl DataArgs {
             return Err(super::fail("`--rejects` goes with `--on-invalid skip`"));
         }
         let name = self.data.display().to_string();
-        let loaded = match self.load_under(model, needed, policy) {
+        let result = match split.filter(|_| self.rereadable()) {
+            Some((kept, early)) => {
+                let mark = |f: &dyn Fn(usize, bool) -> bool| -> Vec<bool> {
+                    needed.iter().enumerate().map(|(i, n)| f(i, *n)).collect()
+                };
+                let at = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(false);
+                let keep = mark(&|i, n| n && at(kept, i));
+                let again = mark(&|i, n| n && !at(kept, i));
+                // A later value found invalid can stop the run only when its
+                // results can be thrown away; rows left out under `skip`
+                // must be known before anything is computed.
+                let check_late = policy == OnInvalid::Skip || !discardable;
+                let unchecked = mark(&|i, n| !check_late && n && !at(early, i));
+                load::load_for_reread(&self.data, model, &keep, &again, &unchecked, policy)
+                    .map(|(loaded, reread)| (loaded, Some(reread)))
+            }
+            None => self
+                .load_under(model, needed, policy)
+                .map(|loaded| (loaded, None)),
+        };
+        let (loaded, reread) = match result {
             Ok(l) => l,
             Err(load::LoadError::Io(e)) => {
                 return Err(super::fail(&format!("cannot read `{name}`: {e}")));
@@ -340,7 +386,7 @@ impl DataArgs {
                 .collect();
             eprint!("{}", load::render(&problems, &name));
         }
-        Ok(loaded)
+        Ok((loaded, reread))
     }
 }
 
@@ -486,7 +532,28 @@ pub fn run(args: &ScoreArgs) -> Exit {
         Ok(p) => p,
         Err(e) => return e,
     };
-    let mut loaded = match args.data.load(&model, &needed) {
+    // Corrections change values of the table: those are all kept.
+    let governed = args.govern.corrections.is_some() || args.govern.overrides.is_some();
+    let split = (!governed && reread_wanted()).then(|| {
+        let mut kept = eval::group_columns(&model, &plan);
+        for c in [model.contract.key, model.contract.period]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(slot) = kept.get_mut(c.index()) {
+                *slot = true;
+            }
+        }
+        (kept, eval::early_columns(&model, &plan))
+    });
+    // Results written to a file are thrown away when a run fails.
+    let discardable = args.out.is_some();
+    let (mut loaded, reread) = match args.data.load_keeping(
+        &model,
+        &needed,
+        split.as_ref().map(|(k, e)| (k.as_slice(), e.as_slice())),
+        discardable,
+    ) {
         Ok(l) => l,
         Err(e) => return e,
     };
@@ -502,7 +569,27 @@ pub fn run(args: &ScoreArgs) -> Exit {
     }
     let ordered = eval::order_rows(&model, &loaded.table);
     timing("ordered");
+    let mut reread = reread;
+    if let Some(reread) = reread.as_mut() {
+        // Once the rows are ordered, the key and period (the largest columns
+        // kept) are read again with the late columns, unless the selection
+        // compares rows with them.
+        let selects =
+            selection.partner.is_some() || matches!(selection.period, PeriodChoice::Label(_));
+        if !selects {
+            for c in [model.contract.key, model.contract.period]
+                .into_iter()
+                .flatten()
+            {
+                reread.also_read(c.index());
+                if let Some(column) = loaded.table.columns.get_mut(c.index()) {
+                    *column = crate::data::table::Column::Skipped;
+                }
+            }
+        }
+    }
     let mut ctx = Context::new(&model, &plan, &loaded.table, &ordered);
+    ctx.reread = reread.as_ref();
     if let Err(e) = args.govern.settle(&mut ctx, &mut gov, &mut hashes) {
         return e;
     }
@@ -644,6 +731,27 @@ pub fn run(args: &ScoreArgs) -> Exit {
     if let Some(e) = failed {
         return super::fail(&format!("cannot write the results: {e}"));
     }
+    let unchanged = match (ctx.failure.get(), &reread) {
+        (Some(e), _) => Err(e.clone()),
+        (None, Some(r)) => r.unchanged(),
+        (None, None) => Ok(()),
+    };
+    if let Err(e) = unchanged {
+        // Dropping the unfinished file removes it: the previous output stays.
+        drop(out);
+        if e == load::Failure::Invalid {
+            // Found while reading again: loaded whole, the data's problems
+            // are reported as always.
+            if let Err(exit) = args.data.load(&model, &needed) {
+                return exit;
+            }
+            return super::fail(&format!(
+                "`{}` changed while it was scored; nothing was written: score it again once it is complete",
+                args.data.data.display()
+            ));
+        }
+        return super::fail(&e.to_string());
+    }
     if let Err(e) = out.flush() {
         return super::fail(&format!("cannot write the results: {e}"));
     }
@@ -676,10 +784,21 @@ pub fn run(args: &ScoreArgs) -> Exit {
             &ordered,
             &selection,
             &overrides,
+            reread.as_ref(),
         );
-        eprint!("{}", summary.text());
+        match summary {
+            Ok(summary) => eprint!("{}", summary.text()),
+            Err(e) => return super::fail(&e.to_string()),
+        }
     }
     Exit::Clean
+}
+
+/// Whether a CSV file is loaded keeping only the columns needed before the
+/// last pass, and read again for the others (`SCORECARD_REREAD=0` keeps
+/// every column, `1` always reads again).
+fn reread_wanted() -> bool {
+    std::env::var("SCORECARD_REREAD").map_or(true, |v| v != "0")
 }
 
 /// The width of the terminal standard output goes to (`COLUMNS` when set),

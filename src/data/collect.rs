@@ -64,6 +64,10 @@ pub(super) fn targets(specs: &[Spec]) -> (Vec<Target>, [usize; 5]) {
 pub(super) struct Columns {
     /// The table line of each row.
     lines: Vec<u64>,
+    /// The byte offset of each row's record in the file, when asked for
+    /// (empty otherwise).
+    offsets: Vec<u64>,
+    with_offsets: bool,
     numbers: Vec<Vec<f64>>,
     ints: Vec<Filling>,
     bools: Vec<Vec<u8>>,
@@ -74,10 +78,16 @@ pub(super) struct Columns {
 impl Columns {
     /// Columns with room for `rows` rows. The memory is zeroed lazily by
     /// the system, so room that is never written costs nothing.
-    pub fn new(counts: [usize; 5], rows: usize) -> Self {
+    pub fn new(counts: [usize; 5], rows: usize, with_offsets: bool) -> Self {
         let [numbers, bools, labels, texts, ints] = counts;
         Columns {
             lines: vec![0; rows],
+            offsets: if with_offsets {
+                vec![0; rows]
+            } else {
+                Vec::new()
+            },
+            with_offsets,
             numbers: (0..numbers).map(|_| vec![0.0; rows]).collect(),
             ints: (0..ints).map(|_| Filling::new(rows)).collect(),
             bools: (0..bools).map(|_| vec![0; rows]).collect(),
@@ -97,6 +107,8 @@ impl Columns {
                 let room = if k == 0 { total } else { size };
                 Out {
                     lines: &mut [],
+                    offsets: &mut [],
+                    base: 0,
                     numbers: Vec::new(),
                     ints: Vec::new(),
                     bools: Vec::new(),
@@ -110,6 +122,11 @@ impl Columns {
             .collect();
         for (out, part) in outs.iter_mut().zip(cut(&mut self.lines, from, sizes)) {
             out.lines = part;
+        }
+        if self.with_offsets {
+            for (out, part) in outs.iter_mut().zip(cut(&mut self.offsets, from, sizes)) {
+                out.offsets = part;
+            }
         }
         for column in &mut self.numbers {
             for (out, part) in outs.iter_mut().zip(cut(column, from, sizes)) {
@@ -138,6 +155,9 @@ impl Columns {
     pub fn ensure(&mut self, rows: usize) {
         if self.lines.len() < rows {
             self.lines.resize(rows, 0);
+        }
+        if self.with_offsets && self.offsets.len() < rows {
+            self.offsets.resize(rows, 0);
         }
         for c in &mut self.numbers {
             if c.len() < rows {
@@ -170,6 +190,9 @@ impl Columns {
         if fits(self.lines.len()) {
             self.lines.copy_within(from..from + count, to);
         }
+        if fits(self.offsets.len()) {
+            self.offsets.copy_within(from..from + count, to);
+        }
         for c in self.numbers.iter_mut().filter(|c| fits(c.len())) {
             c.copy_within(from..from + count, to);
         }
@@ -197,15 +220,18 @@ impl Columns {
 
     /// The table's columns, in spec order: the first `rows` rows, and the
     /// text columns. An integer column too wide for an `i32` becomes a
-    /// number column.
+    /// number column. Then the rows' lines and (when kept) offsets.
     pub fn into_table(
         self,
         targets: &[Target],
         rows: usize,
         texts: Vec<TextColumn>,
-    ) -> (Vec<Column>, Vec<u64>) {
+    ) -> (Vec<Column>, Vec<u64>, Vec<u64>) {
         let mut lines = self.lines;
         lines.truncate(rows);
+        let mut offsets = self.offsets;
+        offsets.truncate(rows);
+        offsets.shrink_to_fit();
         let mut numbers = self.numbers.into_iter();
         let mut ints = self.ints.into_iter();
         let mut bools = self.bools.into_iter();
@@ -240,7 +266,7 @@ impl Columns {
                 column.unwrap_or(Column::Skipped)
             })
             .collect();
-        (columns, lines)
+        (columns, lines, offsets)
     }
 }
 
@@ -248,6 +274,9 @@ impl Columns {
 #[derive(Debug)]
 pub(super) struct Out<'a> {
     lines: &'a mut [u64],
+    offsets: &'a mut [u64],
+    /// The file offset of the part's first byte.
+    pub base: u64,
     numbers: Vec<&'a mut [f64]>,
     ints: Vec<Slots<'a>>,
     bools: Vec<&'a mut [u8]>,
@@ -317,6 +346,8 @@ impl KeyLog {
 pub(super) struct At {
     pub row: u64,
     pub line: u64,
+    /// Where the record starts in the part (CSV only; 0 otherwise).
+    pub offset: usize,
 }
 
 /// A text value of the row being read: a byte range of the source or of the scratch text.
@@ -597,6 +628,9 @@ impl<'s, 'a> Rows<'s, 'a> {
             }
             if let Some(l) = self.out.lines.get_mut(self.found.stored) {
                 *l = at.row;
+            }
+            if let Some(o) = self.out.offsets.get_mut(self.found.stored) {
+                *o = self.out.base + at.offset as u64;
             }
             self.found.stored += 1;
             return;

@@ -256,6 +256,8 @@ pub(super) struct Layout {
     pub data_start: usize,
     /// The line the first data record starts on.
     pub data_line: u64,
+    /// Per spec: a column not to read at all (read before, or read later).
+    pub skip: Vec<bool>,
 }
 
 /// Whether `bytes`, the start of a file, is white space but for a byte
@@ -423,6 +425,7 @@ pub(super) fn read_header(
         source,
         data_start: splitter.pos(),
         data_line: splitter.line,
+        skip: Vec::new(),
     })
 }
 
@@ -838,6 +841,9 @@ pub(super) fn read_part(
         ops: field_specs(layout)
             .into_iter()
             .map(|c| {
+                if c.is_some_and(|c| layout.skip.get(c) == Some(&true)) {
+                    return Op::Skip;
+                }
                 match (
                     c,
                     c.and_then(|c| specs.get(c)),
@@ -1048,6 +1054,7 @@ pub(super) fn read_part(
         let at = At {
             row: record_line,
             line: record_line,
+            offset: start,
         };
         rows.finish(at, text, scratch_text, || {
             // An over-long row is kept as an excerpt (see `excerpt`).

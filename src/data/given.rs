@@ -71,5 +71,6 @@ pub fn table_from_rows(model: &Model, rows: &[TestRow]) -> Table {
         rows: n,
         columns,
         lines: rows.iter().enumerate().map(|(i, _)| i as u64 + 1).collect(),
+        offsets: Vec::new(),
     }
 }

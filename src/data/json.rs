@@ -329,6 +329,7 @@ pub(super) fn read_ndjson_part(bytes: &[u8], first_line: u64, keys: &Keys, rows:
         let at = At {
             row: number,
             line: number,
+            offset: 0,
         };
         let start = line.len() - line.trim_start_matches([' ', '\t', '\r']).len() + 1;
         if line.len() > MAX_LINE_BYTES {
@@ -561,7 +562,11 @@ pub(super) fn read_elements(text: &str, elements: &Elements, keys: &Keys, rows: 
     {
         let index = i as u64 + 1;
         let element = text.get(start..end).unwrap_or_default();
-        let at = At { row: index, line };
+        let at = At {
+            row: index,
+            line,
+            offset: 0,
+        };
         if element.len() > MAX_LINE_BYTES {
             rows.clear_values();
             rows.issues.push(DataProblem::new(

@@ -190,14 +190,20 @@ pub fn retain<T>(values: &mut Vec<T>, keep: &[bool]) {
 /// Partner rows, in the order of the data file.
 ///
 /// INVARIANT: every column that is not `Skipped` has `rows` values, and
-/// `lines` has `rows` entries.
+/// `lines` has `rows` entries (or none, when `offsets` has `rows`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
     pub rows: usize,
     /// One per contract column, indexed by `ColumnId`.
     pub columns: Vec<Column>,
-    /// The 1-based line (CSV, NDJSON) or element index (JSON array) each row came from.
+    /// The 1-based line (CSV, NDJSON) or element index (JSON array) each row
+    /// came from; empty once a table loaded to be read again (see `offsets`)
+    /// is loaded.
     pub lines: Vec<u64>,
+    /// The byte offset in the CSV file where each row's record starts, kept
+    /// when the file is to be read again for the columns not kept (see
+    /// `data::reread`); empty otherwise.
+    pub offsets: Vec<u64>,
 }
 
 impl Table {
@@ -213,7 +219,8 @@ impl Table {
             Column::Text(t) => t.bytes.capacity() + t.ends.capacity() * size_of::<usize>(),
             Column::Skipped => 0,
         };
-        self.columns.iter().map(column).sum::<usize>() + self.lines.capacity() * size_of::<u64>()
+        self.columns.iter().map(column).sum::<usize>()
+            + (self.lines.capacity() + self.offsets.capacity()) * size_of::<u64>()
     }
 
     /// Append the rows of `other`, a table of the same contract with the
@@ -241,5 +248,7 @@ impl Table {
         }
         self.rows += other.rows;
         self.lines.extend(other.lines);
+        // Offsets into two files are no offsets into one.
+        self.offsets = Vec::new();
     }
 }

@@ -20,6 +20,8 @@ pub struct Batch<'a> {
     pub flags: Vec<Option<Vec<u8>>>,
     pub rules: Vec<Option<Vec<u8>>>,
     pub outputs: Vec<Col>,
+    /// The columns the table does not keep, read again for this batch.
+    pub late: Option<crate::data::load::Late>,
 }
 
 /// A score's stages for a batch.
@@ -63,6 +65,25 @@ impl<'a> Batch<'a> {
             flags: vec![None; m.flags.len()],
             rules: vec![None; m.rules.len()],
             outputs: Vec::new(),
+            late: None,
+        }
+    }
+
+    /// Read the batch's rows again for the columns the table does not keep:
+    /// all of them, or those of a plan.
+    pub(super) fn read_late(&mut self, plan: Option<&crate::data::load::RereadPlan<'_>>) {
+        let Some(reread) = self.ctx.reread else {
+            return;
+        };
+        let read = match plan {
+            Some(plan) => plan.read(self.ctx.table, &self.rows),
+            None => reread.read(self.ctx.table, &self.rows),
+        };
+        match read {
+            Ok(late) => self.late = Some(late),
+            Err(e) => {
+                let _ = self.ctx.failure.set(e);
+            }
         }
     }
 
@@ -140,41 +161,76 @@ impl<'a> Batch<'a> {
     }
 
     pub(super) fn column(&self, c: ColumnId) -> Col {
-        let rows = &self.rows;
-        match self.ctx.table.columns.get(c.index()) {
-            Some(Column::Number(v)) => Col::Num(
-                rows.iter()
-                    .map(|r| v.get(*r as usize).copied().unwrap_or(f64::NAN))
-                    .collect(),
-            ),
-            Some(Column::Int(v)) => {
-                fn gather<T: IntWidth>(v: &[T], rows: &[u32]) -> Vec<f64> {
-                    rows.iter()
-                        .map(|r| v.get(*r as usize).map_or(f64::NAN, |x| Ints::number(*x)))
-                        .collect()
+        let late = self
+            .late
+            .as_ref()
+            .and_then(|l| Some((l.columns.get(c.index())?, l.index.as_slice())))
+            .filter(|(column, _)| !matches!(column, Column::Skipped));
+        let (column, rows) = match late {
+            Some(found) => found,
+            None => {
+                let column = self.ctx.table.columns.get(c.index());
+                if self.ctx.reread.is_some() && matches!(column, Some(Column::Skipped)) {
+                    // A column the plan reads was neither kept nor read again:
+                    // its values would be missing, which they are not.
+                    let name = self
+                        .ctx
+                        .model
+                        .contract
+                        .column(c)
+                        .map_or("?", |d| d.name.as_str());
+                    let _ = self
+                        .ctx
+                        .failure
+                        .set(crate::data::load::Failure::Changed(format!(
+                            "internal error: the column `{name}` was read before it was loaded"
+                        )));
                 }
-                Col::Num(match v {
-                    Ints::I8(v) => gather(v, rows),
-                    Ints::I16(v) => gather(v, rows),
-                    Ints::I32(v) => gather(v, rows),
-                })
+                match column {
+                    Some(column) => (column, self.rows.as_slice()),
+                    None => return Col::Num(vec![f64::NAN; self.len]),
+                }
             }
-            Some(Column::Bool(v)) => Col::Bool(
+        };
+        gather(column, rows, self.len)
+    }
+}
+
+/// The values of `rows` of a column.
+fn gather(column: &Column, rows: &[u32], n: usize) -> Col {
+    match column {
+        Column::Number(v) => Col::Num(
+            rows.iter()
+                .map(|r| v.get(*r as usize).copied().unwrap_or(f64::NAN))
+                .collect(),
+        ),
+        Column::Int(v) => {
+            fn gather<T: IntWidth>(v: &[T], rows: &[u32]) -> Vec<f64> {
                 rows.iter()
-                    .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_BOOL))
-                    .collect(),
-            ),
-            Some(Column::Label(v)) => Col::Label(
-                rows.iter()
-                    .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_LABEL))
-                    .collect(),
-            ),
-            Some(Column::Text(t)) => Col::Text(
-                rows.iter()
-                    .map(|r| t.get(*r as usize).to_string())
-                    .collect(),
-            ),
-            _ => Col::Num(vec![f64::NAN; self.len]),
+                    .map(|r| v.get(*r as usize).map_or(f64::NAN, |x| Ints::number(*x)))
+                    .collect()
+            }
+            Col::Num(match v {
+                Ints::I8(v) => gather(v, rows),
+                Ints::I16(v) => gather(v, rows),
+                Ints::I32(v) => gather(v, rows),
+            })
         }
+        Column::Bool(v) => Col::Bool(
+            rows.iter()
+                .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_BOOL))
+                .collect(),
+        ),
+        Column::Label(v) => Col::Label(
+            rows.iter()
+                .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_LABEL))
+                .collect(),
+        ),
+        Column::Text(t) => Col::Text(
+            rows.iter()
+                .map(|r| t.get(*r as usize).to_string())
+                .collect(),
+        ),
+        Column::Skipped => Col::Num(vec![f64::NAN; n]),
     }
 }

@@ -69,6 +69,12 @@ pub struct Context<'a> {
     /// Approved tier overrides: `(table row, score)` to the tier label index
     /// reported in place of the computed one (`tier(score)`, rules, flags).
     pub tier_overrides: std::collections::BTreeMap<(u32, ScoreId), u32>,
+    /// Reads the columns the table does not keep, batch by batch, in the
+    /// last pass (a CSV file loaded with only its early columns).
+    pub reread: Option<&'a crate::data::load::Reread>,
+    /// Why the evaluation could not go on (a file read again that changed):
+    /// the results are not to be used.
+    pub failure: std::sync::OnceLock<crate::data::load::Failure>,
 }
 
 impl<'a> Context<'a> {
@@ -80,6 +86,8 @@ impl<'a> Context<'a> {
             ordered,
             sites: vec![None; plan.sites.len()],
             tier_overrides: std::collections::BTreeMap::new(),
+            reread: None,
+            failure: std::sync::OnceLock::new(),
         }
     }
 }
@@ -124,6 +132,68 @@ fn needed_items(
         }
     }
     seen
+}
+
+/// The input columns read before the last pass: the key, the period, and
+/// every column that the sites' inputs and groups read, through any number
+/// of items and sites. The other columns the plan needs are read only by
+/// the last pass, one batch at a time (see `data::load::Reread`).
+pub fn early_columns(model: &Model, plan: &Plan) -> Vec<bool> {
+    let mut early = vec![false; model.contract.columns.len()];
+    let mut mark = |c: ColumnId| {
+        if let Some(slot) = early.get_mut(c.index()) {
+            *slot = true;
+        }
+    };
+    for c in [model.contract.key, model.contract.period]
+        .into_iter()
+        .flatten()
+    {
+        mark(c);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack: Vec<Item> = (0..plan.sites.len()).map(Item::Site).collect();
+    while let Some(item) = stack.pop() {
+        if !seen.insert(item) {
+            continue;
+        }
+        plan.columns_read(item, model)
+            .into_iter()
+            .for_each(&mut mark);
+        stack.extend(plan.dependencies(item, model));
+    }
+    early
+}
+
+/// The input columns `items` read themselves.
+pub(super) fn columns_of(ctx: &Context<'_>, items: &[Item]) -> Vec<bool> {
+    let mut only = vec![false; ctx.model.contract.columns.len()];
+    for item in items {
+        for c in ctx.plan.columns_read(*item, ctx.model) {
+            if let Some(slot) = only.get_mut(c.index()) {
+                *slot = true;
+            }
+        }
+    }
+    only
+}
+
+/// The columns the sites group rows by (`within` a column): read from the
+/// table when the sites are computed, so kept by a table to be read again.
+pub fn group_columns(model: &Model, plan: &Plan) -> Vec<bool> {
+    let mut out = vec![false; model.contract.columns.len()];
+    for site in &plan.sites {
+        if let SiteKind::Population { within, .. } = &site.kind {
+            for g in within {
+                if let GroupKey::Column(c) = g {
+                    if let Some(slot) = out.get_mut(c.index()) {
+                        *slot = true;
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Items in the order the batch computes them.
@@ -244,11 +314,20 @@ fn site_inputs(
         }
         per_batch
     };
+    // The columns the items read, and those the sites' inputs read themselves.
+    let roots: Vec<Item> = sites.iter().map(|i| Item::Site(*i)).collect();
+    let only: Vec<bool> = columns_of(shared, items)
+        .into_iter()
+        .zip(columns_of(shared, &roots))
+        .map(|(a, b)| a || b)
+        .collect();
+    let plan = shared.reread.map(|r| r.plan(&only));
     let others: Vec<Vec<Option<Col>>> = bounds
         .par_iter()
         .zip(slots)
         .map(|(&(start, end), mut slots)| {
             let mut batch = Batch::new(shared, start, end);
+            batch.read_late(plan.as_ref());
             batch.compute(items, false);
             sites
                 .iter()
@@ -368,6 +447,7 @@ fn final_pass<S, M, C>(
             .par_iter()
             .map(|&(start, end)| {
                 let mut batch = Batch::new(shared, start, end);
+                batch.read_late(None);
                 batch.compute(&all, true);
                 make(&batch)
             })
@@ -375,7 +455,7 @@ fn final_pass<S, M, C>(
     };
     let mut done: Vec<S> = Vec::new();
     for group in bounds.chunks(window) {
-        if crate::interrupt::requested() {
+        if crate::interrupt::requested() || ctx.failure.get().is_some() {
             done.clear();
             break;
         }

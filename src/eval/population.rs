@@ -80,13 +80,18 @@ fn component(ctx: &Context<'_>, key: Option<GroupKey>) -> Vec<u64> {
     let order = &ctx.ordered.order;
     let table = ctx.table;
     let column = match key {
-        None => ctx.model.contract.period,
+        // The period's dense ids, numbered as `intern` would number them.
+        None => {
+            return ctx
+                .ordered
+                .period_ids
+                .iter()
+                .map(|p| u64::from(*p))
+                .collect();
+        }
         Some(GroupKey::Column(c)) => Some(c),
-        Some(GroupKey::Segment(_)) => None,
+        Some(GroupKey::Segment(s)) => return segment_codes(ctx, s),
     };
-    if let Some(GroupKey::Segment(s)) = key {
-        return segment_codes(ctx, s);
-    }
     match column.and_then(|c| table.columns.get(c.index())) {
         Some(Column::Text(t)) => intern(order, |r| t.get(r)),
         Some(Column::Label(v)) => order
@@ -126,10 +131,13 @@ fn segment_codes(ctx: &Context<'_>, s: crate::model::SegmentId) -> Vec<u64> {
         .filter(|i| needed.contains(i))
         .collect();
     let bounds = super::batch_bounds(ctx.ordered);
+    let only = super::columns_of(ctx, &order);
+    let plan = ctx.reread.map(|r| r.plan(&only));
     let parts: Vec<Vec<u64>> = bounds
         .par_iter()
         .map(|&(start, end)| {
             let mut batch = super::Batch::new(ctx, start, end);
+            batch.read_late(plan.as_ref());
             batch.compute(&order, false);
             batch
                 .segments

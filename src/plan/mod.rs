@@ -487,7 +487,14 @@ fn fold(e: CExpr) -> CExpr {
 
 /// The items an expression reads.
 pub fn expr_items(e: &CExpr, out: &mut Vec<Item>) {
+    expr_refs(e, out, &mut Vec::new());
+}
+
+/// The items and the input columns an expression reads.
+fn expr_refs(e: &CExpr, out: &mut Vec<Item>, columns: &mut Vec<ColumnId>) {
+    let mut go = |x: &CExpr| expr_refs(x, out, columns);
     match e {
+        CExpr::Column(c, _) => columns.push(*c),
         CExpr::MetricValue(m) => out.push(Item::MetricValue(*m)),
         CExpr::Points(m) => out.push(Item::MetricPoints(*m)),
         CExpr::Score(s, _) | CExpr::Tier(s) | CExpr::ComputedTier(s) => out.push(Item::Score(*s)),
@@ -495,112 +502,137 @@ pub fn expr_items(e: &CExpr, out: &mut Vec<Item>) {
         CExpr::Segment(s) => out.push(Item::Segment(*s)),
         CExpr::Site(i) => out.push(Item::Site(*i)),
         CExpr::Provisional(scores) => out.extend(scores.iter().map(|s| Item::Score(*s))),
-        CExpr::Neg(x) | CExpr::Not(x) | CExpr::IsMissing { value: x, .. } => expr_items(x, out),
+        CExpr::Neg(x) | CExpr::Not(x) | CExpr::IsMissing { value: x, .. } => go(x),
         CExpr::Arith(_, a, b) | CExpr::Cmp(_, _, a, b) | CExpr::And(a, b) | CExpr::Or(a, b) => {
-            expr_items(a, out);
-            expr_items(b, out);
+            go(a);
+            go(b);
         }
         CExpr::In { value, set, .. } => {
-            expr_items(value, out);
-            set.iter().for_each(|x| expr_items(x, out));
+            go(value);
+            set.iter().for_each(go);
         }
         CExpr::If {
             arms, otherwise, ..
         } => {
             for (c, v) in arms {
-                expr_items(c, out);
-                expr_items(v, out);
+                go(c);
+                go(v);
             }
-            expr_items(otherwise, out);
+            go(otherwise);
         }
-        CExpr::Call(_, args) => args.iter().for_each(|x| expr_items(x, out)),
+        CExpr::Call(_, args) => args.iter().for_each(go),
         _ => {}
     }
 }
 
-fn rubric_items(r: &CRubric, metric: MetricId, out: &mut Vec<Item>) {
-    out.push(Item::MetricValue(metric));
-    match &r.points {
-        CPoints::Site(i) => out.push(Item::Site(*i)),
-        CPoints::Expr(e) => expr_items(e, out),
-        _ => {}
-    }
+/// What items read, gathered: other items and input columns.
+#[derive(Default)]
+struct Refs {
+    items: Vec<Item>,
+    columns: Vec<ColumnId>,
 }
 
-fn definition_items(d: &CDefinition, out: &mut Vec<Item>) {
-    for m in d.metrics() {
-        out.push(Item::MetricPoints(m));
-        out.push(Item::MetricValue(m));
+impl Refs {
+    fn expr(&mut self, e: &CExpr) {
+        expr_refs(e, &mut self.items, &mut self.columns);
     }
-    if let CDefinition::Value(e) = d {
-        expr_items(e, out);
+
+    fn rubric(&mut self, r: &CRubric, metric: MetricId) {
+        self.items.push(Item::MetricValue(metric));
+        match &r.points {
+            CPoints::Site(i) => self.items.push(Item::Site(*i)),
+            CPoints::Expr(e) => self.expr(e),
+            _ => {}
+        }
+    }
+
+    fn definition(&mut self, d: &CDefinition) {
+        for m in d.metrics() {
+            self.items.push(Item::MetricPoints(m));
+            self.items.push(Item::MetricValue(m));
+        }
+        if let CDefinition::Value(e) = d {
+            self.expr(e);
+        }
     }
 }
 
 impl Plan {
     /// What an item reads.
     pub fn dependencies(&self, item: Item, model: &Model) -> Vec<Item> {
-        let mut out = Vec::new();
+        self.references(item, model).items
+    }
+
+    /// The input columns an item reads itself (not through the items it reads).
+    pub fn columns_read(&self, item: Item, model: &Model) -> Vec<ColumnId> {
+        self.references(item, model).columns
+    }
+
+    fn references(&self, item: Item, model: &Model) -> Refs {
+        let mut out = Refs::default();
         match item {
             Item::Segment(s) => {
                 if let Some(Some(rules)) = self.segments.get(s.index()) {
                     for (_, c) in rules {
                         if let Some(c) = c {
-                            expr_items(c, &mut out);
+                            out.expr(c);
                         }
                     }
+                }
+                if let Some(SegmentSource::Column(c)) = model.segment(s).map(|d| &d.source) {
+                    out.columns.push(*c);
                 }
             }
             Item::MetricValue(m) => {
                 if let Some(cm) = self.metrics.get(m.index()) {
-                    expr_items(&cm.value, &mut out);
+                    out.expr(&cm.value);
                 }
             }
             Item::MetricPoints(m) => {
                 if let Some(cm) = self.metrics.get(m.index()) {
-                    rubric_items(&cm.rubric, m, &mut out);
+                    out.rubric(&cm.rubric, m);
                     for (seg, _, r) in &cm.segment_rubrics {
-                        out.push(Item::Segment(*seg));
-                        rubric_items(r, m, &mut out);
+                        out.items.push(Item::Segment(*seg));
+                        out.rubric(r, m);
                     }
                 }
             }
             Item::Score(s) => {
                 if let Some(cs) = self.scores.get(s.index()) {
-                    definition_items(&cs.definition, &mut out);
+                    out.definition(&cs.definition);
                     for (seg, _, d) in &cs.overrides {
-                        out.push(Item::Segment(*seg));
-                        definition_items(d, &mut out);
+                        out.items.push(Item::Segment(*seg));
+                        out.definition(d);
                     }
                     for (_, c) in &cs.adjustments {
-                        expr_items(c, &mut out);
+                        out.expr(c);
                     }
                 }
             }
             Item::Flag(f) => {
                 if let Some(c) = self.flags.get(f.index()) {
-                    expr_items(c, &mut out);
+                    out.expr(c);
                 }
             }
             Item::Rule(r) => {
                 if let Some(c) = self.rules.get(r.index()) {
-                    expr_items(c, &mut out);
+                    out.expr(c);
                 }
             }
             Item::Site(i) => {
                 if let Some(site) = self.sites.get(i) {
-                    expr_items(&site.input, &mut out);
+                    out.expr(&site.input);
                     if let SiteKind::Population { within, .. } = &site.kind {
                         for g in within {
-                            if let GroupKey::Segment(s) = g {
-                                out.push(Item::Segment(*s));
+                            match g {
+                                GroupKey::Segment(s) => out.items.push(Item::Segment(*s)),
+                                GroupKey::Column(c) => out.columns.push(*c),
                             }
                         }
                     }
                 }
             }
         }
-        let _ = model;
         out
     }
 }

@@ -31,6 +31,7 @@ mod numbers;
 mod output;
 mod parquet;
 mod report;
+mod reread;
 mod robustness;
 mod safety;
 mod score;

@@ -53,6 +53,8 @@ pub(super) struct Blocks<'r> {
     pub(super) input: &'r mut dyn Read,
     pub(super) buf: Vec<u8>,
     pub(super) pos: usize,
+    /// The input's bytes dropped before `buf[0]`.
+    pub(super) consumed: u64,
     /// How many bytes a block should have.
     pub(super) want: usize,
     /// The input has no more bytes.
@@ -69,6 +71,7 @@ impl<'r> Blocks<'r> {
             input,
             buf: Vec::new(),
             pos: 0,
+            consumed: 0,
             want: want.max(1),
             eof: false,
             content: false,
@@ -85,6 +88,7 @@ impl<'r> Blocks<'r> {
     /// the input ends.
     pub(super) fn fill(&mut self) -> std::io::Result<()> {
         if self.pos > 0 {
+            self.consumed += self.pos as u64;
             self.buf.drain(..self.pos);
             self.pos = 0;
         }

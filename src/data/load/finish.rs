@@ -79,11 +79,12 @@ pub(super) fn finish(
             "internal error: more rows than lines",
         )));
     }
-    let (columns, lines) = columns.into_table(reader.targets, found.stored, found.texts);
+    let (columns, lines, offsets) = columns.into_table(reader.targets, found.stored, found.texts);
     let mut table = Table {
         rows: found.stored,
         columns,
         lines,
+        offsets,
     };
     let duplicates = if found.keys.sorted {
         Vec::new()
@@ -307,5 +308,8 @@ pub(super) fn remove_rows(table: &mut Table, drop: &[usize]) {
         }
     }
     retain(&mut table.lines, &keep);
+    if !table.offsets.is_empty() {
+        retain(&mut table.offsets, &keep);
+    }
     table.rows = table.lines.len();
 }

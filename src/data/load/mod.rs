@@ -55,6 +55,7 @@ mod file;
 mod finish;
 mod parquet;
 mod render;
+mod reread;
 mod sheet;
 mod stream;
 
@@ -84,6 +85,7 @@ pub use crate::data::problem::{
 };
 pub use parquet::load_parquet;
 pub use render::{render, render_rejects};
+pub use reread::{Failure, Late, Plan as RereadPlan, Reread, load_for_reread};
 pub use sheet::load_sheet;
 
 /// A loaded data file.
@@ -178,12 +180,28 @@ pub fn load(
 /// when it has been read (truncated, grown, rewritten or replaced).
 fn load_opened(
     path: &Path,
+    file: std::fs::File,
+    opened: &std::fs::Metadata,
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
+    load_opened_with(path, file, opened, format, model, needed, policy, None)
+}
+
+/// [`load_opened`]; a CSV file read to be read again (`Some(skip)`) keeps
+/// each row's file offset and does not read the columns `skip` marks.
+#[allow(clippy::too_many_arguments)]
+fn load_opened_with(
+    path: &Path,
     mut file: std::fs::File,
     opened: &std::fs::Metadata,
     format: DataFormat,
     model: &Model,
     needed: &[bool],
     policy: OnInvalid,
+    first: Option<&[bool]>,
 ) -> Result<Loaded, LoadError> {
     let mut input = Counted {
         file: &mut file,
@@ -206,6 +224,7 @@ fn load_opened(
             needed,
             policy,
             Parts::for_machine(),
+            first,
             &source,
         )
     };
@@ -259,6 +278,18 @@ fn with_reader<R>(
     parts: Parts,
     read: impl FnOnce(&Reader<'_>) -> R,
 ) -> R {
+    with_reader_of(model, needed, policy, parts, None, read)
+}
+
+/// [`with_reader`], for a first reading (see [`load_opened_with`]) when `first`.
+fn with_reader_of<R>(
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+    parts: Parts,
+    first: Option<&[bool]>,
+    read: impl FnOnce(&Reader<'_>) -> R,
+) -> R {
     let specs = convert::specs(model, needed);
     let (targets, counts) = collect::targets(&specs);
     read(&Reader {
@@ -267,6 +298,7 @@ fn with_reader<R>(
         counts,
         policy,
         parts,
+        first,
     })
 }
 
@@ -291,7 +323,9 @@ mod tests {
 
     const CONTRACT: &str = "input {\n  key partner_id\n  period quarter\n  revenue: number >= 0\n  note: text, optional\n}\n";
 
-    fn model() -> Model {
+    /// The model of [`CONTRACT`]: key `partner_id`, period `quarter`, a
+    /// number `revenue`, an optional text `note`.
+    pub(super) fn model() -> Model {
         crate::check::check_text("t.scorecard", CONTRACT, &mut SourceMap::new())
             .model
             .unwrap_or_default()

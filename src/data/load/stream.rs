@@ -20,7 +20,7 @@ pub(super) fn load_in_parts(
             let mut input = bytes;
             let size = Some(bytes.len());
             load_stream(
-                &mut input, size, format, model, needed, policy, parts, &source,
+                &mut input, size, format, model, needed, policy, parts, None, &source,
             )
         }
         DataFormat::Json => with_reader(model, needed, policy, parts, |reader| {
@@ -42,7 +42,7 @@ pub(super) fn load_in_parts(
             let elements = json::scan_array(text).map_err(|p| invalid(vec![p]))?;
             let keys = json::Keys::new(specs);
             let size = elements.spans.len();
-            let mut columns = Columns::new(reader.counts, size);
+            let mut columns = Columns::new(reader.counts, size, false);
             let mut found = {
                 let out = columns.split(0, &[size]).into_iter().next();
                 let Some(out) = out else {
@@ -66,6 +66,9 @@ pub(super) struct Reader<'s> {
     pub(super) counts: [usize; 5],
     pub(super) policy: OnInvalid,
     pub(super) parts: Parts,
+    /// A first reading of a file to be read again: each row's file offset
+    /// is kept (`Table::offsets`), and the columns marked are not read.
+    pub(super) first: Option<&'s [bool]>,
 }
 
 /// Read CSV or NDJSON from `input` (of `size` bytes, when known) block by block.
@@ -78,9 +81,10 @@ pub(super) fn load_stream(
     needed: &[bool],
     policy: OnInvalid,
     parts: Parts,
+    first: Option<&[bool]>,
     source: &Source<'_>,
 ) -> Result<Loaded, LoadError> {
-    with_reader(model, needed, policy, parts, |reader| {
+    with_reader_of(model, needed, policy, parts, first, |reader| {
         stream_with(reader, input, size, format, source)
     })
 }
@@ -117,8 +121,11 @@ pub(super) fn stream_with(
                 blocks.want = blocks.want.saturating_mul(2);
                 blocks.fill().map_err(LoadError::Io)?;
             }
-            let layout = csv_fast::read_header(blocks.head(), specs)
+            let mut layout = csv_fast::read_header(blocks.head(), specs)
                 .map_err(|(problems, count)| unreadable(problems, count))?;
+            if let Some(skip) = reader.first {
+                layout.skip = skip.to_vec();
+            }
             blocks.pos = layout.data_start;
             blocks.want = parts.block_bytes.max(1);
             let rows = estimate_rows(size, &blocks);
@@ -173,7 +180,7 @@ impl Reader<'_> {
     where
         F: Fn(&[u8], bool, u64, &mut Rows<'_, '_>) -> PartEnd + Sync,
     {
-        let mut columns = Columns::new(self.counts, rows);
+        let mut columns = Columns::new(self.counts, rows, self.first.is_some());
         let mut all: Option<Found> = None;
         let mut free = 0;
         let mut line = first_line;
@@ -209,6 +216,7 @@ impl Reader<'_> {
                 }
             };
             let block = waiting.get(..end).unwrap_or_default();
+            let block_base = blocks.consumed + blocks.pos as u64;
             let parts = if whole {
                 Parts {
                     threads: 1,
@@ -220,6 +228,7 @@ impl Reader<'_> {
             let base = free;
             let (mut found, stop) = self.read_block(
                 block,
+                block_base,
                 line,
                 last,
                 quotes,
@@ -308,6 +317,7 @@ impl Reader<'_> {
             let row = At {
                 row: *line,
                 line: *line,
+                offset: 0,
             };
             rows.finish(row, "", "", || {
                 clip(&String::from_utf8_lossy(&skipped.excerpt))
@@ -330,6 +340,7 @@ impl Reader<'_> {
     pub(super) fn read_block<F>(
         &self,
         bytes: &[u8],
+        base: u64,
         first_line: u64,
         last: bool,
         quotes: bool,
@@ -375,7 +386,8 @@ impl Reader<'_> {
             let outs = columns.split(*free, &sizes);
             std::thread::scope(|scope| {
                 let mut work = ranges.iter().zip(&first_lines).zip(outs).enumerate().map(
-                    |(i, ((&(a, b), &line), out))| {
+                    |(i, ((&(a, b), &line), mut out))| {
+                        out.base = base + a as u64;
                         move || {
                             let mut rows = Rows::new(self.specs, self.targets, self.policy, out);
                             let end = read(slice(a, b), last && i + 1 == count, line, &mut rows);
