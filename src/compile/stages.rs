@@ -798,9 +798,11 @@ impl<'a> Builder<'a> {
 
     /// The running sum of the values present so far, exactly as `score`
     /// sums them ([`fsum`]): the partials after each value, then rounded.
-    /// DuckDB and Spark fold the partner's values so far (a window's list)
-    /// for each row; PostgreSQL carries the partials along the partner's
-    /// rows in a recursive CTE, each value added by a recursion over them.
+    /// DuckDB folds each partner's rows once, keeping each row's partials
+    /// (then unnested and joined back); Spark folds the partner's values so
+    /// far (a window's list) on each row; PostgreSQL carries the partials
+    /// along the partner's rows in a recursive CTE, each value added by a
+    /// recursion over them.
     fn running_sum(&mut self, i: usize, x: &str, running: &str) -> String {
         let d = self.d();
         let a = fsum::Arrays { d };
@@ -854,10 +856,11 @@ impl<'a> Builder<'a> {
                     }
                 };
                 let (x1, k1, o1) = fsum::add_step(&a, "sc_s.x", "sc_s.k", "sc_s.o", "sc_y");
+                let value = if duck { "sc_e.x" } else { "sc_v" };
                 let inner = fold(
                     "sc_acc.p",
                     &record(&[
-                        ("x", "sc_v".into()),
+                        ("x", value.into()),
                         ("k", a.empty()),
                         ("o", "sc_acc.o".into()),
                     ]),
@@ -870,23 +873,58 @@ impl<'a> Builder<'a> {
                         ("o", "sc_t.o".into()),
                     ]),
                 );
-                let added = fold(
-                    &values,
-                    &record(&[("p", a.empty()), ("o", "FALSE".into())]),
-                    "sc_acc",
-                    "sc_v",
-                    &inner,
-                    "sc_t",
-                    "sc_t.p",
-                );
-                self.add(
-                    &format!("function {i} values"),
-                    vec![(format!("#function{i}.values"), list)],
-                );
-                self.add(
-                    &format!("function {i} partials"),
-                    vec![(partials_col, added)],
-                );
+                if duck {
+                    // One fold along each partner's rows, whose accumulator
+                    // keeps each row's partials: linear in a history's
+                    // length, where a fold per row is quadratic.
+                    let key = self.id(&self.key);
+                    let base = self.prev();
+                    let (hk, hp, hpart) = (self.id("#key"), self.id("#pos"), self.id("#p"));
+                    let keep = |p: &str, o: &str| {
+                        format!(
+                            "{{'p': {p}, 'o': {o}, 'out': list_append(sc_acc.out, {{'pos': sc_e.pos, 'p': {p}}})}}"
+                        )
+                    };
+                    let step = format!(
+                        "CASE WHEN sc_e.x IS NULL THEN {} ELSE list_transform([{inner}], lambda sc_n: {})[1] END",
+                        keep("sc_acc.p", "sc_acc.o"),
+                        keep("sc_n.p", "sc_n.o"),
+                    );
+                    let start = format!(
+                        "{{'p': {}, 'o': FALSE, 'out': CAST([] AS STRUCT(pos BIGINT, p DOUBLE[])[])}}",
+                        a.empty()
+                    );
+                    let body = format!(
+                        "SELECT {hk}, u.pos AS {hp}, u.p AS {hpart}\n  FROM (\n    \
+                         SELECT {hk}, unnest(h) AS u FROM (\n    \
+                         SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}}} ORDER BY {pos}),\n      \
+                         lambda sc_acc, sc_e: {step},\n      {start}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                    );
+                    let history = self.add_body(&format!("function {i} partials"), body);
+                    let body = format!(
+                        "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
+                        self.id(&history),
+                    );
+                    self.add_body(&format!("function {i} sum so far"), body);
+                } else {
+                    let added = fold(
+                        &values,
+                        &record(&[("p", a.empty()), ("o", "FALSE".into())]),
+                        "sc_acc",
+                        "sc_v",
+                        &inner,
+                        "sc_t",
+                        "sc_t.p",
+                    );
+                    self.add(
+                        &format!("function {i} values"),
+                        vec![(format!("#function{i}.values"), list)],
+                    );
+                    self.add(
+                        &format!("function {i} partials"),
+                        vec![(partials_col, added)],
+                    );
+                }
                 let s = fsum::Rounding::fields("sc_r.");
                 let step = fsum::round_step(d, &s, "sc_y");
                 let pairs: Vec<(&str, String)> = fields.iter().copied().zip(step).collect();
