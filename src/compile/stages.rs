@@ -788,7 +788,7 @@ impl<'a> Builder<'a> {
                             number(d, f64::MAX)
                         )
                     }
-                    H::RunningSum => self.running_sum(i, x, &running),
+                    H::RunningSum => self.running_sum(i, x),
                 }
             }
         };
@@ -798,16 +798,14 @@ impl<'a> Builder<'a> {
 
     /// The running sum of the values present so far, exactly as `score`
     /// sums them ([`fsum`]): the partials after each value, then rounded.
-    /// DuckDB folds each partner's rows once, keeping each row's partials
-    /// (then unnested and joined back); Spark folds the partner's values so
-    /// far (a window's list) on each row; PostgreSQL carries the partials
-    /// along the partner's rows in a recursive CTE, each value added by a
-    /// recursion over them.
-    fn running_sum(&mut self, i: usize, x: &str, running: &str) -> String {
+    /// DuckDB and Spark fold each partner's rows once, keeping each row's
+    /// partials (then unnested and joined back); PostgreSQL carries the
+    /// partials along the partner's rows in a recursive CTE, each value
+    /// added by a recursion over them.
+    fn running_sum(&mut self, i: usize, x: &str) -> String {
         let d = self.d();
         let a = fsum::Arrays { d };
         let pos = self.id(names::POSITION);
-        let values = self.id(&format!("#function{i}.values"));
         let partials_col = format!("#function{i}.partials");
         let partials = self.id(&partials_col);
         let start = fsum::round_start(d);
@@ -815,17 +813,6 @@ impl<'a> Builder<'a> {
         match d {
             Dialect::DuckDb | Dialect::Spark => {
                 let duck = d == Dialect::DuckDb;
-                let list = if duck {
-                    format!(
-                        "list_transform(list_sort(list_filter(list({{'p': {pos}, 'x': {x}}}) {running}, \
-                         lambda sc_e: sc_e.x IS NOT NULL)), lambda sc_e: sc_e.x)"
-                    )
-                } else {
-                    format!(
-                        "transform(array_sort(filter(collect_list(named_struct('p', {pos}, 'x', {x})) {running}, \
-                         sc_e -> sc_e.x IS NOT NULL)), sc_e -> sc_e.x)"
-                    )
-                };
                 let record = |pairs: &[(&str, String)]| -> String {
                     if duck {
                         let parts: Vec<String> =
@@ -856,11 +843,10 @@ impl<'a> Builder<'a> {
                     }
                 };
                 let (x1, k1, o1) = fsum::add_step(&a, "sc_s.x", "sc_s.k", "sc_s.o", "sc_y");
-                let value = if duck { "sc_e.x" } else { "sc_v" };
                 let inner = fold(
                     "sc_acc.p",
                     &record(&[
-                        ("x", value.into()),
+                        ("x", "sc_e.x".into()),
                         ("k", a.empty()),
                         ("o", "sc_acc.o".into()),
                     ]),
@@ -873,58 +859,71 @@ impl<'a> Builder<'a> {
                         ("o", "sc_t.o".into()),
                     ]),
                 );
-                if duck {
-                    // One fold along each partner's rows, whose accumulator
-                    // keeps each row's partials: linear in a history's
-                    // length, where a fold per row is quadratic.
-                    let key = self.id(&self.key);
-                    let base = self.prev();
-                    let (hk, hp, hpart) = (self.id("#key"), self.id("#pos"), self.id("#p"));
-                    let keep = |p: &str, o: &str| {
-                        format!(
-                            "{{'p': {p}, 'o': {o}, 'out': list_append(sc_acc.out, {{'pos': sc_e.pos, 'p': {p}}})}}"
-                        )
-                    };
-                    let step = format!(
-                        "CASE WHEN sc_e.x IS NULL THEN {} ELSE list_transform([{inner}], lambda sc_n: {})[1] END",
-                        keep("sc_acc.p", "sc_acc.o"),
-                        keep("sc_n.p", "sc_n.o"),
-                    );
-                    let start = format!(
-                        "{{'p': {}, 'o': FALSE, 'out': CAST([] AS STRUCT(pos BIGINT, p DOUBLE[])[])}}",
-                        a.empty()
-                    );
-                    let body = format!(
+                // One fold along each partner's rows, whose accumulator
+                // keeps each row's partials (linear in a history's length,
+                // where a fold per row would be quadratic), then unnested
+                // and joined back.
+                let key = self.id(&self.key);
+                let base = self.prev();
+                let (hk, hp, hpart) = (self.id("#key"), self.id("#pos"), self.id("#p"));
+                let keep = |p: &str, o: &str| {
+                    record(&[
+                        ("p", p.to_string()),
+                        ("o", o.to_string()),
+                        (
+                            "out",
+                            a.append_record(
+                                "sc_acc.out",
+                                &record(&[("pos", "sc_e.pos".into()), ("p", p.to_string())]),
+                            ),
+                        ),
+                    ])
+                };
+                let bound = if duck {
+                    format!(
+                        "list_transform([{inner}], lambda sc_n: {})[1]",
+                        keep("sc_n.p", "sc_n.o")
+                    )
+                } else {
+                    format!(
+                        "element_at(transform(array({inner}), sc_n -> {}), 1)",
+                        keep("sc_n.p", "sc_n.o")
+                    )
+                };
+                let step = format!(
+                    "CASE WHEN sc_e.x IS NULL THEN {} ELSE {bound} END",
+                    keep("sc_acc.p", "sc_acc.o"),
+                );
+                let rows = if duck {
+                    "CAST([] AS STRUCT(pos BIGINT, p DOUBLE[])[])"
+                } else {
+                    "CAST(array() AS ARRAY<STRUCT<pos: BIGINT, p: ARRAY<DOUBLE>>>)"
+                };
+                let first = record(&[
+                    ("p", a.empty()),
+                    ("o", "FALSE".into()),
+                    ("out", rows.into()),
+                ]);
+                let body = if duck {
+                    format!(
                         "SELECT {hk}, u.pos AS {hp}, u.p AS {hpart}\n  FROM (\n    \
                          SELECT {hk}, unnest(h) AS u FROM (\n    \
                          SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}}} ORDER BY {pos}),\n      \
-                         lambda sc_acc, sc_e: {step},\n      {start}).out AS h\n    FROM {base} GROUP BY {key}) g)"
-                    );
-                    let history = self.add_body(&format!("function {i} partials"), body);
-                    let body = format!(
-                        "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
-                        self.id(&history),
-                    );
-                    self.add_body(&format!("function {i} sum so far"), body);
+                         lambda sc_acc, sc_e: {step},\n      {first}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                    )
                 } else {
-                    let added = fold(
-                        &values,
-                        &record(&[("p", a.empty()), ("o", "FALSE".into())]),
-                        "sc_acc",
-                        "sc_v",
-                        &inner,
-                        "sc_t",
-                        "sc_t.p",
-                    );
-                    self.add(
-                        &format!("function {i} values"),
-                        vec![(format!("#function{i}.values"), list)],
-                    );
-                    self.add(
-                        &format!("function {i} partials"),
-                        vec![(partials_col, added)],
-                    );
-                }
+                    format!(
+                        "SELECT g.{hk}, t.pos AS {hp}, t.p AS {hpart}\n  FROM (\n    \
+                         SELECT {key} AS {hk}, aggregate(array_sort(collect_list(named_struct('pos', CAST({pos} AS BIGINT), 'x', {x}))),\n      \
+                         {first},\n      (sc_acc, sc_e) -> {step}).out AS h\n    FROM {base} GROUP BY {key}\n  ) g LATERAL VIEW inline(g.h) t AS pos, p"
+                    )
+                };
+                let history = self.add_body(&format!("function {i} partials"), body);
+                let body = format!(
+                    "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
+                    self.id(&history),
+                );
+                self.add_body(&format!("function {i} sum so far"), body);
                 let s = fsum::Rounding::fields("sc_r.");
                 let step = fsum::round_step(d, &s, "sc_y");
                 let pairs: Vec<(&str, String)> = fields.iter().copied().zip(step).collect();
