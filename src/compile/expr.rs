@@ -421,8 +421,33 @@ fn round(d: Dialect, x: &str, digits: f64) -> String {
     if decimals > crate::ops::MAX_DECIMALS {
         return number(d, f64::NAN);
     }
+    // `x` and its exponent are read many times: DuckDB and Spark bind each
+    // once, as a lambda's parameter, so that a `round` of a `round` does not
+    // write its argument hundreds of times (which Spark takes minutes to
+    // analyse).
+    let bind = |value: &str, name: &str, body: &str| match d {
+        Dialect::DuckDb => format!("list_transform([{value}], lambda {name}: {body})[1]"),
+        Dialect::Spark => format!("element_at(transform(array({value}), {name} -> {body}), 1)"),
+        Dialect::Postgres => body.to_string(),
+    };
+    let (xv, ev) = match d {
+        Dialect::Postgres => (x.to_string(), super::numbers::exponent(d, x)),
+        Dialect::DuckDb | Dialect::Spark => ("sc_x".to_string(), "sc_e".to_string()),
+    };
+    let body = rounded(d, &xv, &ev, decimals);
+    match d {
+        Dialect::Postgres => body,
+        Dialect::DuckDb | Dialect::Spark => bind(
+            x,
+            "sc_x",
+            &bind(&super::numbers::exponent(d, "sc_x"), "sc_e", &body),
+        ),
+    }
+}
+
+/// [`round`] of `x` whose exponent is `e`.
+fn rounded(d: Dialect, x: &str, e: &str, decimals: u32) -> String {
     let dbl = super::quote::double_type(d);
-    let e = super::numbers::exponent(d, x);
     let k = super::numbers::scaled(d, x, &format!("({e})"), decimals);
     // `0 - m` rather than `-m`: a value rounding to 0 is +0, as `score` gives.
     let magnitude = format!(

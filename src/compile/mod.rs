@@ -9,6 +9,7 @@
 //! never written approximately.
 
 pub mod expr;
+mod fsum;
 pub mod numbers;
 pub mod quote;
 mod stages;

@@ -60,7 +60,9 @@ fn quotient(d: Dialect, a: &str, b: &str) -> String {
     match d {
         Dialect::DuckDb => format!("(({a}) // ({b}))"),
         Dialect::Postgres => format!("div({a}, {b})"),
-        Dialect::Spark => wide_int(d, &format!("({a}) div ({b})")),
+        // Spark's `div` gives a BIGINT, wrapping silently beyond 2^63; a
+        // decimal division whose quotient is whole is exact, up to 10^32.
+        Dialect::Spark => wide_int(d, &format!("(({a}) - (({a}) % ({b}))) / ({b})")),
     }
 }
 
@@ -96,8 +98,23 @@ pub fn scaled(d: Dialect, x: &str, e: &str, decimals: u32) -> String {
         ),
         _ => format!("{m} * {} * {unit}", two_to(d, &format!("{e} - 52"))),
     };
+    // Spark's decimal division keeps 32 digits before the point, and an
+    // overflow is NULL where ANSI mode is off: beyond them, stop.
+    let beyond = match d {
+        Dialect::Spark => format!(
+            " WHEN abs({x}) >= {} THEN {}",
+            number(d, 10f64.powi(31 - decimals as i32)),
+            wide_int(
+                d,
+                &format!(
+                    "raise_error(concat('scorecard: a number is too large to write with {decimals} decimals in Spark: ', CAST({x} AS STRING)))"
+                )
+            )
+        ),
+        Dialect::DuckDb | Dialect::Postgres => String::new(),
+    };
     format!(
-        "CASE WHEN {x} IS NULL THEN NULL WHEN abs({x}) < {tiny} THEN {zero} \
+        "CASE WHEN {x} IS NULL THEN NULL WHEN abs({x}) < {tiny} THEN {zero}{beyond} \
          WHEN {e} <= 51 THEN {fraction} ELSE {whole} END",
         tiny = number(d, TINY),
         zero = wide_int(d, "0"),
@@ -110,14 +127,24 @@ pub fn text(d: Dialect, x: &str, k: &str, decimals: u32, whole_only: bool) -> St
     let t = text_type(d);
     let unit = wide_int(d, &format!("1{}", "0".repeat(decimals as usize)));
     let sign = format!("CASE WHEN {x} < 0 AND {k} > 0 THEN '-' ELSE '' END");
-    let int_part = format!("CAST({} AS {t})", quotient(d, k, &unit));
+    // Spark: the digits of `k` split as text, which no division limits.
+    let digits_of_k = format!("CAST({k} AS {t})");
+    let int_part = match d {
+        Dialect::Spark => format!(
+            "CASE WHEN length({digits_of_k}) > {decimals} THEN substring({digits_of_k}, 1, length({digits_of_k}) - {decimals}) ELSE '0' END"
+        ),
+        _ => format!("CAST({} AS {t})", quotient(d, k, &unit)),
+    };
     let digits = if decimals == 0 {
         format!("{sign} || {int_part}")
     } else {
-        let frac = format!(
-            "lpad(CAST({} AS {t}), {decimals}, '0')",
-            remainder(d, k, &unit)
-        );
+        let frac = match d {
+            Dialect::Spark => format!("lpad(right({digits_of_k}, {decimals}), {decimals}, '0')"),
+            _ => format!(
+                "lpad(CAST({} AS {t}), {decimals}, '0')",
+                remainder(d, k, &unit)
+            ),
+        };
         format!("{sign} || {int_part} || '.' || {frac}")
     };
     if whole_only {

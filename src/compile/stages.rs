@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use super::expr::Writer;
 use super::quote::{bytewise, double_type, ident, number, text, text_type};
-use super::{Dialect, Options, Period, Refusal, names, numbers, refused};
+use super::{Dialect, Options, Period, Refusal, fsum, names, numbers, refused};
 use crate::diag::Diagnostic;
 use crate::model::{
     BandCond, BandDef, GroupKey, Loc, MetricId, Model, RuleId, ScoreId, Smoothing, Type,
@@ -676,13 +676,15 @@ impl<'a> Builder<'a> {
                 match kind {
                     // 100 × less + 50 × equal = 50 × ((rank - 1) + count up
                     // to and with the equal values: the default frame), all
-                    // from one ordering of the peers.
+                    // from one ordering of the peers; missing values last,
+                    // so that neither counts them, and `count(x)` the peers
+                    // with a value.
                     Normalizer::Percentile => {
-                        let w = format!("{} ORDER BY {x}", by(&[format!("({x} IS NULL)")]));
+                        let w = format!("{} ORDER BY {x} NULLS LAST", by(&[]));
                         format!(
                             "CASE WHEN {x} IS NULL THEN NULL ELSE \
                              CAST(50 * ((rank() OVER ({w}) - 1) + count(*) OVER ({w})) AS {dbl}) \
-                             / CAST(count(*) OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {dbl}) END"
+                             / CAST(count({x}) OVER ({w} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {dbl}) END"
                         )
                     }
                     Normalizer::MinMax => {
@@ -786,16 +788,225 @@ impl<'a> Builder<'a> {
                             number(d, f64::MAX)
                         )
                     }
-                    H::RunningSum => {
-                        return Err(Refusal::new(
-                            "the history function `running_sum` (its sum is exact, rounded once)",
-                        ));
-                    }
+                    H::RunningSum => self.running_sum(i, x),
                 }
             }
         };
         self.add(&format!("function {i}"), vec![(names::site(i), sql)]);
         Ok(())
+    }
+
+    /// The running sum of the values present so far, exactly as `score`
+    /// sums them ([`fsum`]): the partials after each value, then rounded.
+    /// DuckDB and Spark fold each partner's rows once, keeping each row's
+    /// partials (then unnested and joined back); PostgreSQL carries the
+    /// partials along the partner's rows in a recursive CTE, each value
+    /// added by a recursion over them.
+    fn running_sum(&mut self, i: usize, x: &str) -> String {
+        let d = self.d();
+        let a = fsum::Arrays { d };
+        let pos = self.id(names::POSITION);
+        let partials_col = format!("#function{i}.partials");
+        let partials = self.id(&partials_col);
+        let start = fsum::round_start(d);
+        let fields = ["h", "l", "st", "nx", "ov"];
+        match d {
+            Dialect::DuckDb | Dialect::Spark => {
+                let duck = d == Dialect::DuckDb;
+                let record = |pairs: &[(&str, String)]| -> String {
+                    if duck {
+                        let parts: Vec<String> =
+                            pairs.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
+                        format!("{{{}}}", parts.join(", "))
+                    } else {
+                        let parts: Vec<String> =
+                            pairs.iter().map(|(k, v)| format!("'{k}', {v}")).collect();
+                        format!("named_struct({})", parts.join(", "))
+                    }
+                };
+                // fold(list, start, step over (acc, y), finish over t)
+                let fold = |list: &str,
+                            start: &str,
+                            acc: &str,
+                            y: &str,
+                            step: &str,
+                            t: &str,
+                            finish: &str| {
+                    if duck {
+                        format!(
+                            "list_transform([list_reduce({list}, lambda {acc}, {y}: {step}, {start})], lambda {t}: {finish})[1]"
+                        )
+                    } else {
+                        format!(
+                            "aggregate({list}, {start}, ({acc}, {y}) -> {step}, {t} -> {finish})"
+                        )
+                    }
+                };
+                let (x1, k1, o1) = fsum::add_step(&a, "sc_s.x", "sc_s.k", "sc_s.o", "sc_y");
+                let inner = fold(
+                    "sc_acc.p",
+                    &record(&[
+                        ("x", "sc_e.x".into()),
+                        ("k", a.empty()),
+                        ("o", "sc_acc.o".into()),
+                    ]),
+                    "sc_s",
+                    "sc_y",
+                    &record(&[("x", x1), ("k", k1), ("o", o1)]),
+                    "sc_t",
+                    &record(&[
+                        ("p", fsum::add_done(&a, "sc_t.x", "sc_t.k", "sc_t.o")),
+                        ("o", "sc_t.o".into()),
+                    ]),
+                );
+                // One fold along each partner's rows, whose accumulator
+                // keeps each row's partials (linear in a history's length,
+                // where a fold per row would be quadratic), then unnested
+                // and joined back.
+                let key = self.id(&self.key);
+                let base = self.prev();
+                let (hk, hp, hpart) = (self.id("#key"), self.id("#pos"), self.id("#p"));
+                let keep = |p: &str, o: &str| {
+                    record(&[
+                        ("p", p.to_string()),
+                        ("o", o.to_string()),
+                        (
+                            "out",
+                            a.append_record(
+                                "sc_acc.out",
+                                &record(&[("pos", "sc_e.pos".into()), ("p", p.to_string())]),
+                            ),
+                        ),
+                    ])
+                };
+                let bound = if duck {
+                    format!(
+                        "list_transform([{inner}], lambda sc_n: {})[1]",
+                        keep("sc_n.p", "sc_n.o")
+                    )
+                } else {
+                    format!(
+                        "element_at(transform(array({inner}), sc_n -> {}), 1)",
+                        keep("sc_n.p", "sc_n.o")
+                    )
+                };
+                let step = format!(
+                    "CASE WHEN sc_e.x IS NULL THEN {} ELSE {bound} END",
+                    keep("sc_acc.p", "sc_acc.o"),
+                );
+                let rows = if duck {
+                    "CAST([] AS STRUCT(pos BIGINT, p DOUBLE[])[])"
+                } else {
+                    "CAST(array() AS ARRAY<STRUCT<pos: BIGINT, p: ARRAY<DOUBLE>>>)"
+                };
+                let first = record(&[
+                    ("p", a.empty()),
+                    ("o", "FALSE".into()),
+                    ("out", rows.into()),
+                ]);
+                let body = if duck {
+                    format!(
+                        "SELECT {hk}, u.pos AS {hp}, u.p AS {hpart}\n  FROM (\n    \
+                         SELECT {hk}, unnest(h) AS u FROM (\n    \
+                         SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}}} ORDER BY {pos}),\n      \
+                         lambda sc_acc, sc_e: {step},\n      {first}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                    )
+                } else {
+                    format!(
+                        "SELECT g.{hk}, t.pos AS {hp}, t.p AS {hpart}\n  FROM (\n    \
+                         SELECT {key} AS {hk}, aggregate(array_sort(collect_list(named_struct('pos', CAST({pos} AS BIGINT), 'x', {x}))),\n      \
+                         {first},\n      (sc_acc, sc_e) -> {step}).out AS h\n    FROM {base} GROUP BY {key}\n  ) g LATERAL VIEW inline(g.h) t AS pos, p"
+                    )
+                };
+                let history = self.add_body(&format!("function {i} partials"), body);
+                let body = format!(
+                    "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
+                    self.id(&history),
+                );
+                self.add_body(&format!("function {i} sum so far"), body);
+                let s = fsum::Rounding::fields("sc_r.");
+                let step = fsum::round_step(d, &s, "sc_y");
+                let pairs: Vec<(&str, String)> = fields.iter().copied().zip(step).collect();
+                let init: Vec<(&str, String)> = fields.iter().copied().zip(start).collect();
+                let reversed = if duck {
+                    format!("list_reverse({partials})")
+                } else {
+                    format!("reverse({partials})")
+                };
+                fold(
+                    &reversed,
+                    &record(&init),
+                    "sc_r",
+                    "sc_y",
+                    &record(&pairs),
+                    "sc_r",
+                    &fsum::round_done(d, &s),
+                )
+            }
+            Dialect::Postgres => {
+                self.recursive = true;
+                let key = self.id(&self.key);
+                let base = self.prev();
+                let (hk, hp, hx, hpart, ho) = (
+                    self.id("#key"),
+                    self.id("#pos"),
+                    self.id("#x"),
+                    self.id("#p"),
+                    self.id("#o"),
+                );
+                let steps = self.add_body(
+                    &format!("function {i} steps"),
+                    format!("SELECT {key}, {pos}, {x} AS {hx} FROM {base}"),
+                );
+                let steps = self.id(&steps);
+                let me = self.unique(&format!("function {i} partials"));
+                // Adding b's value to the partials `p` (overflowed: `o`).
+                let add = |p: &str, o: &str| {
+                    let y = format!("({p})[t.j + 1]");
+                    let (x1, k1, o1) = fsum::add_step(&a, "t.x", "t.k", "t.o", &y);
+                    format!(
+                        "LATERAL (WITH RECURSIVE t(j, x, k, o) AS (\n      \
+                         SELECT 0, coalesce(b.{hx}, {zero}), {empty}, FALSE\n      UNION ALL\n      \
+                         SELECT t.j + 1, {x1}, {k1}, {o1}\n      FROM t WHERE t.j < cardinality({p}) AND NOT t.o \
+                         AND b.{hx} IS NOT NULL AND NOT {o})\n    \
+                     SELECT CASE WHEN b.{hx} IS NULL OR {o} THEN {p} ELSE {done} END AS p,\n      \
+                     ({o} OR (b.{hx} IS NOT NULL AND t.o)) AS o\n    FROM t ORDER BY t.j DESC LIMIT 1) n",
+                        zero = number(d, 0.0),
+                        empty = a.empty(),
+                        done = fsum::add_done(&a, "t.x", "t.k", "t.o"),
+                    )
+                };
+                let body = format!(
+                    "SELECT b.{key} AS {hk}, b.{pos} AS {hp}, n.p AS {hpart}, n.o AS {ho}\n  \
+                     FROM {steps} b CROSS JOIN {first}\n  WHERE b.{pos} = 1\n  UNION ALL\n  \
+                     SELECT b.{key}, b.{pos}, n.p, n.o\n  \
+                     FROM {me_id} g JOIN {steps} b ON b.{key} = g.{hk} AND b.{pos} = g.{hp} + 1\n  \
+                     CROSS JOIN {next}",
+                    first = add(&a.empty(), "FALSE"),
+                    next = add(&format!("g.{hpart}"), &format!("g.{ho}")),
+                    me_id = self.id(&me),
+                );
+                let history = self.add_body(&me, body);
+                let body = format!(
+                    "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
+                    self.id(&history),
+                );
+                self.add_body(&format!("function {i} sum so far"), body);
+                let s = fsum::Rounding::fields("r.");
+                let y = format!("{partials}[cardinality({partials}) - r.j]");
+                let step = fsum::round_step(d, &s, &y);
+                let [h0, l0, st0, nx0, ov0] = start;
+                let [h1, l1, st1, nx1, ov1] = step;
+                format!(
+                    "(WITH RECURSIVE r(j, h, l, st, nx, ov) AS (\n      \
+                     SELECT 0, {h0}, {l0}, {st0}, {nx0}, {ov0}\n      UNION ALL\n      \
+                     SELECT r.j + 1, {h1}, {l1}, {st1}, {nx1}, {ov1}\n      \
+                     FROM r WHERE r.j < cardinality({partials}))\n    \
+                     SELECT {done} FROM r ORDER BY r.j DESC LIMIT 1)",
+                    done = fsum::round_done(d, &s),
+                )
+            }
+        }
     }
 
     /// The least-squares slope of the last `k` values (fewer on a partner's
@@ -806,9 +1017,7 @@ impl<'a> Builder<'a> {
     fn trend(&mut self, i: usize, k: u32, x: &str, over: &str) -> Result<String, Refusal> {
         const LONGEST: u32 = 24;
         if k > LONGEST {
-            return Err(Refusal::new(&format!(
-                "`trend` over more than {LONGEST} rows (written out term by term, oldest first)"
-            )));
+            return Ok(self.trend_fold(i, k, x));
         }
         let d = self.d();
         let n = |v: f64| number(d, v);
@@ -857,7 +1066,109 @@ impl<'a> Builder<'a> {
             out.push_str(&format!(" WHEN {pos} >= {size} THEN {sxy} / {}", n(sxx)));
         }
         out.push_str(" ELSE NULL END");
-        Ok(out)
+        // A column: the caller reads the slope three times.
+        let slope = format!("#function{i}.slope");
+        self.add(&format!("function {i} slope"), vec![(slope.clone(), out)]);
+        Ok(self.id(&slope))
+    }
+
+    /// The slope over more rows than are written out term by term: the
+    /// last `k` values (fewer on a partner's first rows) as a list, each sum
+    /// a fold over it from 0, oldest first (in PostgreSQL, `sum` in the
+    /// list's order, which adds one value at a time and differs from a fold
+    /// from 0 only in the sign of a zero, which `0 +` restores); `j` and its
+    /// mean are summed the same way. Returns the column of the slope.
+    fn trend_fold(&mut self, i: usize, k: u32, x: &str) -> String {
+        let d = self.d();
+        let dbl = double_type(d);
+        let zero = number(d, 0.0);
+        let key = self.id(&self.key);
+        let pos = self.id(names::POSITION);
+        let part = |p: &str| format!("#function{i}.{p}");
+        let (ys, my, mx, slope) = (
+            self.id(&part("last")),
+            self.id(&part("mean")),
+            self.id(&part("mean position")),
+            part("slope"),
+        );
+        let frame = format!(
+            "OVER (PARTITION BY {key} ORDER BY {pos} ROWS BETWEEN {} PRECEDING AND CURRENT ROW)",
+            k - 1
+        );
+        let m = match d {
+            Dialect::DuckDb => format!("CAST(len({ys}) AS {dbl})"),
+            Dialect::Postgres => format!("CAST(cardinality({ys}) AS {dbl})"),
+            Dialect::Spark => format!("CAST(size({ys}) AS {dbl})"),
+        };
+        // The list, the two means, the two sums, as each engine folds.
+        let (list, mean_y, mean_j, sxy, sxx) = match d {
+            Dialect::DuckDb => (
+                format!(
+                    "list_transform(list_sort(list({{'p': {pos}, 'y': {x}}}) {frame}), lambda sc_e: sc_e.y)"
+                ),
+                format!("list_reduce({ys}, lambda sc_a, sc_y: sc_a + sc_y, {zero})"),
+                format!(
+                    "list_reduce(range(len({ys})), lambda sc_a, sc_j: sc_a + CAST(sc_j AS {dbl}), {zero})"
+                ),
+                format!(
+                    "list_reduce({ys}, lambda sc_a, sc_y, sc_i: sc_a + (CAST(sc_i - 1 AS {dbl}) - {mx}) * (sc_y - {my}), {zero})"
+                ),
+                format!(
+                    "list_reduce(range(len({ys})), lambda sc_a, sc_j: sc_a + (CAST(sc_j AS {dbl}) - {mx}) * (CAST(sc_j AS {dbl}) - {mx}), {zero})"
+                ),
+            ),
+            Dialect::Spark => {
+                let js = format!("sequence(0, greatest(size({ys}) - 1, 0))");
+                (
+                    format!(
+                        "transform(array_sort(collect_list(named_struct('p', {pos}, 'y', {x})) {frame}), sc_e -> sc_e.y)"
+                    ),
+                    format!("aggregate({ys}, {zero}, (sc_a, sc_y) -> sc_a + sc_y)"),
+                    format!("aggregate({js}, {zero}, (sc_a, sc_j) -> sc_a + CAST(sc_j AS {dbl}))"),
+                    format!(
+                        "aggregate({js}, {zero}, (sc_a, sc_j) -> sc_a + (CAST(sc_j AS {dbl}) - {mx}) * (element_at({ys}, sc_j + 1) - {my}))"
+                    ),
+                    format!(
+                        "aggregate({js}, {zero}, (sc_a, sc_j) -> sc_a + (CAST(sc_j AS {dbl}) - {mx}) * (CAST(sc_j AS {dbl}) - {mx}))"
+                    ),
+                )
+            }
+            Dialect::Postgres => {
+                let sum = |term: &str| {
+                    format!(
+                        "({zero} + (SELECT sum({term} ORDER BY u.o) FROM unnest({ys}) WITH ORDINALITY u(y, o)))"
+                    )
+                };
+                let j = format!("CAST(u.o - 1 AS {dbl})");
+                (
+                    format!("array_agg({x}) {frame}"),
+                    format!(
+                        "CASE WHEN array_position({ys}, NULL) IS NOT NULL THEN NULL ELSE {} END",
+                        sum("u.y")
+                    ),
+                    sum(&j),
+                    sum(&format!("({j} - {mx}) * (u.y - {my})")),
+                    sum(&format!("({j} - {mx}) * ({j} - {mx})")),
+                )
+            }
+        };
+        self.add(&format!("function {i} window"), vec![(part("last"), list)]);
+        self.add(
+            &format!("function {i} window means"),
+            vec![
+                (part("mean"), format!("{mean_y} / {m}")),
+                (part("mean position"), format!("{mean_j} / {m}")),
+            ],
+        );
+        // Fewer than two values, or a missing one among them: missing.
+        self.add(
+            &format!("function {i} slope"),
+            vec![(
+                slope.clone(),
+                format!("CASE WHEN {m} < 2 OR {my} IS NULL THEN NULL ELSE {sxy} / {sxx} END"),
+            )],
+        );
+        self.id(&slope)
     }
 
     /// Per peer group (rows with a value only): `cols`, aggregates, then
@@ -1259,25 +1570,31 @@ impl<'a> Builder<'a> {
         );
         let history = match d {
             Dialect::DuckDb => {
-                // A fold along each partner's rows in period order, whose
-                // accumulator keeps every row's result.
+                // On each row, a fold over the partner's rows so far in
+                // period order: its accumulator carries the previous
+                // results, and holds this row's at the end. A window keeps
+                // the rows in place: no grouping, unnesting or join back.
                 let s1 = smooth("e.x", "acc.ps", "e.m");
                 let r1 = guard(&s1, "acc.pr");
-                let zero = format!(
-                    "{{'ps': CAST(NULL AS {dbl}), 'pr': CAST(NULL AS {dbl}), \
-                     'out': CAST([] AS STRUCT(pos BIGINT, s {dbl}, r {dbl})[])}}"
-                );
+                let null = format!("CAST(NULL AS {dbl})");
+                let zero = format!("{{'ps': {null}, 'pr': {null}, 's': {null}, 'r': {null}}}");
                 let step = format!(
-                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), \
-                     'out': list_append(acc.out, {{'pos': e.pos, 's': {s1}, 'r': {r1}}})}}"
+                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), 's': {s1}, 'r': {r1}}}"
                 );
+                let h = self.id("#h");
                 let body = format!(
-                    "SELECT {hk}, u.pos AS {hp}, u.s AS {hs}, u.r AS {hr}\n  FROM (\n    \
-                     SELECT {hk}, unnest(h) AS u FROM (\n    \
-                     SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}, 'm': {moving}}} ORDER BY {pos}),\n      \
-                     {step},\n      {zero}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                    "SELECT *, list_reduce(list({{'x': {x}, 'm': {moving}}}) OVER (PARTITION BY {key} ORDER BY {pos} \
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),\n      {step},\n      {zero}) AS {h}\n  FROM {base}"
                 );
-                self.add_body(&format!("score {name} history"), body)
+                let history = self.add_body(&format!("score {name} history"), body);
+                let body = format!(
+                    "SELECT * EXCLUDE ({h}), {h}.s AS {}, {h}.r AS {}\n  FROM {}",
+                    self.id(&col("smoothed")),
+                    self.id(&col("reported")),
+                    self.id(&history),
+                );
+                self.add_body(&format!("score {name} reported"), body);
+                return Ok(());
             }
             Dialect::Postgres => {
                 self.recursive = true;

@@ -78,6 +78,8 @@ const ALL_CASES: &[&str] = &[
     "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:all",
     "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:latest",
     "tests/fixtures/sql/numbers.scorecard:tests/fixtures/sql/numbers.csv:latest",
+    "tests/fixtures/sql/running.scorecard:tests/fixtures/sql/running.csv:all",
+    "tests/fixtures/sql/running.scorecard:tests/fixtures/sql/running.csv:latest",
 ];
 
 #[test]
@@ -90,8 +92,9 @@ fn postgres_results_equal_score() {
     conformance("postgres", ALL_CASES);
 }
 
-/// Spark is slow to start and to plan: the scorecards it can run exactly,
-/// with and without a recurrence, in one session.
+/// Spark is slow to start and to plan: scorecards with and without a
+/// recurrence, the exact running sum and long trends, the output numbers
+/// and the history functions, in one session (about three minutes).
 #[test]
 fn spark_results_equal_score() {
     conformance(
@@ -99,6 +102,9 @@ fn spark_results_equal_score() {
         &[
             "scorecards/partner-onboarding.scorecard:scorecards/data/partners.csv:all",
             "tests/fixtures/sql/features.scorecard:tests/fixtures/sql/features.csv:all",
+            "tests/fixtures/sql/running.scorecard:tests/fixtures/sql/running.csv:latest",
+            "tests/fixtures/sql/numbers.scorecard:tests/fixtures/sql/numbers.csv:latest",
+            "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:all",
         ],
     );
 }
@@ -111,13 +117,31 @@ fn a_construct_without_exact_sql_is_refused_with_s050() {
     assert!(out.stdout.is_empty(), "nothing is written when refused");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     insta::assert_snapshot!("s050_spark", err);
-    // DuckDB has the same logarithm as `score`, and sums a z-score's peers
-    // in its order, but has no exact running sum.
-    let out = scorecard(&["compile", path, "--to", "duckdb"]);
+    // DuckDB and PostgreSQL have the same logarithm and exponential as
+    // `score`, and sum a z-score's peers in its order.
+    for engine in ["duckdb", "postgres"] {
+        let out = scorecard(&["compile", path, "--to", engine]);
+        assert_eq!(out.status.code(), Some(0), "{engine}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("exp("));
+    }
+    // Without a period there is no partner history to order:
+    // refused on every engine.
+    let dir = temp_dir("sql-no-key");
+    let no_key = dir.join("no-key.scorecard");
+    std::fs::write(
+        &no_key,
+        "scorecard \"x\" version \"1\"\ninput {\n  key id\n  revenue: number\n}\n\
+         metric m \"M\" {\n  owner \"a\"  source \"b\"\n  value revenue\n  points = value\n}\n\
+         score total \"Total\" {\n  weights { m 100 }\n}\n",
+    )
+    .unwrap();
+    let out = scorecard(&["compile", no_key.to_str().unwrap(), "--to", "duckdb"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("S050") && err.contains("running_sum") && !err.contains("`log`"));
-    assert!(!err.contains("zscore"));
+    assert!(
+        err.contains("S050") && err.contains("without a key and a period"),
+        "{err}"
+    );
 }
 
 #[test]
