@@ -1482,7 +1482,7 @@ impl<'a> Builder<'a> {
                     None => moving.to_string(),
                 }
             };
-            self.recurrence(&name, s, &smooth, &guard)?;
+            self.recurrence(&name, s, exponential.is_some(), &smooth, &guard)?;
         } else {
             let moving = self.id(&col("moving"));
             self.add(
@@ -1549,6 +1549,7 @@ impl<'a> Builder<'a> {
         &mut self,
         name: &str,
         s: ScoreId,
+        exponential: bool,
         smooth: &dyn Fn(&str, &str, &str) -> String,
         guard: &dyn Fn(&str, &str) -> String,
     ) -> Step {
@@ -1570,28 +1571,55 @@ impl<'a> Builder<'a> {
         );
         let history = match d {
             Dialect::DuckDb => {
-                // On each row, a fold over the partner's rows so far in
-                // period order: its accumulator carries the previous
-                // results, and holds this row's at the end. A window keeps
-                // the rows in place: no grouping, unnesting or join back.
-                let s1 = smooth("e.x", "acc.ps", "e.m");
-                let r1 = guard(&s1, "acc.pr");
+                // On each row, a fold over the partner's earlier rows in
+                // period order (a window: no grouping, unnesting or join
+                // back) gives the previous results; this row's are then
+                // computed once from them. Without exponential smoothing
+                // the fold carries the previous reported value alone, over
+                // the smoothed values. A missing value leaves the
+                // accumulator as it was, so the fold is the same whether or
+                // not the window's list keeps missing values.
                 let null = format!("CAST(NULL AS {dbl})");
-                let zero = format!("{{'ps': {null}, 'pr': {null}, 's': {null}, 'r': {null}}}");
-                let step = format!(
-                    "lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr), 's': {s1}, 'r': {r1}}}"
+                let frame = format!(
+                    "OVER (PARTITION BY {key} ORDER BY {pos} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
                 );
                 let h = self.id("#h");
-                let body = format!(
-                    "SELECT *, list_reduce(list({{'x': {x}, 'm': {moving}}}) OVER (PARTITION BY {key} ORDER BY {pos} \
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),\n      {step},\n      {zero}) AS {h}\n  FROM {base}"
+                let (fold, ps, pr) = if exponential {
+                    let s1 = smooth("e.x", "acc.ps", "e.m");
+                    let r1 = guard(&s1, "acc.pr");
+                    (
+                        format!(
+                            "list_reduce(list({{'x': {x}, 'm': {moving}}}) {frame},\n      \
+                             lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr)}},\n      \
+                             {{'ps': {null}, 'pr': {null}}})"
+                        ),
+                        format!("{h}.ps"),
+                        format!("{h}.pr"),
+                    )
+                } else {
+                    let r1 = guard("e", "acc");
+                    (
+                        format!(
+                            "list_reduce(list({moving}) {frame},\n      \
+                             lambda acc, e: coalesce({r1}, acc), {null})"
+                        ),
+                        null.clone(),
+                        h.clone(),
+                    )
+                };
+                let history = self.add_body(
+                    &format!("score {name} history"),
+                    format!("SELECT *, {fold} AS {h}\n  FROM {base}"),
                 );
-                let history = self.add_body(&format!("score {name} history"), body);
+                let smoothed = self.id(&col("smoothed"));
+                let s1 = smooth(&x, &ps, &moving);
+                let body = format!("SELECT *, {s1} AS {smoothed}\n  FROM {}", self.id(&history),);
+                let smoothing = self.add_body(&format!("score {name} smoothed"), body);
                 let body = format!(
-                    "SELECT * EXCLUDE ({h}), {h}.s AS {}, {h}.r AS {}\n  FROM {}",
-                    self.id(&col("smoothed")),
+                    "SELECT * EXCLUDE ({h}), {} AS {}\n  FROM {}",
+                    guard(&smoothed, &pr),
                     self.id(&col("reported")),
-                    self.id(&history),
+                    self.id(&smoothing),
                 );
                 self.add_body(&format!("score {name} reported"), body);
                 return Ok(());
