@@ -122,7 +122,9 @@ pub fn load_for_reread(
             // Read as CSV text, as the first time: whatever its contents.
             let whole = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
             let whole = match whole {
-                Ok((opened, file)) => load_opened(path, file, &opened, DataFormat::Csv, model, &all, policy),
+                Ok((opened, file)) => {
+                    load_opened(path, file, &opened, DataFormat::Csv, model, &all, policy)
+                }
                 Err(e) => Err(LoadError::Io(e)),
             };
             return Err(match whole {
@@ -516,5 +518,33 @@ mod tests {
             matches!(truncated, Err(Failure::Changed(_))),
             "{truncated:?}"
         );
+    }
+
+    /// Bytes that begin as a Parquet file does are refused as such (D012)
+    /// whether or not the late columns are checked the first time: the
+    /// file loaded whole to report the problems is read as CSV text too.
+    #[test]
+    fn a_file_loaded_whole_for_its_problems_is_read_as_csv() {
+        let dir =
+            std::env::temp_dir().join(format!("scorecard-reread-par1-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("data.csv");
+        let _ = std::fs::write(
+            &path,
+            b"PAR1\x15\x04partner_id,quarter,revenue,note\nP1,2025Q4,1,x\n",
+        );
+        let (keep, again) = ([false, false, true, true], [true, true, false, false]);
+        for unchecked in [[false; 4], again] {
+            let loaded =
+                load_for_reread(&path, &model(), &keep, &again, &unchecked, OnInvalid::Fail);
+            let codes: Vec<String> = match &loaded {
+                Err(LoadError::Invalid(problems, _)) => {
+                    problems.iter().map(|p| p.code.to_string()).collect()
+                }
+                _ => vec![],
+            };
+            assert_eq!(codes, ["D012"], "{:?}", loaded.err());
+        }
+        let _ = std::fs::remove_file(&path);
     }
 }
