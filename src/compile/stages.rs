@@ -466,36 +466,28 @@ impl<'a> Builder<'a> {
             Item::Site(i) => self.site(i)?,
             Item::Score(s) => self.score(s)?,
             Item::Flag(f) => {
-                let c = self
-                    .plan
-                    .flags
-                    .get(f.index())
-                    .ok_or_else(|| Refusal::new("an unknown flag"))?;
-                let sql = self.w.holds(&self.w.expr(c, None)?);
                 let name = self.model.flag(f).map_or("?", |d| d.name.as_str());
-                self.add(
-                    &format!("flag {name}"),
-                    vec![(names::flag(self.model, f), sql)],
-                );
+                let (title, column) = (format!("flag {name}"), names::flag(self.model, f));
+                let c = self.plan.flags.get(f.index());
+                self.condition(&title, column, c, "an unknown flag")?;
             }
             Item::Rule(r) => {
-                let c = self
-                    .plan
-                    .rules
-                    .get(r.index())
-                    .ok_or_else(|| Refusal::new("an unknown rule"))?;
-                let sql = self.w.holds(&self.w.expr(c, None)?);
-                let name = self
-                    .model
-                    .rules
-                    .get(r.index())
-                    .map_or("?", |d| d.name.as_str());
-                self.add(
-                    &format!("rule {name}"),
-                    vec![(names::rule(self.model, r), sql)],
-                );
+                let rule = self.model.rules.get(r.index());
+                let name = rule.map_or("?", |d| d.name.as_str());
+                let (title, column) = (format!("rule {name}"), names::rule(self.model, r));
+                let c = self.plan.rules.get(r.index());
+                self.condition(&title, column, c, "an unknown rule")?;
             }
         }
+        Ok(())
+    }
+
+    /// A flag's or a rule's condition, as the boolean column `column` of
+    /// the stage `title`: whether it holds (missing is false).
+    fn condition(&mut self, title: &str, column: String, c: Option<&CExpr>, unknown: &str) -> Step {
+        let c = c.ok_or_else(|| Refusal::new(unknown))?;
+        let sql = self.w.holds(&self.w.expr(c, None)?);
+        self.add(title, vec![(column, sql)]);
         Ok(())
     }
 
