@@ -31,14 +31,6 @@ impl Arrays {
         }
     }
 
-    /// `list` of records with the record `r` appended.
-    pub fn append_record(&self, list: &str, r: &str) -> String {
-        match self.d {
-            Dialect::Spark => format!("concat({list}, array({r}))"),
-            Dialect::DuckDb | Dialect::Postgres => format!("list_append({list}, {r})"),
-        }
-    }
-
     /// `list` with `x` appended.
     pub fn append(&self, list: &str, x: &str) -> String {
         match self.d {

@@ -780,7 +780,7 @@ impl<'a> Builder<'a> {
                             number(d, f64::MAX)
                         )
                     }
-                    H::RunningSum => self.running_sum(i, x),
+                    H::RunningSum => self.running_sum(i, x, &running),
                 }
             }
         };
@@ -790,14 +790,16 @@ impl<'a> Builder<'a> {
 
     /// The running sum of the values present so far, exactly as `score`
     /// sums them ([`fsum`]): the partials after each value, then rounded.
-    /// DuckDB and Spark fold each partner's rows once, keeping each row's
-    /// partials (then unnested and joined back); PostgreSQL carries the
-    /// partials along the partner's rows in a recursive CTE, each value
-    /// added by a recursion over them.
-    fn running_sum(&mut self, i: usize, x: &str) -> String {
+    /// DuckDB folds each partner's rows once, keeping each row's partials
+    /// (then unnested and joined back); Spark folds the partner's values so
+    /// far (a window's list) on each row; PostgreSQL carries the partials
+    /// along the partner's rows in a recursive CTE, each value added by a
+    /// recursion over them.
+    fn running_sum(&mut self, i: usize, x: &str, running: &str) -> String {
         let d = self.d();
         let a = fsum::Arrays { d };
         let pos = self.id(names::POSITION);
+        let values = self.id(&format!("#function{i}.values"));
         let partials_col = format!("#function{i}.partials");
         let partials = self.id(&partials_col);
         let start = fsum::round_start(d);
@@ -805,6 +807,17 @@ impl<'a> Builder<'a> {
         match d {
             Dialect::DuckDb | Dialect::Spark => {
                 let duck = d == Dialect::DuckDb;
+                let list = if duck {
+                    format!(
+                        "list_transform(list_sort(list_filter(list({{'p': {pos}, 'x': {x}}}) {running}, \
+                         lambda sc_e: sc_e.x IS NOT NULL)), lambda sc_e: sc_e.x)"
+                    )
+                } else {
+                    format!(
+                        "transform(array_sort(filter(collect_list(named_struct('p', {pos}, 'x', {x})) {running}, \
+                         sc_e -> sc_e.x IS NOT NULL)), sc_e -> sc_e.x)"
+                    )
+                };
                 let record = |pairs: &[(&str, String)]| -> String {
                     if duck {
                         let parts: Vec<String> =
@@ -835,10 +848,11 @@ impl<'a> Builder<'a> {
                     }
                 };
                 let (x1, k1, o1) = fsum::add_step(&a, "sc_s.x", "sc_s.k", "sc_s.o", "sc_y");
+                let value = if duck { "sc_e.x" } else { "sc_v" };
                 let inner = fold(
                     "sc_acc.p",
                     &record(&[
-                        ("x", "sc_e.x".into()),
+                        ("x", value.into()),
                         ("k", a.empty()),
                         ("o", "sc_acc.o".into()),
                     ]),
@@ -851,71 +865,58 @@ impl<'a> Builder<'a> {
                         ("o", "sc_t.o".into()),
                     ]),
                 );
-                // One fold along each partner's rows, whose accumulator
-                // keeps each row's partials (linear in a history's length,
-                // where a fold per row would be quadratic), then unnested
-                // and joined back.
-                let key = self.id(&self.key);
-                let base = self.prev();
-                let (hk, hp, hpart) = (self.id("#key"), self.id("#pos"), self.id("#p"));
-                let keep = |p: &str, o: &str| {
-                    record(&[
-                        ("p", p.to_string()),
-                        ("o", o.to_string()),
-                        (
-                            "out",
-                            a.append_record(
-                                "sc_acc.out",
-                                &record(&[("pos", "sc_e.pos".into()), ("p", p.to_string())]),
-                            ),
-                        ),
-                    ])
-                };
-                let bound = if duck {
-                    format!(
-                        "list_transform([{inner}], lambda sc_n: {})[1]",
-                        keep("sc_n.p", "sc_n.o")
-                    )
-                } else {
-                    format!(
-                        "element_at(transform(array({inner}), sc_n -> {}), 1)",
-                        keep("sc_n.p", "sc_n.o")
-                    )
-                };
-                let step = format!(
-                    "CASE WHEN sc_e.x IS NULL THEN {} ELSE {bound} END",
-                    keep("sc_acc.p", "sc_acc.o"),
-                );
-                let rows = if duck {
-                    "CAST([] AS STRUCT(pos BIGINT, p DOUBLE[])[])"
-                } else {
-                    "CAST(array() AS ARRAY<STRUCT<pos: BIGINT, p: ARRAY<DOUBLE>>>)"
-                };
-                let first = record(&[
-                    ("p", a.empty()),
-                    ("o", "FALSE".into()),
-                    ("out", rows.into()),
-                ]);
-                let body = if duck {
-                    format!(
+                if duck {
+                    // One fold along each partner's rows, whose accumulator
+                    // keeps each row's partials: linear in a history's
+                    // length, where a fold per row is quadratic.
+                    let key = self.id(&self.key);
+                    let base = self.prev();
+                    let (hk, hp, hpart) = (self.id("#key"), self.id("#pos"), self.id("#p"));
+                    let keep = |p: &str, o: &str| {
+                        format!(
+                            "{{'p': {p}, 'o': {o}, 'out': list_append(sc_acc.out, {{'pos': sc_e.pos, 'p': {p}}})}}"
+                        )
+                    };
+                    let step = format!(
+                        "CASE WHEN sc_e.x IS NULL THEN {} ELSE list_transform([{inner}], lambda sc_n: {})[1] END",
+                        keep("sc_acc.p", "sc_acc.o"),
+                        keep("sc_n.p", "sc_n.o"),
+                    );
+                    let start = format!(
+                        "{{'p': {}, 'o': FALSE, 'out': CAST([] AS STRUCT(pos BIGINT, p DOUBLE[])[])}}",
+                        a.empty()
+                    );
+                    let body = format!(
                         "SELECT {hk}, u.pos AS {hp}, u.p AS {hpart}\n  FROM (\n    \
                          SELECT {hk}, unnest(h) AS u FROM (\n    \
                          SELECT {key} AS {hk}, list_reduce(list({{'pos': CAST({pos} AS BIGINT), 'x': {x}}} ORDER BY {pos}),\n      \
-                         lambda sc_acc, sc_e: {step},\n      {first}).out AS h\n    FROM {base} GROUP BY {key}) g)"
-                    )
+                         lambda sc_acc, sc_e: {step},\n      {start}).out AS h\n    FROM {base} GROUP BY {key}) g)"
+                    );
+                    let history = self.add_body(&format!("function {i} partials"), body);
+                    let body = format!(
+                        "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
+                        self.id(&history),
+                    );
+                    self.add_body(&format!("function {i} sum so far"), body);
                 } else {
-                    format!(
-                        "SELECT g.{hk}, t.pos AS {hp}, t.p AS {hpart}\n  FROM (\n    \
-                         SELECT {key} AS {hk}, aggregate(array_sort(collect_list(named_struct('pos', CAST({pos} AS BIGINT), 'x', {x}))),\n      \
-                         {first},\n      (sc_acc, sc_e) -> {step}).out AS h\n    FROM {base} GROUP BY {key}\n  ) g LATERAL VIEW inline(g.h) t AS pos, p"
-                    )
-                };
-                let history = self.add_body(&format!("function {i} partials"), body);
-                let body = format!(
-                    "SELECT b.*, g.{hpart} AS {partials}\n  FROM {base} b JOIN {} g ON b.{key} = g.{hk} AND b.{pos} = g.{hp}",
-                    self.id(&history),
-                );
-                self.add_body(&format!("function {i} sum so far"), body);
+                    let added = fold(
+                        &values,
+                        &record(&[("p", a.empty()), ("o", "FALSE".into())]),
+                        "sc_acc",
+                        "sc_v",
+                        &inner,
+                        "sc_t",
+                        "sc_t.p",
+                    );
+                    self.add(
+                        &format!("function {i} values"),
+                        vec![(format!("#function{i}.values"), list)],
+                    );
+                    self.add(
+                        &format!("function {i} partials"),
+                        vec![(partials_col, added)],
+                    );
+                }
                 let s = fsum::Rounding::fields("sc_r.");
                 let step = fsum::round_step(d, &s, "sc_y");
                 let pairs: Vec<(&str, String)> = fields.iter().copied().zip(step).collect();
@@ -1562,53 +1563,114 @@ impl<'a> Builder<'a> {
             self.id("#pr"),
         );
         let history = match d {
-            Dialect::DuckDb => {
+            Dialect::DuckDb | Dialect::Spark => {
                 // On each row, a fold over the partner's earlier rows in
                 // period order (a window: no grouping, unnesting or join
-                // back) gives the previous results; this row's are then
-                // computed once from them. Without exponential smoothing
-                // the fold carries the previous reported value alone, over
-                // the smoothed values. A missing value leaves the
-                // accumulator as it was, so the fold is the same whether or
-                // not the window's list keeps missing values.
+                // back, so no stage is read twice and Spark, which inlines
+                // a stage at each reference, plans each stage once) gives
+                // the previous results; this row's are then computed once
+                // from them. Without exponential smoothing the fold
+                // carries the previous reported value alone, over the
+                // smoothed values. A missing value leaves the accumulator
+                // as it was.
+                let duck = d == Dialect::DuckDb;
                 let null = format!("CAST(NULL AS {dbl})");
                 let frame = format!(
                     "OVER (PARTITION BY {key} ORDER BY {pos} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
                 );
-                let h = self.id("#h");
-                let (fold, ps, pr) = if exponential {
+                let h = self.id(&col("history"));
+                // Spark's `collect_list` promises no order: the rows are
+                // sorted by position first.
+                let list = |fields: &[(&str, &str)]| -> String {
+                    if duck {
+                        match fields {
+                            [(_, one)] => format!("list({one}) {frame}"),
+                            _ => {
+                                let parts: Vec<String> =
+                                    fields.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
+                                format!("list({{{}}}) {frame}", parts.join(", "))
+                            }
+                        }
+                    } else {
+                        let parts: Vec<String> =
+                            fields.iter().map(|(k, v)| format!("'{k}', {v}")).collect();
+                        format!(
+                            "array_sort(collect_list(named_struct('p', CAST({pos} AS BIGINT), {})) {frame})",
+                            parts.join(", ")
+                        )
+                    }
+                };
+                let fold = |list: String, start: &str, step: &str| -> String {
+                    if duck {
+                        format!("list_reduce({list},\n      lambda acc, e: {step},\n      {start})")
+                    } else {
+                        format!("aggregate({list},\n      {start},\n      (acc, e) -> {step})")
+                    }
+                };
+                let record = |pairs: &[(&str, String)]| -> String {
+                    let parts: Vec<String> = pairs
+                        .iter()
+                        .map(|(k, v)| {
+                            if duck {
+                                format!("'{k}': {v}")
+                            } else {
+                                format!("'{k}', {v}")
+                            }
+                        })
+                        .collect();
+                    if duck {
+                        format!("{{{}}}", parts.join(", "))
+                    } else {
+                        format!("named_struct({})", parts.join(", "))
+                    }
+                };
+                let (folded, ps, pr) = if exponential {
                     let s1 = smooth("e.x", "acc.ps", "e.m");
                     let r1 = guard(&s1, "acc.pr");
+                    let step = record(&[
+                        ("ps", format!("coalesce({s1}, acc.ps)")),
+                        ("pr", format!("coalesce({r1}, acc.pr)")),
+                    ]);
+                    let start = record(&[("ps", null.clone()), ("pr", null.clone())]);
                     (
-                        format!(
-                            "list_reduce(list({{'x': {x}, 'm': {moving}}}) {frame},\n      \
-                             lambda acc, e: {{'ps': coalesce({s1}, acc.ps), 'pr': coalesce({r1}, acc.pr)}},\n      \
-                             {{'ps': {null}, 'pr': {null}}})"
-                        ),
+                        fold(list(&[("x", &x), ("m", &moving)]), &start, &step),
                         format!("{h}.ps"),
                         format!("{h}.pr"),
                     )
-                } else {
+                } else if duck {
                     let r1 = guard("e", "acc");
+                    let step = format!("coalesce({r1}, acc)");
                     (
-                        format!(
-                            "list_reduce(list({moving}) {frame},\n      \
-                             lambda acc, e: coalesce({r1}, acc), {null})"
-                        ),
+                        fold(list(&[("m", &moving)]), &null, &step),
+                        null.clone(),
+                        h.clone(),
+                    )
+                } else {
+                    let r1 = guard("e.m", "acc");
+                    let step = format!("coalesce({r1}, acc)");
+                    (
+                        fold(list(&[("m", &moving)]), &null, &step),
                         null.clone(),
                         h.clone(),
                     )
                 };
                 let history = self.add_body(
                     &format!("score {name} history"),
-                    format!("SELECT *, {fold} AS {h}\n  FROM {base}"),
+                    format!("SELECT *, {folded} AS {h}\n  FROM {base}"),
                 );
                 let smoothed = self.id(&col("smoothed"));
                 let s1 = smooth(&x, &ps, &moving);
                 let body = format!("SELECT *, {s1} AS {smoothed}\n  FROM {}", self.id(&history),);
                 let smoothing = self.add_body(&format!("score {name} smoothed"), body);
+                // DuckDB drops the fold's column; Spark keeps it (its name
+                // is the score's own).
+                let all = if duck {
+                    format!("* EXCLUDE ({h})")
+                } else {
+                    "*".to_string()
+                };
                 let body = format!(
-                    "SELECT * EXCLUDE ({h}), {} AS {}\n  FROM {}",
+                    "SELECT {all}, {} AS {}\n  FROM {}",
                     guard(&smoothed, &pr),
                     self.id(&col("reported")),
                     self.id(&smoothing),
@@ -1643,22 +1705,6 @@ impl<'a> Builder<'a> {
                     me_id = self.id(&me),
                 );
                 self.add_body(&me, body)
-            }
-            Dialect::Spark => {
-                let s1 = smooth("e.x", "acc.ps", "e.m");
-                let r1 = guard(&s1, "acc.pr");
-                let zero = "named_struct('ps', CAST(NULL AS DOUBLE), 'pr', CAST(NULL AS DOUBLE), \
-                     'out', CAST(array() AS ARRAY<STRUCT<pos: BIGINT, s: DOUBLE, r: DOUBLE>>))";
-                let step = format!(
-                    "(acc, e) -> named_struct('ps', coalesce({s1}, acc.ps), 'pr', coalesce({r1}, acc.pr), \
-                     'out', concat(acc.out, array(named_struct('pos', e.pos, 's', {s1}, 'r', {r1}))))"
-                );
-                let body = format!(
-                    "SELECT g.{hk}, t.pos AS {hp}, t.s AS {hs}, t.r AS {hr}\n  FROM (\n    \
-                     SELECT {key} AS {hk}, aggregate(array_sort(collect_list(named_struct('pos', CAST({pos} AS BIGINT), 'x', {x}, 'm', {moving}))),\n      \
-                     {zero},\n      {step}).out AS h\n    FROM {base} GROUP BY {key}\n  ) g LATERAL VIEW inline(g.h) t AS pos, s, r"
-                );
-                self.add_body(&format!("score {name} history"), body)
             }
         };
         let body = format!(

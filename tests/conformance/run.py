@@ -32,6 +32,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_CASES = [
     ("bench/w1.scorecard", "tests/fixtures/bench/partners_2000x8.csv", "latest"),
     ("bench/w2.scorecard", "tests/fixtures/bench/partners_2000x8.csv", "latest"),
+    ("bench/b3-categorical.scorecard", "tests/fixtures/bench/accounts_600x2.csv", "latest"),
+    ("bench/b4-history.scorecard", "tests/fixtures/bench/partners_100x40.csv", "all"),
     ("scorecards/partner-performance.scorecard", "scorecards/data/partners.csv", "latest"),
     ("scorecards/partner-performance.scorecard", "scorecards/data/partners.csv", "all"),
     ("scorecards/partner-performance-v2.scorecard", "scorecards/data/partners.csv", "all"),

@@ -70,6 +70,9 @@ fn conformance(engine: &str, cases: &[&str]) {
 const ALL_CASES: &[&str] = &[
     "bench/w1.scorecard:tests/fixtures/bench/partners_2000x8.csv:latest",
     "bench/w2.scorecard:tests/fixtures/bench/partners_2000x8.csv:latest",
+    "bench/b3-categorical.scorecard:tests/fixtures/bench/accounts_600x2.csv:latest",
+    "bench/b4-history.scorecard:tests/fixtures/bench/partners_100x40.csv:all",
+    "bench/b4-history.scorecard:tests/fixtures/bench/partners_100x40.csv:latest",
     "scorecards/partner-performance.scorecard:scorecards/data/partners.csv:latest",
     "scorecards/partner-performance.scorecard:scorecards/data/partners.csv:all",
     "scorecards/partner-performance-v2.scorecard:scorecards/data/partners.csv:all",
@@ -93,8 +96,9 @@ fn postgres_results_equal_score() {
 }
 
 /// Spark is slow to start and to plan: scorecards with and without a
-/// recurrence, the exact running sum and long trends, the output numbers
-/// and the history functions, in one session (about three minutes).
+/// recurrence, the exact running sum and long trends, the output numbers,
+/// the history functions and the long-history benchmark, in one session
+/// (about three minutes).
 #[test]
 fn spark_results_equal_score() {
     conformance(
@@ -105,6 +109,7 @@ fn spark_results_equal_score() {
             "tests/fixtures/sql/running.scorecard:tests/fixtures/sql/running.csv:latest",
             "tests/fixtures/sql/numbers.scorecard:tests/fixtures/sql/numbers.csv:latest",
             "tests/fixtures/sql/history.scorecard:tests/fixtures/sql/history.csv:all",
+            "bench/b4-history.scorecard:tests/fixtures/bench/partners_100x40.csv:all",
         ],
     );
 }
