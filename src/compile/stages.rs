@@ -1168,6 +1168,22 @@ impl<'a> Builder<'a> {
     /// joined back onto every row. Groups are matched on their text and
     /// whether they are missing, so that the join is an equality join.
     fn group_stats(&mut self, title: &str, groups: &[String], x: &str, cols: &[(String, String)]) {
+        self.group_stats_in_steps(title, groups, x, &[cols.to_vec()], &[]);
+    }
+
+    /// [`Self::group_stats`] with further columns computed from each
+    /// group's row: `steps[0]` are the aggregates, each later step's
+    /// columns read the earlier ones (an enclosing `SELECT`); all are
+    /// joined back but those named in `hidden`.
+    fn group_stats_in_steps(
+        &mut self,
+        title: &str,
+        groups: &[String],
+        x: &str,
+        steps: &[Vec<(String, String)>],
+        hidden: &[String],
+    ) {
+        let cols: &[(String, String)] = steps.first().map_or(&[], |c| c.as_slice());
         let d = self.d();
         let t = text_type(d);
         let base = self.prev();
@@ -1187,14 +1203,26 @@ impl<'a> Builder<'a> {
             .chain(cols.iter().map(|(c, e)| format!("{e} AS {}", self.id(c))))
             .collect();
         let by: Vec<String> = keys.iter().map(|(_, e)| e.clone()).collect();
-        let body = format!(
+        let mut body = format!(
             "SELECT {}\n  FROM {base} WHERE {x} IS NOT NULL\n  GROUP BY {}",
             select.join(",\n    "),
             by.join(", ")
         );
+        for step in steps.iter().skip(1) {
+            let more: Vec<String> = step
+                .iter()
+                .map(|(c, e)| format!("{e} AS {}", self.id(c)))
+                .collect();
+            body = format!(
+                "SELECT g.*, {}\n  FROM (\n  {body}\n  ) g",
+                more.join(",\n    ")
+            );
+        }
         let stats = self.add_body(title, body);
-        let added: Vec<String> = cols
+        let added: Vec<String> = steps
             .iter()
+            .flatten()
+            .filter(|(c, _)| !hidden.contains(c))
             .map(|(c, _)| format!("s.{}", self.id(c)))
             .collect();
         let on = if on.is_empty() {
@@ -1247,17 +1275,56 @@ impl<'a> Builder<'a> {
             self.id(&part("sum")),
             format!("({} / {})", self.id(&part("squares")), self.id(&part("n"))),
         );
-        let cols = vec![
-            (part("n"), format!("CAST(count(*) AS {dbl})")),
+        let mean = format!("({s0} / {n})");
+        let count = (part("n"), format!("CAST(count(*) AS {dbl})"));
+        let lo_hi = [
             (part("lo"), format!("min({x})")),
             (part("hi"), format!("max({x})")),
-            (part("sum"), self.ordered_sum(x, x)),
         ];
-        self.group_stats(&format!("function {i} peer sums"), groups, x, &cols);
-        let mean = format!("({s0} / {n})");
-        let square = format!("({x} - {mean}) * ({x} - {mean})");
-        let cols = vec![(part("squares"), self.ordered_sum(x, &square))];
-        self.group_stats(&format!("function {i} peer deviations"), groups, x, &cols);
+        if d == Dialect::Spark {
+            // One grouping and one join back: the peers' values sorted
+            // once, then the sum and the squared deviations folded over
+            // them in increasing order. (Spark inlines a stage at each
+            // place it is read: a second join back would double the plan
+            // below it again.)
+            let values = part("values");
+            let zero = format!("CAST(0 AS {dbl})");
+            let v = format!("g.{}", self.id(&values));
+            let g_mean = format!("(g.{s0} / g.{n})");
+            let steps = vec![
+                vec![
+                    count,
+                    lo_hi[0].clone(),
+                    lo_hi[1].clone(),
+                    (values.clone(), format!("array_sort(collect_list({x}))")),
+                ],
+                vec![(
+                    part("sum"),
+                    format!("aggregate({v}, {zero}, (a, t) -> a + t)"),
+                )],
+                vec![(
+                    part("squares"),
+                    format!(
+                        "aggregate({v}, {zero}, (a, t) -> a + (t - {g_mean}) * (t - {g_mean}))"
+                    ),
+                )],
+            ];
+            self.group_stats_in_steps(
+                &format!("function {i} peer statistics"),
+                groups,
+                x,
+                &steps,
+                &[values],
+            );
+        } else {
+            let mut cols = vec![count];
+            cols.extend(lo_hi);
+            cols.push((part("sum"), self.ordered_sum(x, x)));
+            self.group_stats(&format!("function {i} peer sums"), groups, x, &cols);
+            let square = format!("({x} - {mean}) * ({x} - {mean})");
+            let cols = vec![(part("squares"), self.ordered_sum(x, &square))];
+            self.group_stats(&format!("function {i} peer deviations"), groups, x, &cols);
+        }
         let limit = number(d, f64::MAX);
         let safe = format!(
             "(abs({mean}) <= {limit} AND abs({var}) <= {limit} AND ({var} >= {} OR {lo} = {hi}))",
