@@ -10,22 +10,62 @@ use crate::model::{Model, ScoreId};
 
 /// The names of the columns governance adds to each output row, in order:
 /// `corrections` (with corrections); each tiered score's
-/// `<score>_computed_tier`, then `override` (with overrides).
+/// `<score>_computed_tier`, then `override` (with overrides); each tiered
+/// score's `<score>_benefits` and `<score>_obligations` (with benefits).
 pub fn columns(model: &Model, gov: &Governance) -> Vec<String> {
+    extras(model, gov, None, &|_| None)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// One extra value of a row, before it is written as CSV text or JSON.
+enum Extra<'a> {
+    Corrections(Vec<(&'a Applied, &'a Correction)>),
+    ComputedTier(Option<&'a str>),
+    Overrides(Vec<&'a Override>),
+    Terms(&'a [String]),
+}
+
+/// The columns governance adds, each with its value at table row `row`
+/// (`None`: the names alone): the one walk that `columns`, `cells` and
+/// `json_members` share, so that names and values keep the same order.
+fn extras<'a>(
+    model: &'a Model,
+    gov: &'a Governance,
+    row: Option<u32>,
+    computed: &dyn Fn(ScoreId) -> Option<u32>,
+) -> Vec<(String, Extra<'a>)> {
     let mut out = Vec::new();
-    if gov.corrections.is_some() {
-        out.push("corrections".to_string());
+    let name = |score: ScoreId| model.score(score).map_or("", |s| s.name.as_str());
+    if let Some(c) = &gov.corrections {
+        let list = row.map_or_else(Vec::new, |r| c.of_row(r).collect());
+        out.push(("corrections".to_string(), Extra::Corrections(list)));
     }
-    if gov.overrides.is_some() {
-        for s in model.scores.iter().filter(|s| s.tiers.is_some()) {
-            out.push(format!("{}_computed_tier", s.name));
+    if let Some(o) = &gov.overrides {
+        for score in tiered(model) {
+            let label = row
+                .and_then(|_| computed(score))
+                .and_then(|l| overrides::tier_label(model, score, l));
+            out.push((
+                format!("{}_computed_tier", name(score)),
+                Extra::ComputedTier(label),
+            ));
         }
-        out.push("override".to_string());
+        let list = row.map_or_else(Vec::new, |r| o.of_row(r).collect());
+        out.push(("override".to_string(), Extra::Overrides(list)));
     }
     if gov.with_benefits {
-        for s in model.scores.iter().filter(|s| s.tiers.is_some()) {
-            out.push(format!("{}_benefits", s.name));
-            out.push(format!("{}_obligations", s.name));
+        for score in tiered(model) {
+            let (benefits, obligations) = match row {
+                Some(r) => tier_terms(model, gov, r, score, computed(score)),
+                None => (&[][..], &[][..]),
+            };
+            out.push((format!("{}_benefits", name(score)), Extra::Terms(benefits)));
+            out.push((
+                format!("{}_obligations", name(score)),
+                Extra::Terms(obligations),
+            ));
         }
     }
     out
@@ -96,30 +136,24 @@ pub fn cells(
     row: u32,
     computed: &dyn Fn(ScoreId) -> Option<u32>,
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(c) = &gov.corrections {
-        let parts: Vec<String> = c
-            .of_row(row)
-            .map(|(a, c)| correction_text(model, a, c))
-            .collect();
-        out.push(parts.join("; "));
-    }
-    if let Some(o) = &gov.overrides {
-        for score in tiered(model) {
-            let label = computed(score).and_then(|l| overrides::tier_label(model, score, l));
-            out.push(label.unwrap_or_default().to_string());
-        }
-        let parts: Vec<String> = o.of_row(row).map(override_text).collect();
-        out.push(parts.join("; "));
-    }
-    if gov.with_benefits {
-        for score in tiered(model) {
-            let (benefits, obligations) = tier_terms(model, gov, row, score, computed(score));
-            out.push(benefits.join("; "));
-            out.push(obligations.join("; "));
-        }
-    }
-    out
+    extras(model, gov, Some(row), computed)
+        .into_iter()
+        .map(|(_, extra)| match extra {
+            Extra::Corrections(list) => {
+                let parts: Vec<String> = list
+                    .iter()
+                    .map(|(a, c)| correction_text(model, a, c))
+                    .collect();
+                parts.join("; ")
+            }
+            Extra::ComputedTier(label) => label.unwrap_or_default().to_string(),
+            Extra::Overrides(list) => {
+                let parts: Vec<String> = list.iter().map(|o| override_text(o)).collect();
+                parts.join("; ")
+            }
+            Extra::Terms(list) => list.join("; "),
+        })
+        .collect()
 }
 
 fn string(text: &str) -> String {
@@ -135,62 +169,47 @@ pub fn json_members(
     row: u32,
     computed: &dyn Fn(ScoreId) -> Option<u32>,
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(c) = &gov.corrections {
-        let items: Vec<String> = c
-            .of_row(row)
-            .map(|(a, c)| {
-                serde_json::json!({
-                    "column": c.column_name,
-                    "from": cell::describe(model, c.column, &a.before),
-                    "to": cell::describe(model, c.column, &c.value),
-                    "reason": c.reason,
-                    "submitted_by": c.submitted_by,
-                    "approved_by": c.approved_by,
-                    "date": c.date,
-                    "line": c.line,
-                })
-                .to_string()
-            })
-            .collect();
-        out.push(format!("\"corrections\":[{}]", items.join(",")));
-    }
-    if let Some(o) = &gov.overrides {
-        for score in tiered(model) {
-            let name = model.score(score).map_or("", |s| s.name.as_str());
-            let label = computed(score).and_then(|l| overrides::tier_label(model, score, l));
-            out.push(format!(
-                "{}:{}",
-                string(&format!("{name}_computed_tier")),
-                label.map_or_else(|| "null".to_string(), string)
-            ));
-        }
-        let items: Vec<String> = o
-            .of_row(row)
-            .map(|o| override_json(o).to_string())
-            .collect();
-        let value = match items.len() {
-            0 => "null".to_string(),
-            1 => items.concat(),
-            _ => format!("[{}]", items.join(",")),
-        };
-        out.push(format!("\"override\":{value}"));
-    }
-    if gov.with_benefits {
-        for score in tiered(model) {
-            let name = model.score(score).map_or("", |s| s.name.as_str());
-            let (benefits, obligations) = tier_terms(model, gov, row, score, computed(score));
-            for (what, list) in [("benefits", benefits), ("obligations", obligations)] {
-                let items: Vec<String> = list.iter().map(|b| string(b)).collect();
-                out.push(format!(
-                    "{}:[{}]",
-                    string(&format!("{name}_{what}")),
-                    items.join(",")
-                ));
-            }
-        }
-    }
-    out
+    extras(model, gov, Some(row), computed)
+        .into_iter()
+        .map(|(name, extra)| {
+            let value = match extra {
+                Extra::Corrections(list) => {
+                    let items: Vec<String> = list
+                        .iter()
+                        .map(|(a, c)| {
+                            serde_json::json!({
+                                "column": c.column_name,
+                                "from": cell::describe(model, c.column, &a.before),
+                                "to": cell::describe(model, c.column, &c.value),
+                                "reason": c.reason,
+                                "submitted_by": c.submitted_by,
+                                "approved_by": c.approved_by,
+                                "date": c.date,
+                                "line": c.line,
+                            })
+                            .to_string()
+                        })
+                        .collect();
+                    format!("[{}]", items.join(","))
+                }
+                Extra::ComputedTier(label) => label.map_or_else(|| "null".to_string(), string),
+                Extra::Overrides(list) => {
+                    let items: Vec<String> =
+                        list.iter().map(|o| override_json(o).to_string()).collect();
+                    match items.len() {
+                        0 => "null".to_string(),
+                        1 => items.concat(),
+                        _ => format!("[{}]", items.join(",")),
+                    }
+                }
+                Extra::Terms(list) => {
+                    let items: Vec<String> = list.iter().map(|b| string(b)).collect();
+                    format!("[{}]", items.join(","))
+                }
+            };
+            format!("{}:{value}", string(&name))
+        })
+        .collect()
 }
 
 fn override_json(o: &Override) -> serde_json::Value {
