@@ -9,10 +9,6 @@ const FIXTURE_DATA: &str = "tests/fixtures/decide/data.csv";
 const CARD: &str = "scorecards/partner-performance.scorecard";
 const DATA: &str = "scorecards/data/partners.csv";
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn run(args: &[&str]) -> serde_json::Value {
     let out = scorecard(args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -12,10 +12,6 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// A workbook whose first sheet holds `rows` (the first is the header):
 /// fields that read as numbers become number cells, `true`/`false` boolean
 /// cells, `=…` formula cells, anything else text.
@@ -45,13 +41,6 @@ fn workbook(path: &Path, sheet: &str, rows: &[Vec<&str>]) {
 
 fn csv_rows(text: &str) -> Vec<Vec<&str>> {
     text.lines().map(|l| l.split(',').collect()).collect()
-}
-
-fn contract() -> String {
-    root()
-        .join("tests/fixtures/data/contract.scorecard")
-        .display()
-        .to_string()
 }
 
 fn snapshot(name: &str, text: &str) {
@@ -111,7 +100,7 @@ fn a_bad_cell_is_reported_at_its_cell() {
         "{header}\nP001,2025Q4,1250.5,reseller,4,true,7,42,EMEA\nP002,2025Q4,abc,msp,1,false,1,,\n,,,,,,,,\nP003,2025Q4,3,vendor,2,true,11,,\n"
     );
     workbook(&path, "Sheet1", &csv_rows(&text));
-    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    let out = scorecard(&["score", &data_contract(), "--data", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out).replace(dir.to_str().unwrap(), "DIR");
     assert!(
@@ -122,20 +111,8 @@ fn a_bad_cell_is_reported_at_its_cell() {
 
     // Under `--on-invalid skip` the rejects name the sheet's rows.
     let rejects = dir.join("rejects.csv");
-    let out = scorecard(&[
-        "score",
-        &contract(),
-        "--data",
-        path.to_str().unwrap(),
-        "--on-invalid",
-        "skip",
-        "--rejects",
-        rejects.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
+    let (out, rejected) = score_skipping(&data_contract(), &path, &rejects);
     assert!(out.status.success(), "{}", stderr(&out));
-    let rejected = std::fs::read_to_string(&rejects).unwrap();
     let lines: Vec<&str> = rejected
         .lines()
         .map(|l| l.split(',').next().unwrap())
@@ -153,7 +130,7 @@ fn sheets_are_chosen_by_name_and_a_wrong_name_is_refused() {
     let data = path.to_str().unwrap();
     let ok = scorecard(&[
         "score",
-        &contract(),
+        &data_contract(),
         "--data",
         data,
         "--sheet",
@@ -162,13 +139,27 @@ fn sheets_are_chosen_by_name_and_a_wrong_name_is_refused() {
         "csv",
     ]);
     assert!(ok.status.success(), "{}", stderr(&ok));
-    let wrong = scorecard(&["score", &contract(), "--data", data, "--sheet", "Q4 dat"]);
+    let wrong = scorecard(&[
+        "score",
+        &data_contract(),
+        "--data",
+        data,
+        "--sheet",
+        "Q4 dat",
+    ]);
     assert_eq!(wrong.status.code(), Some(1));
-    let empty = scorecard(&["score", &contract(), "--data", data, "--sheet", "Notes"]);
+    let empty = scorecard(&[
+        "score",
+        &data_contract(),
+        "--data",
+        data,
+        "--sheet",
+        "Notes",
+    ]);
     assert_eq!(empty.status.code(), Some(1));
     let not_a_workbook = scorecard(&[
         "score",
-        &contract(),
+        &data_contract(),
         "--data",
         root()
             .join("tests/fixtures/data/valid.csv")
@@ -194,7 +185,7 @@ fn formulas_errors_dates_and_broken_workbooks_are_refused_or_read_as_stored() {
     let path = dir.join("formulas.xlsx");
     let text = "partner_id,quarter,revenue,partner_type,sales_reps,certified,market_alignment,region\nP001,2025Q4,=1+1,reseller,4,true,7,=\"EMEA\"\nP002,2025Q4,=1/0,msp,1,false,1,\n";
     workbook(&path, "Sheet1", &csv_rows(text));
-    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    let out = scorecard(&["score", &data_contract(), "--data", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let mut all = stderr(&out);
 
@@ -229,7 +220,7 @@ fn formulas_errors_dates_and_broken_workbooks_are_refused_or_read_as_stored() {
     book.save(&dated).unwrap();
     let out = scorecard(&[
         "score",
-        &contract(),
+        &data_contract(),
         "--data",
         dated.to_str().unwrap(),
         "--format",
@@ -242,13 +233,23 @@ fn formulas_errors_dates_and_broken_workbooks_are_refused_or_read_as_stored() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&damaged, &bytes).unwrap();
-    let out = scorecard(&["score", &contract(), "--data", damaged.to_str().unwrap()]);
+    let out = scorecard(&[
+        "score",
+        &data_contract(),
+        "--data",
+        damaged.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     all.push_str("---\n");
     all.push_str(&stderr(&out));
     let renamed = dir.join("text.xlsx");
     std::fs::write(&renamed, "partner_id\nP001\n").unwrap();
-    let out = scorecard(&["score", &contract(), "--data", renamed.to_str().unwrap()]);
+    let out = scorecard(&[
+        "score",
+        &data_contract(),
+        "--data",
+        renamed.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     all.push_str("---\n");
     all.push_str(&stderr(&out));
@@ -369,7 +370,7 @@ fn merged_cells_and_passwords_are_refused_with_a_location() {
     ws.merge_range(1, 2, 2, 2, "10", &plain).unwrap();
     ws.merge_range(1, 7, 4, 7, "a note", &plain).unwrap();
     book.save(&path).unwrap();
-    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    let out = scorecard(&["score", &data_contract(), "--data", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let mut all = stderr(&out);
     assert!(
@@ -405,7 +406,7 @@ fn merged_cells_and_passwords_are_refused_with_a_location() {
     book.save(&fine).unwrap();
     let out = scorecard(&[
         "score",
-        &contract(),
+        &data_contract(),
         "--data",
         fine.to_str().unwrap(),
         "--format",
@@ -415,7 +416,12 @@ fn merged_cells_and_passwords_are_refused_with_a_location() {
 
     let protected = root().join("tests/fixtures/data/protected.xlsx");
     for verb in ["score", "check"] {
-        let out = scorecard(&[verb, &contract(), "--data", protected.to_str().unwrap()]);
+        let out = scorecard(&[
+            verb,
+            &data_contract(),
+            "--data",
+            protected.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(1));
         let text = stdout(&out) + &stderr(&out);
         assert!(text.contains("protected by a password"), "{text}");
@@ -440,7 +446,14 @@ fn merged_cells_and_passwords_are_refused_with_a_location() {
 fn an_ods_sheet_is_read_and_its_merged_cells_are_refused() {
     let ods = root().join("tests/fixtures/data/merged.ods");
     let ods = ods.to_str().unwrap();
-    let out = scorecard(&["score", &contract(), "--data", ods, "--sheet", "Merged"]);
+    let out = scorecard(&[
+        "score",
+        &data_contract(),
+        "--data",
+        ods,
+        "--sheet",
+        "Merged",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = stderr(&out);
     assert!(
@@ -452,7 +465,7 @@ fn an_ods_sheet_is_read_and_its_merged_cells_are_refused() {
 
     let out = scorecard(&[
         "score",
-        &contract(),
+        &data_contract(),
         "--data",
         ods,
         "--sheet",

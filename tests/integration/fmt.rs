@@ -661,10 +661,6 @@ fn scratch(name: &str) -> PathBuf {
 const UGLY: &str = "metric m { value 1 }  // note\n";
 const PRETTY: &str = "metric m {\n  value 1\n}  // note\n";
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn check_prints_a_diff_changes_nothing_and_exits_one() {
     let dir = scratch("check");

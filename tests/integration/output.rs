@@ -34,10 +34,6 @@ fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()

@@ -11,10 +11,6 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Run a Python script with pyarrow imported as `pa`, `pq` and `pc`, with
 /// `sys.argv[1]` the directory `dir`; its standard output.
 fn python(dir: &Path, script: &str) -> String {
@@ -27,13 +23,6 @@ fn python(dir: &Path, script: &str) -> String {
         .expect("python3 runs");
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
-}
-
-fn contract() -> String {
-    root()
-        .join("tests/fixtures/data/contract.scorecard")
-        .display()
-        .to_string()
 }
 
 fn snapshot(name: &str, text: &str) {
@@ -102,7 +91,7 @@ fn bad_values_are_reported_at_their_row_and_column() {
     let dir = temp_dir("parquet-bad");
     python(&dir, BAD_ROWS);
     let path = dir.join("bad.parquet");
-    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    let out = scorecard(&["score", &data_contract(), "--data", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out).replace(dir.to_str().unwrap(), "DIR");
     assert!(
@@ -113,20 +102,8 @@ fn bad_values_are_reported_at_their_row_and_column() {
 
     // Under `--on-invalid skip` the rejects name the file's rows.
     let rejects = dir.join("rejects.csv");
-    let out = scorecard(&[
-        "score",
-        &contract(),
-        "--data",
-        path.to_str().unwrap(),
-        "--on-invalid",
-        "skip",
-        "--rejects",
-        rejects.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
+    let (out, rejected) = score_skipping(&data_contract(), &path, &rejects);
     assert!(out.status.success(), "{}", stderr(&out));
-    let rejected = std::fs::read_to_string(&rejects).unwrap();
     let rows: Vec<&str> = rejected
         .lines()
         .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) || l.starts_with("line"))
@@ -199,7 +176,7 @@ pq.write_table(t, f'{d}/nested.parquet')
     );
     let mut all = String::new();
     let run = |path: &Path, all: &mut String| {
-        let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+        let out = scorecard(&["score", &data_contract(), "--data", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         all.push_str(&stderr(&out));
         all.push_str("---\n");
@@ -309,7 +286,7 @@ fn check_data_reads_every_format_alike() {
     let report = |path: &Path| {
         let out = scorecard(&[
             "check",
-            &contract(),
+            &data_contract(),
             "--data",
             path.to_str().unwrap(),
             "--format",
@@ -329,7 +306,12 @@ fn check_data_reads_every_format_alike() {
     // A file that cannot be read says why, and nothing of it is shown.
     let broken = dir.join("broken.parquet");
     std::fs::write(&broken, "partner_id\nP1\n").unwrap();
-    let out = scorecard(&["check", &contract(), "--data", broken.to_str().unwrap()]);
+    let out = scorecard(&[
+        "check",
+        &data_contract(),
+        "--data",
+        broken.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out) + &stderr(&out);
     assert!(
@@ -413,7 +395,7 @@ fn page_checksums_are_verified() {
     bytes[at + 8] = b'X';
     let path = dir.join("flipped.parquet");
     std::fs::write(&path, &bytes).unwrap();
-    let out = scorecard(&["score", &contract(), "--data", path.to_str().unwrap()]);
+    let out = scorecard(&["score", &data_contract(), "--data", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(

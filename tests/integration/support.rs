@@ -64,6 +64,38 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `tests/fixtures/data/contract.scorecard`, the contract the readers'
+/// tests score their files with.
+pub fn data_contract() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/data/contract.scorecard")
+        .display()
+        .to_string()
+}
+
+/// `score --on-invalid skip` of `data` with `scorecard`, the rejected rows
+/// written to `rejects`, the results as CSV: the run and the rejects file.
+pub fn score_skipping(scorecard_path: &str, data: &Path, rejects: &Path) -> (Output, String) {
+    let out = scorecard(&[
+        "score",
+        scorecard_path,
+        "--data",
+        data.to_str().unwrap(),
+        "--on-invalid",
+        "skip",
+        "--rejects",
+        rejects.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let text = std::fs::read_to_string(rejects).unwrap_or_default();
+    (out, text)
+}
+
 /// A fresh directory under the system's temporary directory, for this process.
 pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("scorecard-{name}-{}", std::process::id()));

@@ -20,10 +20,6 @@ fn ninety(name: &str) -> (PathBuf, PathBuf) {
     (card, data)
 }
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn running_commands_sum_up_the_warnings_on_stderr() {
     let (card, data) = ninety("warnings-summed");

@@ -5,10 +5,6 @@ use crate::support::*;
 const CARD: &str = "scorecards/partner-performance.scorecard";
 const DATA: &str = "scorecards/data/partners.csv";
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// `whatif` on the sample data with these `--set`s and other arguments.
 fn whatif(sets: &[&str], more: &[&str]) -> std::process::Output {
     let mut args = vec!["whatif", CARD, "--data", DATA];
