@@ -12,12 +12,14 @@ fn main() -> ExitCode {
     // Ctrl-C and SIGTERM stop the work at the next batch; files being written
     // are abandoned, so the previous output stays as it was.
     let _ = ctrlc::set_handler(scorecard::interrupt::on_signal);
-    let worker = std::thread::Builder::new()
-        .name("scorecard".into())
-        .stack_size(STACK_BYTES)
-        .spawn(move || scorecard::cli::run(args));
-    match worker.map(|w| w.join()) {
-        Ok(Ok(exit)) => exit.into(),
+    // On the main thread, switched to a stack of its own: the main thread
+    // allocates from the main heap, which grows in large steps, where a
+    // thread's own heap grows page run by page run.
+    let run = std::panic::catch_unwind(move || {
+        stacker::grow(STACK_BYTES, move || scorecard::cli::run(args))
+    });
+    match run {
+        Ok(exit) => exit.into(),
         _ => {
             eprintln!(
                 "error: scorecard stopped unexpectedly; please report this with the command that caused it"
