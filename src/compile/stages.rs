@@ -818,17 +818,7 @@ impl<'a> Builder<'a> {
                          sc_e -> sc_e.x IS NOT NULL)), sc_e -> sc_e.x)"
                     )
                 };
-                let record = |pairs: &[(&str, String)]| -> String {
-                    if duck {
-                        let parts: Vec<String> =
-                            pairs.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
-                        format!("{{{}}}", parts.join(", "))
-                    } else {
-                        let parts: Vec<String> =
-                            pairs.iter().map(|(k, v)| format!("'{k}', {v}")).collect();
-                        format!("named_struct({})", parts.join(", "))
-                    }
-                };
+                let record = |pairs: &[(&str, String)]| struct_of(d, pairs);
                 // fold(list, start, step over (acc, y), finish over t)
                 let fold = |list: &str,
                             start: &str,
@@ -1648,23 +1638,18 @@ impl<'a> Builder<'a> {
                 let h = self.id(&col("history"));
                 // Spark's `collect_list` promises no order: the rows are
                 // sorted by position first.
-                let list = |fields: &[(&str, &str)]| -> String {
-                    if duck {
-                        match fields {
-                            [(_, one)] => format!("list({one}) {frame}"),
-                            _ => {
-                                let parts: Vec<String> =
-                                    fields.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
-                                format!("list({{{}}}) {frame}", parts.join(", "))
-                            }
+                let list = |fields: &[(&str, String)]| -> String {
+                    match fields {
+                        [(_, one)] if duck => format!("list({one}) {frame}"),
+                        _ if duck => format!("list({}) {frame}", struct_of(d, fields)),
+                        _ => {
+                            let mut sorted = vec![("p", format!("CAST({pos} AS BIGINT)"))];
+                            sorted.extend(fields.iter().cloned());
+                            format!(
+                                "array_sort(collect_list({}) {frame})",
+                                struct_of(d, &sorted)
+                            )
                         }
-                    } else {
-                        let parts: Vec<String> =
-                            fields.iter().map(|(k, v)| format!("'{k}', {v}")).collect();
-                        format!(
-                            "array_sort(collect_list(named_struct('p', CAST({pos} AS BIGINT), {})) {frame})",
-                            parts.join(", ")
-                        )
                     }
                 };
                 let fold = |list: String, start: &str, step: &str| -> String {
@@ -1674,23 +1659,7 @@ impl<'a> Builder<'a> {
                         format!("aggregate({list},\n      {start},\n      (acc, e) -> {step})")
                     }
                 };
-                let record = |pairs: &[(&str, String)]| -> String {
-                    let parts: Vec<String> = pairs
-                        .iter()
-                        .map(|(k, v)| {
-                            if duck {
-                                format!("'{k}': {v}")
-                            } else {
-                                format!("'{k}', {v}")
-                            }
-                        })
-                        .collect();
-                    if duck {
-                        format!("{{{}}}", parts.join(", "))
-                    } else {
-                        format!("named_struct({})", parts.join(", "))
-                    }
-                };
+                let record = |pairs: &[(&str, String)]| struct_of(d, pairs);
                 let (folded, ps, pr) = if exponential {
                     let s1 = smooth("e.x", "acc.ps", "e.m");
                     let r1 = guard(&s1, "acc.pr");
@@ -1700,23 +1669,20 @@ impl<'a> Builder<'a> {
                     ]);
                     let start = record(&[("ps", null.clone()), ("pr", null.clone())]);
                     (
-                        fold(list(&[("x", &x), ("m", &moving)]), &start, &step),
+                        fold(
+                            list(&[("x", x.clone()), ("m", moving.clone())]),
+                            &start,
+                            &step,
+                        ),
                         format!("{h}.ps"),
                         format!("{h}.pr"),
                     )
-                } else if duck {
-                    let r1 = guard("e", "acc");
-                    let step = format!("coalesce({r1}, acc)");
-                    (
-                        fold(list(&[("m", &moving)]), &null, &step),
-                        null.clone(),
-                        h.clone(),
-                    )
                 } else {
-                    let r1 = guard("e.m", "acc");
+                    // DuckDB folds the smoothed values, Spark the sorted records.
+                    let r1 = guard(if duck { "e" } else { "e.m" }, "acc");
                     let step = format!("coalesce({r1}, acc)");
                     (
-                        fold(list(&[("m", &moving)]), &null, &step),
+                        fold(list(&[("m", moving.clone())]), &null, &step),
                         null.clone(),
                         h.clone(),
                     )
@@ -2016,6 +1982,18 @@ fn escape_formula(d: Dialect, x: &str) -> String {
 /// An expression of type `ty` that stops the query with `message` and the
 /// text of `detail` (a value of the row, which also keeps an engine from
 /// evaluating it while planning).
+/// A record of `pairs` (field name, value): DuckDB's `{'k': v}` or
+/// Spark's `named_struct('k', v)`.
+fn struct_of(d: Dialect, pairs: &[(&str, String)]) -> String {
+    if d == Dialect::Spark {
+        let parts: Vec<String> = pairs.iter().map(|(k, v)| format!("'{k}', {v}")).collect();
+        format!("named_struct({})", parts.join(", "))
+    } else {
+        let parts: Vec<String> = pairs.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
 fn stop(d: Dialect, message: &str, detail: &str, ty: &str) -> String {
     let t = text_type(d);
     let message = format!(

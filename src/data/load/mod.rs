@@ -171,6 +171,18 @@ pub fn load(
     if crate::data::excel::is_workbook(path) {
         return load_sheet(path, None, model, needed, policy);
     }
+    load_text_file(path, format, model, needed, policy)
+}
+
+/// [`load`] of the file at `path` read as text in `format`, whatever its
+/// first bytes say it is.
+fn load_text_file(
+    path: &Path,
+    format: DataFormat,
+    model: &Model,
+    needed: &[bool],
+    policy: OnInvalid,
+) -> Result<Loaded, LoadError> {
     let file = std::fs::File::open(path).map_err(LoadError::Io)?;
     let opened = file.metadata().map_err(LoadError::Io)?;
     load_opened(path, file, &opened, format, model, needed, policy)

@@ -120,19 +120,14 @@ pub fn load_for_reread(
                 .map(|(k, a)| *k || *a)
                 .collect();
             // Read as CSV text, as the first time: whatever its contents.
-            let whole = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
-            let whole = match whole {
-                Ok((opened, file)) => {
-                    load_opened(path, file, &opened, DataFormat::Csv, model, &all, policy)
-                }
-                Err(e) => Err(LoadError::Io(e)),
-            };
-            return Err(match whole {
-                Err(e) => e,
-                Ok(_) => LoadError::Io(std::io::Error::other(
-                    "the file changed while it was read; nothing was loaded: read it again once it is complete",
-                )),
-            });
+            return Err(
+                match load_text_file(path, DataFormat::Csv, model, &all, policy) {
+                    Err(e) => e,
+                    Ok(_) => LoadError::Io(std::io::Error::other(
+                        "the file changed while it was read; nothing was loaded: read it again once it is complete",
+                    )),
+                },
+            );
         }
         other => other?,
     };
