@@ -15,7 +15,7 @@ use crate::model::{Model, ScoreId};
 pub fn columns(model: &Model, gov: &Governance) -> Vec<String> {
     extras(model, gov, None, &|_| None)
         .into_iter()
-        .map(|(name, _)| name)
+        .map(|(name, _)| name.to_string())
         .collect()
 }
 
@@ -27,6 +27,16 @@ enum Extra<'a> {
     Terms(&'a [String]),
 }
 
+/// A column's name, `prefix` and `suffix` joined: written only where it is
+/// shown (the header, a JSON member), not for every CSV row.
+struct Name<'a>(&'a str, &'static str);
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.0, self.1)
+    }
+}
+
 /// The columns governance adds, each with its value at table row `row`
 /// (`None`: the names alone): the one walk that `columns`, `cells` and
 /// `json_members` share, so that names and values keep the same order.
@@ -35,12 +45,12 @@ fn extras<'a>(
     gov: &'a Governance,
     row: Option<u32>,
     computed: &dyn Fn(ScoreId) -> Option<u32>,
-) -> Vec<(String, Extra<'a>)> {
+) -> Vec<(Name<'a>, Extra<'a>)> {
     let mut out = Vec::new();
     let name = |score: ScoreId| model.score(score).map_or("", |s| s.name.as_str());
     if let Some(c) = &gov.corrections {
         let list = row.map_or_else(Vec::new, |r| c.of_row(r).collect());
-        out.push(("corrections".to_string(), Extra::Corrections(list)));
+        out.push((Name("corrections", ""), Extra::Corrections(list)));
     }
     if let Some(o) = &gov.overrides {
         for score in tiered(model) {
@@ -48,12 +58,12 @@ fn extras<'a>(
                 .and_then(|_| computed(score))
                 .and_then(|l| overrides::tier_label(model, score, l));
             out.push((
-                format!("{}_computed_tier", name(score)),
+                Name(name(score), "_computed_tier"),
                 Extra::ComputedTier(label),
             ));
         }
         let list = row.map_or_else(Vec::new, |r| o.of_row(r).collect());
-        out.push(("override".to_string(), Extra::Overrides(list)));
+        out.push((Name("override", ""), Extra::Overrides(list)));
     }
     if gov.with_benefits {
         for score in tiered(model) {
@@ -61,11 +71,8 @@ fn extras<'a>(
                 Some(r) => tier_terms(model, gov, r, score, computed(score)),
                 None => (&[][..], &[][..]),
             };
-            out.push((format!("{}_benefits", name(score)), Extra::Terms(benefits)));
-            out.push((
-                format!("{}_obligations", name(score)),
-                Extra::Terms(obligations),
-            ));
+            out.push((Name(name(score), "_benefits"), Extra::Terms(benefits)));
+            out.push((Name(name(score), "_obligations"), Extra::Terms(obligations)));
         }
     }
     out
@@ -207,7 +214,7 @@ pub fn json_members(
                     format!("[{}]", items.join(","))
                 }
             };
-            format!("{}:{value}", string(&name))
+            format!("{}:{value}", string(&name.to_string()))
         })
         .collect()
 }
