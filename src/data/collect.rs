@@ -430,7 +430,14 @@ impl<'s, 'a> Rows<'s, 'a> {
     /// values are at `start..end` of the source (or of the scratch text).
     #[inline]
     pub fn put(&mut self, c: usize, value: Value, start: usize, end: usize, scratch: bool) {
-        let row = self.found.stored;
+        self.put_at(self.found.stored, c, value, (start, end, scratch));
+    }
+
+    /// [`Rows::put`] at row `row` of the part (a text value is always the
+    /// row being read's).
+    #[inline]
+    pub fn put_at(&mut self, row: usize, c: usize, value: Value, text: (usize, usize, bool)) {
+        let (start, end, scratch) = text;
         match self.targets.get(c) {
             Some(Target::Number(i)) => {
                 if let Some(x) = self.out.numbers.get_mut(*i).and_then(|v| v.get_mut(row)) {
@@ -441,7 +448,7 @@ impl<'s, 'a> Rows<'s, 'a> {
                 }
             }
             Some(Target::Int(i)) => match value {
-                Value::Number(n) => self.set_int(*i, n),
+                Value::Number(n) => self.set_int_at(*i, row, n),
                 _ => {
                     if let Some(slots) = self.out.ints.get_mut(*i) {
                         slots.set_missing(row);
@@ -480,6 +487,43 @@ impl<'s, 'a> Rows<'s, 'a> {
         }
     }
 
+    /// How many text columns the table keeps.
+    pub fn text_columns(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// Rows the part has room for still.
+    pub fn room(&self) -> usize {
+        self.out.capacity.saturating_sub(self.found.stored)
+    }
+
+    /// The values of number column `i` (reading a run of rows column by column).
+    pub fn numbers_mut(&mut self, i: usize) -> Option<&mut [f64]> {
+        self.out.numbers.get_mut(i).map(|v| &mut **v)
+    }
+
+    /// The values of integer column `i`, and where values too wide for it go.
+    pub fn ints_mut(&mut self, i: usize) -> Option<(&mut Slots<'a>, &mut Vec<Wide>)> {
+        let wide = &mut self.found.wide;
+        self.out.ints.get_mut(i).map(|slots| (slots, wide))
+    }
+
+    /// The values of bool column `i`.
+    pub fn bools_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        self.out.bools.get_mut(i).map(|v| &mut **v)
+    }
+
+    /// The values of label column `i`.
+    pub fn labels_mut(&mut self, i: usize) -> Option<&mut [u32]> {
+        self.out.labels.get_mut(i).map(|v| &mut **v)
+    }
+
+    /// Keep `start..end` of the source as the text of text column `i` for
+    /// the row being read.
+    pub fn set_text_ref(&mut self, i: usize, (start, end): (usize, usize)) {
+        self.set_text(i, start, end, false);
+    }
+
     /// Store a number of the row being read in number column `i`.
     #[inline(always)]
     pub fn set_number(&mut self, i: usize, x: f64) {
@@ -497,7 +541,12 @@ impl<'s, 'a> Rows<'s, 'a> {
     /// in integer column `i`; one too wide for the column is kept aside.
     #[inline(always)]
     pub fn set_int(&mut self, i: usize, x: f64) {
-        let row = self.found.stored;
+        self.set_int_at(i, self.found.stored, x);
+    }
+
+    /// [`Rows::set_int`] at row `row` of the part.
+    #[inline(always)]
+    pub fn set_int_at(&mut self, i: usize, row: usize, x: f64) {
         if let Some(slots) = self.out.ints.get_mut(i) {
             if !slots.set(row, x) {
                 self.found.wide.push(Wide {

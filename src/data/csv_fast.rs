@@ -13,6 +13,8 @@
 //! - a record with more or fewer fields than the header (D007), or longer than
 //!   [`MAX_LINE_BYTES`] (D006).
 
+mod columns;
+
 use crate::data::collect::{At, Rows, Target, not_utf8};
 use crate::data::convert::{
     Bounds, Check, Fault, Labels, Role, Spec, Value, check, integer_at, issue, number_at,
@@ -744,10 +746,8 @@ impl Fields<'_, '_> {
     }
 }
 
-/// Split and check a plain record (no quotes, no CR but one ending a CRLF)
-/// eight bytes at a time: its end and the start of the next record, with
-/// the number of fields in `fields`; `None` when the record is not plain
-/// (or too close to the end of the part), for the general path to read it.
+/// Split and check a plain record (see [`split_plain`]): its end and the
+/// start of the next record, with the number of fields in `fields_seen`.
 #[inline(always)]
 fn plain_record(
     bytes: &[u8],
@@ -757,9 +757,30 @@ fn plain_record(
     rows: &mut Rows,
     fields: &Fields,
 ) -> Option<(usize, usize)> {
+    let (end, next, seen) = split_plain(bytes, start, fields.read_to, fields.count, |f, a, b| {
+        fields.take(rows, bytes, false, f, (a, b), a, (start, line));
+    })?;
+    *fields_seen = seen;
+    Some((end, next))
+}
+
+/// Split a plain record (no quotes, no CR but one ending a CRLF) eight
+/// bytes at a time, giving each of its first `read_to` fields to
+/// `field(index, start, end)`: the record's end, the start of the next
+/// record and its number of fields (`count` when the fields after
+/// `read_to` were passed over); `None` when the record is not plain (or
+/// too close to the end of the part), for the general path to read it.
+#[inline(always)]
+fn split_plain(
+    bytes: &[u8],
+    start: usize,
+    read_to: usize,
+    count: usize,
+    mut field: impl FnMut(usize, usize, usize),
+) -> Option<(usize, usize, usize)> {
     let mut pos = start;
     let mut field_start = start;
-    let mut field = 0;
+    let mut index = 0;
     loop {
         let w = word(bytes.get(pos..pos + 8)?);
         let newline = has_zero(w ^ (ONES * u64::from(b'\n')));
@@ -781,26 +802,18 @@ fn plain_record(
             }
             end = Some(pos + (cr.trailing_zeros() / 8) as usize);
         }
-        let mut commas = if field < fields.read_to {
+        let mut commas = if index < read_to {
             zero_bytes(w ^ (ONES * u64::from(b','))) & mine
         } else {
             0
         };
         while commas != 0 {
             let comma = pos + (commas.trailing_zeros() / 8) as usize;
-            fields.take(
-                rows,
-                bytes,
-                false,
-                field,
-                (field_start, comma),
-                field_start,
-                (start, line),
-            );
-            field += 1;
+            field(index, field_start, comma);
+            index += 1;
             field_start = comma + 1;
             commas &= commas - 1;
-            if field >= fields.read_to {
+            if index >= read_to {
                 // Read again: the rest of the record is passed over.
                 commas = 0;
             }
@@ -808,21 +821,11 @@ fn plain_record(
         if newline != 0 {
             let lf = pos + (newline.trailing_zeros() / 8) as usize;
             let end = end.unwrap_or(lf);
-            if field >= fields.read_to {
-                *fields_seen = fields.count;
-                return Some((end, lf + 1));
+            if index >= read_to {
+                return Some((end, lf + 1, count));
             }
-            fields.take(
-                rows,
-                bytes,
-                false,
-                field,
-                (field_start, end),
-                field_start,
-                (start, line),
-            );
-            *fields_seen = field + 1;
-            return Some((end, lf + 1));
+            field(index, field_start, end);
+            return Some((end, lf + 1, index + 1));
         }
         pos += 8;
     }
@@ -893,7 +896,21 @@ pub(super) fn read_part(
     let mut pos = 0;
     let mut line = first_line;
     let mut bare_cr_line = 0;
+    let mut run = columns::Run::default();
+    // Records to read one at a time before reading column by column again.
+    let mut one_by_one = 0usize;
     while pos < bytes.len() {
+        if one_by_one == 0 {
+            match run.read(bytes, text, (pos, line), &fields, rows, &absent) {
+                columns::Outcome::Read { next, records } => {
+                    pos = next;
+                    line += records as u64;
+                    continue;
+                }
+                columns::Outcome::OneByOne { records } => one_by_one = records,
+            }
+        }
+        one_by_one -= 1;
         let start = pos;
         let record_line = line;
         // Blank lines are skipped.
