@@ -31,6 +31,11 @@ pub(super) fn text_column(
     }
 }
 
+/// A row whose key differs from the row before's (see `order_rows`).
+const NEW_KEY: u8 = 1;
+/// A row that comes before the row before it in (key, period) order.
+const OUT_OF_ORDER: u8 = 2;
+
 /// The tenure of rows whose periods cannot be counted: missing.
 pub const NO_TENURE: i32 = i32::MIN;
 
@@ -42,16 +47,35 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
     let key = |i: u32| keys.map_or("", |k| k.get(i as usize));
     let period = |i: u32| periods.map_or("", |p| p.get(i as usize));
     let mut order: Vec<u32> = (0..n as u32).collect();
-    let sorted = order
-        .windows(2)
-        .all(|w| matches!(w, [a, b] if (key(*a), period(*a)) <= (key(*b), period(*b))));
-    if !sorted {
+    // Whether each ordered row starts a partner's rows (its key differs
+    // from the row before's), and whether the rows are in order already:
+    // one comparison of each pair of neighbours, on every thread.
+    let neighbours = |order: &[u32]| -> Vec<u8> {
+        (0..order.len())
+            .into_par_iter()
+            .map(|i| {
+                let (Some(a), Some(b)) =
+                    (i.checked_sub(1).and_then(|p| order.get(p)), order.get(i))
+                else {
+                    return NEW_KEY;
+                };
+                match key(*a).cmp(key(*b)) {
+                    std::cmp::Ordering::Less => NEW_KEY,
+                    std::cmp::Ordering::Equal if period(*a) <= period(*b) => 0,
+                    _ => OUT_OF_ORDER,
+                }
+            })
+            .collect()
+    };
+    let mut starts = neighbours(&order);
+    if starts.par_iter().any(|s| *s == OUT_OF_ORDER) {
         order.par_sort_by(|a, b| {
             key(*a)
                 .cmp(key(*b))
                 .then_with(|| period(*a).cmp(period(*b)))
                 .then(a.cmp(b))
         });
+        starts = neighbours(&order);
     }
     // Period ids by first appearance in row order: a few distinct periods
     // are found by comparing with each, many through a map.
@@ -107,9 +131,8 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
     let mut tenure = vec![0i32; n];
     let mut start = 0usize;
     while start < n {
-        let first = order.get(start).copied().unwrap_or(0);
         let mut end = start + 1;
-        while end < n && order.get(end).is_some_and(|r| key(*r) == key(first)) {
+        while end < n && starts.get(end).is_some_and(|s| *s != NEW_KEY) {
             end += 1;
         }
         let base = index_at(start);
