@@ -31,11 +31,6 @@ pub(super) fn text_column(
     }
 }
 
-/// A row whose key differs from the row before's (see `order_rows`).
-const NEW_KEY: u8 = 1;
-/// A row that comes before the row before it in (key, period) order.
-const OUT_OF_ORDER: u8 = 2;
-
 /// The tenure of rows whose periods cannot be counted: missing.
 pub const NO_TENURE: i32 = i32::MIN;
 
@@ -48,35 +43,49 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
     let period = |i: u32| periods.map_or("", |p| p.get(i as usize));
     let mut order: Vec<u32> = (0..n as u32).collect();
     // Whether each ordered row starts a partner's rows (its key differs
-    // from the row before's), and whether the rows are in order already:
-    // one comparison of each pair of neighbours, on every thread.
-    let neighbours = |order: &[u32]| -> Vec<u8> {
-        (0..order.len())
+    // from the row before's), a bit per row, and whether the rows are in
+    // order already: one comparison of each pair of neighbours, on every
+    // thread.
+    let neighbours = |order: &[u32]| -> (Vec<u64>, bool) {
+        let words: Vec<(u64, bool)> = (0..order.len().div_ceil(64))
             .into_par_iter()
-            .map(|i| {
-                let (Some(a), Some(b)) =
-                    (i.checked_sub(1).and_then(|p| order.get(p)), order.get(i))
-                else {
-                    return NEW_KEY;
-                };
-                match key(*a).cmp(key(*b)) {
-                    std::cmp::Ordering::Less => NEW_KEY,
-                    std::cmp::Ordering::Equal if period(*a) <= period(*b) => 0,
-                    _ => OUT_OF_ORDER,
+            .map(|w| {
+                let (mut bits, mut in_order) = (0u64, true);
+                for i in w * 64..((w + 1) * 64).min(order.len()) {
+                    let pair = (i.checked_sub(1).and_then(|p| order.get(p)), order.get(i));
+                    let new_key = match pair {
+                        (Some(a), Some(b)) => match key(*a).cmp(key(*b)) {
+                            std::cmp::Ordering::Less => true,
+                            std::cmp::Ordering::Equal => {
+                                in_order &= period(*a) <= period(*b);
+                                false
+                            }
+                            std::cmp::Ordering::Greater => {
+                                in_order = false;
+                                true
+                            }
+                        },
+                        _ => true,
+                    };
+                    bits |= u64::from(new_key) << (i % 64);
                 }
+                (bits, in_order)
             })
-            .collect()
+            .collect();
+        let in_order = words.iter().all(|(_, o)| *o);
+        (words.into_iter().map(|(bits, _)| bits).collect(), in_order)
     };
-    let mut starts = neighbours(&order);
-    if starts.par_iter().any(|s| *s == OUT_OF_ORDER) {
+    let (mut starts, in_order) = neighbours(&order);
+    if !in_order {
         order.par_sort_by(|a, b| {
             key(*a)
                 .cmp(key(*b))
                 .then_with(|| period(*a).cmp(period(*b)))
                 .then(a.cmp(b))
         });
-        starts = neighbours(&order);
+        starts = neighbours(&order).0;
     }
+    let new_key = |i: usize| starts.get(i / 64).is_none_or(|w| w >> (i % 64) & 1 == 1);
     // Period ids by first appearance in row order: a few distinct periods
     // are found by comparing with each, many through a map.
     let mut distinct: Vec<&str> = Vec::new();
@@ -132,7 +141,7 @@ pub fn order_rows(model: &Model, table: &Table) -> Ordered {
     let mut start = 0usize;
     while start < n {
         let mut end = start + 1;
-        while end < n && starts.get(end).is_some_and(|s| *s != NEW_KEY) {
+        while end < n && !new_key(end) {
             end += 1;
         }
         let base = index_at(start);
