@@ -564,7 +564,8 @@ mod tests {
     /// The radix sort gives the order of (value, row) that a comparison
     /// sort gives: ties in row order, negative values, both zeros, a
     /// missing-free mix of few and many distinct values, around its
-    /// threshold.
+    /// thresholds (and past the upper one, where a parallel comparison
+    /// sort takes over).
     #[test]
     fn radix_sorted_members_are_in_value_then_row_order() {
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -582,6 +583,8 @@ mod tests {
             (20_000, 500),
             (65_536, 7),
             (131_073, 1),
+            (1 << 19, 1 << 30),
+            ((1 << 19) + 1, 1 << 30),
         ] {
             let values: Vec<f64> = (0..n)
                 .map(|_| {
