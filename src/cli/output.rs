@@ -18,12 +18,26 @@ const MAX_LINKS: usize = 40;
 /// is replaced, the link stays), a file being replaced keeps its permissions,
 /// and a path that is not a regular file (`/dev/null`, a FIFO) is written
 /// directly, since renaming onto it would replace the device with a file.
+/// A large file's bytes go to the disk while it is written, so that
+/// completing it waits only for the last of them.
 pub struct AtomicFile {
     /// The temporary file, when writing to a regular file.
     temp: Option<PathBuf>,
     target: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
+    /// Bytes written since the last write-back was started.
+    unsynced: usize,
+    /// How many bytes start a write-back ([`SYNC_EVERY`]).
+    sync_every: usize,
+    /// The write-back under way, if any (see `sync_in_background`).
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// How a write-back failed, reported when the file is completed.
+    failed: Option<std::io::Error>,
 }
+
+/// A temporary file's bytes start going to the disk every this many bytes
+/// written, so that syncing the complete file waits only for the last ones.
+const SYNC_EVERY: usize = 32 << 20;
 
 impl AtomicFile {
     pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
@@ -43,6 +57,10 @@ impl AtomicFile {
                     temp: None,
                     target,
                     file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+                    unsynced: 0,
+                    sync_every: SYNC_EVERY,
+                    syncing: None,
+                    failed: None,
                 });
             }
         }
@@ -71,6 +89,10 @@ impl AtomicFile {
             temp: Some(temp),
             target,
             file: None,
+            unsynced: 0,
+            sync_every: SYNC_EVERY,
+            syncing: None,
+            failed: None,
         };
         if let (Some(meta), Some(temp)) = (&existing, &out.temp) {
             // Dropping `out` on failure removes the temporary file.
@@ -81,12 +103,50 @@ impl AtomicFile {
     }
 }
 
+impl AtomicFile {
+    /// Wait for the write-back under way, if any: its error, if it failed.
+    fn synced(&mut self) -> std::io::Result<()> {
+        match self.syncing.take().map(std::thread::JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err(std::io::Error::other(
+                "syncing the file stopped unexpectedly",
+            )),
+        }
+    }
+
+    /// Once [`SYNC_EVERY`] bytes have been written since the last time and
+    /// no write-back is under way, start one on another thread: the bytes
+    /// written so far go to the disk while the rest is computed and written.
+    /// A write-back that failed is reported when the file is completed.
+    fn sync_in_background(&mut self) {
+        if self.temp.is_none() || self.unsynced < self.sync_every || self.failed.is_some() {
+            return;
+        }
+        if self.syncing.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        if let Err(e) = self.synced() {
+            self.failed = Some(e);
+            return;
+        }
+        // A handle that cannot be cloned is synced once, when complete.
+        if let Some(Ok(file)) = self.file.as_ref().map(|f| f.get_ref().try_clone()) {
+            self.unsynced = 0;
+            self.syncing = Some(std::thread::spawn(move || file.sync_data()));
+        }
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("already closed")),
-        }
+        let written = match &mut self.file {
+            Some(f) => f.write(buf)?,
+            None => return Err(std::io::Error::other("already closed")),
+        };
+        self.unsynced += written;
+        self.sync_in_background();
+        Ok(written)
     }
 
     /// Flushing completes the file: it is synced and renamed into place (a
@@ -95,6 +155,10 @@ impl Write for AtomicFile {
         if let Some(mut f) = self.file.take() {
             f.flush()?;
             let file = f.into_inner().map_err(|e| e.into_error())?;
+            self.synced()?;
+            if let Some(e) = self.failed.take() {
+                return Err(e);
+            }
             if let Some(temp) = &self.temp {
                 file.sync_all()?;
                 std::fs::rename(temp, &self.target)?;
@@ -111,6 +175,7 @@ impl Drop for AtomicFile {
         // Not completed: leave the previous file as it was.
         if let Some(temp) = self.temp.take() {
             drop(self.file.take());
+            // A write-back under way is left to finish on its own.
             let _ = std::fs::remove_file(&temp);
             crate::interrupt::keep_on_interrupt(&temp);
         }
@@ -333,5 +398,55 @@ pub fn confined_file(path: &Path, root: &Path) -> Result<(), String> {
             crate::check::load::kind_of(&meta)
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file written while write-backs run is complete once flushed, and
+    /// one abandoned leaves the previous file as it was and no temporary.
+    #[test]
+    fn write_backs_under_way_change_nothing_written() -> std::io::Result<()> {
+        let dir = std::env::temp_dir().join(format!("scorecard-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let target = dir.join("out.csv");
+        std::fs::write(&target, "before\n")?;
+        let bytes: Vec<u8> = (0..1u32 << 20).map(|i| b'a' + (i % 26) as u8).collect();
+        let write = |out: &mut AtomicFile| -> std::io::Result<()> {
+            out.sync_every = 4096;
+            for chunk in bytes.chunks(1000) {
+                out.write_all(chunk)?;
+            }
+            // Write-backs were started along the way.
+            assert!(out.unsynced < bytes.len(), "no write-back was started");
+            Ok(())
+        };
+        let temporaries = || -> std::io::Result<usize> {
+            Ok(std::fs::read_dir(&dir)?
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(TEMP_SUFFIX))
+                })
+                .count())
+        };
+
+        let mut abandoned = AtomicFile::create(&target)?;
+        write(&mut abandoned)?;
+        drop(abandoned);
+        assert_eq!(std::fs::read(&target)?, b"before\n");
+        assert_eq!(temporaries()?, 0);
+
+        let mut out = AtomicFile::create(&target)?;
+        write(&mut out)?;
+        assert_eq!(std::fs::read(&target)?, b"before\n");
+        out.flush()?;
+        assert!(
+            std::fs::read(&target)? == bytes,
+            "the file is not what was written"
+        );
+        assert_eq!(temporaries()?, 0);
+        std::fs::remove_dir_all(&dir)
     }
 }
