@@ -130,10 +130,13 @@ impl AtomicFile {
             self.failed = Some(e);
             return;
         }
-        // A handle that cannot be cloned is synced once, when complete.
+        // Without a second handle or a thread, the file is synced once,
+        // when complete.
         if let Some(Ok(file)) = self.file.as_ref().map(|f| f.get_ref().try_clone()) {
             self.unsynced = 0;
-            self.syncing = Some(std::thread::spawn(move || file.sync_data()));
+            self.syncing = std::thread::Builder::new()
+                .spawn(move || file.sync_data())
+                .ok();
         }
     }
 }
