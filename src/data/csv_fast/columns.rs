@@ -204,6 +204,38 @@ impl Column<'_> {
         (start + lead, start + trail)
     }
 
+    /// Read this field of every record with `read` (given its bounds,
+    /// trimmed when `trim`; `None` refuses it) into `slots` from row
+    /// `first` on, `missing` for an empty value (refused when `required`):
+    /// the first record whose value is refused, if any.
+    #[inline(always)]
+    fn each<T: Copy>(
+        &self,
+        (trim, required, missing): (bool, bool, T),
+        mut slots: Option<&mut [T]>,
+        first: usize,
+        read: impl Fn(usize, usize) -> Option<T>,
+    ) -> Option<usize> {
+        for r in 0..self.n {
+            let (start, end) = if trim { self.trimmed(r) } else { self.value(r) };
+            let x = if start == end {
+                if required {
+                    return Some(r);
+                }
+                missing
+            } else {
+                match read(start, end) {
+                    Some(x) => x,
+                    None => return Some(r),
+                }
+            };
+            if let Some(slot) = slots.as_mut().and_then(|s| s.get_mut(first + r)) {
+                *slot = x;
+            }
+        }
+        None
+    }
+
     /// Check this field of every record and store its values from row
     /// `first` on: the first record whose value is refused, if any.
     fn check(
@@ -218,28 +250,12 @@ impl Column<'_> {
         let bytes = self.bytes;
         match op {
             Op::Skip => None,
-            Op::Number { spec, bounds, out } => {
-                let required = required(spec);
-                let mut slots = out.and_then(|i| rows.numbers_mut(i));
-                for r in 0..self.n {
-                    let (start, end) = self.trimmed(r);
-                    let x = if start == end {
-                        if required {
-                            return Some(r);
-                        }
-                        f64::NAN
-                    } else {
-                        match within(number_at(bytes, start, end), bounds) {
-                            Ok(x) => x,
-                            Err(_) => return Some(r),
-                        }
-                    };
-                    if let Some(slot) = slots.as_mut().and_then(|s| s.get_mut(first + r)) {
-                        *slot = x;
-                    }
-                }
-                None
-            }
+            Op::Number { spec, bounds, out } => self.each(
+                (true, required(spec), f64::NAN),
+                out.and_then(|i| rows.numbers_mut(i)),
+                first,
+                |start, end| within(number_at(bytes, start, end), bounds).ok(),
+            ),
             Op::Integer { spec, bounds, out } => {
                 let required = required(spec);
                 let mut slots = out.and_then(|i| rows.ints_mut(i).map(|s| (i, s)));
@@ -270,53 +286,27 @@ impl Column<'_> {
                 }
                 None
             }
-            Op::Bool { spec, out } => {
-                let required = required(spec);
-                let mut slots = out.and_then(|i| rows.bools_mut(i));
-                for r in 0..self.n {
-                    let (start, end) = self.trimmed(r);
+            Op::Bool { spec, out } => self.each(
+                (true, required(spec), MISSING_BOOL),
+                out.and_then(|i| rows.bools_mut(i)),
+                first,
+                |start, end| {
                     let value = bytes.get(start..end).unwrap_or_default();
-                    let b = if value.is_empty() {
-                        if required {
-                            return Some(r);
-                        }
-                        MISSING_BOOL
-                    } else if value.eq_ignore_ascii_case(b"true") {
-                        1
+                    if value.eq_ignore_ascii_case(b"true") {
+                        Some(1)
                     } else if value.eq_ignore_ascii_case(b"false") {
-                        0
+                        Some(0)
                     } else {
-                        return Some(r);
-                    };
-                    if let Some(slot) = slots.as_mut().and_then(|s| s.get_mut(first + r)) {
-                        *slot = b;
+                        None
                     }
-                }
-                None
-            }
-            Op::Label { spec, labels, out } => {
-                let required = required(spec);
-                let mut slots = out.and_then(|i| rows.labels_mut(i));
-                for r in 0..self.n {
-                    let (start, end) = self.value(r);
-                    let value = bytes.get(start..end).unwrap_or_default();
-                    let l = if value.is_empty() {
-                        if required {
-                            return Some(r);
-                        }
-                        MISSING_LABEL
-                    } else {
-                        match labels.find(value) {
-                            Some(l) => l,
-                            None => return Some(r),
-                        }
-                    };
-                    if let Some(slot) = slots.as_mut().and_then(|s| s.get_mut(first + r)) {
-                        *slot = l;
-                    }
-                }
-                None
-            }
+                },
+            ),
+            Op::Label { spec, labels, out } => self.each(
+                (false, required(spec), MISSING_LABEL),
+                out.and_then(|i| rows.labels_mut(i)),
+                first,
+                |start, end| labels.find(bytes.get(start..end).unwrap_or_default()),
+            ),
             Op::Text { spec, out } => {
                 let required = required(spec);
                 for r in 0..self.n {
