@@ -226,11 +226,7 @@ fn gather(column: &Column, rows: &[u32], n: usize) -> Col {
                 .map(|r| v.get(*r as usize).copied().unwrap_or(MISSING_LABEL))
                 .collect(),
         ),
-        Column::Text(t) => Col::Text(
-            rows.iter()
-                .map(|r| t.get(*r as usize).to_string())
-                .collect(),
-        ),
+        Column::Text(t) => Col::Text(rows.iter().map(|r| t.get(*r as usize)).collect()),
         Column::Skipped => Col::Num(vec![f64::NAN; n]),
     }
 }

@@ -9,7 +9,7 @@ pub enum Col {
     Num(Vec<f64>),
     Bool(Vec<u8>),
     Label(Vec<u32>),
-    Text(Vec<String>),
+    Text(Texts),
     /// The actions fired, read from the batch's rules.
     Actions,
     /// The flags raised, read from the batch's flags.
@@ -65,7 +65,7 @@ impl Col {
             Col::Num(v) => v.get(i).is_none_or(|x| x.is_nan()),
             Col::Bool(v) => v.get(i).is_none_or(|x| *x == MISSING_BOOL),
             Col::Label(v) => v.get(i).is_none_or(|x| *x == MISSING_LABEL),
-            Col::Text(v) => v.get(i).is_none_or(String::is_empty),
+            Col::Text(v) => v.get(i).is_none_or(str::is_empty),
             Col::Actions | Col::FlagNames => false,
         }
     }
@@ -87,7 +87,7 @@ impl Col {
             Col::Num(v) => Col::Num(part(v, start, len, f64::NAN)),
             Col::Bool(v) => Col::Bool(part(v, start, len, MISSING_BOOL)),
             Col::Label(v) => Col::Label(part(v, start, len, MISSING_LABEL)),
-            Col::Text(v) => Col::Text(part(v, start, len, String::new())),
+            Col::Text(v) => Col::Text(v.range(start, len)),
             Col::Actions => Col::Actions,
             Col::FlagNames => Col::FlagNames,
         }
@@ -104,7 +104,7 @@ impl Col {
             Col::Num(v) => Col::Num(pick(v, picks, f64::NAN)),
             Col::Bool(v) => Col::Bool(pick(v, picks, MISSING_BOOL)),
             Col::Label(v) => Col::Label(pick(v, picks, MISSING_LABEL)),
-            Col::Text(v) => Col::Text(pick(v, picks, String::new())),
+            Col::Text(v) => Col::Text(picks.iter().map(|&i| v.get(i).unwrap_or("")).collect()),
             Col::Actions => Col::Actions,
             Col::FlagNames => Col::FlagNames,
         }
@@ -129,9 +129,15 @@ pub(super) fn concat(parts: Vec<Col>) -> Col {
         Some(Col::Label(_)) => Col::Label(join(parts, |c| {
             if let Col::Label(v) = c { Some(v) } else { None }
         })),
-        Some(Col::Text(_)) => Col::Text(join(parts, |c| {
-            if let Col::Text(v) = c { Some(v) } else { None }
-        })),
+        Some(Col::Text(_)) => {
+            let mut out = Texts::default();
+            for part in &parts {
+                if let Col::Text(v) = part {
+                    out.extend(v.iter());
+                }
+            }
+            Col::Text(out)
+        }
         _ => Col::Num(join(parts, |c| {
             if let Col::Num(v) = c { Some(v) } else { None }
         })),
@@ -157,8 +163,8 @@ pub(super) fn set_from(to: &mut Col, i: usize, from: &Col) {
             }
         }
         (Col::Text(t), Col::Text(f)) => {
-            if let (Some(a), Some(b)) = (t.get_mut(i), f.get(i)) {
-                a.clone_from(b);
+            if let Some(b) = f.get(i) {
+                t.set(i, b);
             }
         }
         (Col::Num(t), Col::Bool(f)) => {
@@ -171,5 +177,126 @@ pub(super) fn set_from(to: &mut Col, i: usize, from: &Col) {
             }
         }
         _ => {}
+    }
+}
+
+/// A batch of text values in one buffer: no allocation per value. A value
+/// set again is written after the others and the old bytes are left unused,
+/// which is fine for a batch's short life.
+#[derive(Clone, Debug, Default)]
+pub struct Texts {
+    bytes: String,
+    /// Each value's start and end in `bytes`.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Texts {
+    /// `n` values, each `text` (kept once).
+    pub fn repeat(text: &str, n: usize) -> Self {
+        Texts {
+            bytes: text.to_string(),
+            spans: vec![(0, text.len()); n],
+        }
+    }
+
+    /// Room for `n` values of `bytes` bytes in all.
+    pub fn with_capacity(n: usize, bytes: usize) -> Self {
+        Texts {
+            bytes: String::with_capacity(bytes),
+            spans: Vec::with_capacity(n),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Value `i` (empty when missing).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let &(a, b) = self.spans.get(i)?;
+        self.bytes.get(a..b)
+    }
+
+    pub fn push(&mut self, text: &str) {
+        let a = self.bytes.len();
+        self.bytes.push_str(text);
+        self.spans.push((a, self.bytes.len()));
+    }
+
+    /// Make value `i` `text`.
+    pub fn set(&mut self, i: usize, text: &str) {
+        if self.get(i) == Some(text) {
+            return;
+        }
+        let a = self.bytes.len();
+        self.bytes.push_str(text);
+        let b = self.bytes.len();
+        if let Some(span) = self.spans.get_mut(i) {
+            *span = (a, b);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or(""))
+    }
+
+    /// Values `start..start + len` (empty past the end).
+    fn range(&self, start: usize, len: usize) -> Texts {
+        let mut out = Texts::with_capacity(len, 0);
+        out.extend((start..start + len).map(|i| self.get(i).unwrap_or("")));
+        out
+    }
+}
+
+impl<'s> Extend<&'s str> for Texts {
+    fn extend<I: IntoIterator<Item = &'s str>>(&mut self, values: I) {
+        for v in values {
+            self.push(v);
+        }
+    }
+}
+
+impl<'s> FromIterator<&'s str> for Texts {
+    fn from_iter<I: IntoIterator<Item = &'s str>>(values: I) -> Self {
+        let mut out = Texts::default();
+        out.extend(values);
+        out
+    }
+}
+
+/// Texts are equal when their values are, however they are stored.
+impl PartialEq for Texts {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_keep_each_value_whatever_is_set_or_cut() {
+        let mut t: Texts = ["a", "", "ccc"].into_iter().collect();
+        t.set(0, "bb");
+        t.set(2, "ccc");
+        assert_eq!(t.iter().collect::<Vec<_>>(), ["bb", "", "ccc"]);
+        // Cut past the end: the values beyond are empty, as missing texts are.
+        let cut = match Col::Text(t.clone()).range(1, 4) {
+            Col::Text(cut) => cut.iter().map(str::to_string).collect(),
+            other => vec![format!("{other:?}")],
+        };
+        assert_eq!(cut, ["", "ccc", "", ""]);
+        // Equal by value, not by how the bytes are laid out.
+        assert_eq!(t, ["bb", "", "ccc"].into_iter().collect::<Texts>());
+        assert_ne!(t, Texts::repeat("bb", 3));
+        let mut into = Col::Text(Texts::repeat("x", 3));
+        set_from(&mut into, 1, &Col::Text(t));
+        assert!(matches!(&into, Col::Text(v) if v.iter().eq(["x", "", "x"])));
+        assert!(into.is_missing(1) && !into.is_missing(0));
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 
 impl<'a> Batch<'a> {
     /// The text of a value, for text comparisons.
-    pub(super) fn text(&self, e: &CExpr, this: Option<&Col>) -> Vec<String> {
+    pub(super) fn text(&self, e: &CExpr, this: Option<&Col>) -> Texts {
         let n = self.len;
         let enum_of = |e: &CExpr| -> Option<EnumId> {
             match e {
@@ -28,12 +28,11 @@ impl<'a> Batch<'a> {
                     .map(|l| {
                         labels
                             .and_then(|t| t.labels.get(l as usize))
-                            .cloned()
-                            .unwrap_or_default()
+                            .map_or("", String::as_str)
                     })
                     .collect()
             }
-            _ => vec![String::new(); n],
+            _ => Texts::repeat("", n),
         }
     }
 
@@ -44,7 +43,7 @@ impl<'a> Batch<'a> {
             CExpr::Num(x) => Col::Num(vec![*x; n]),
             CExpr::Bool(b) => Col::Bool(vec![*b; n]),
             CExpr::Label(l) => Col::Label(vec![*l; n]),
-            CExpr::Text(t) => Col::Text(vec![t.clone(); n]),
+            CExpr::Text(t) => Col::Text(Texts::repeat(t, n)),
             CExpr::Column(c, _) => self.column(*c),
             CExpr::MetricValue(m) => self
                 .metric_values
@@ -298,7 +297,7 @@ impl<'a> Batch<'a> {
     ) -> Vec<u8> {
         let (x, y) = (self.text(a, this), self.text(b, this));
         x.iter()
-            .zip(&y)
+            .zip(y.iter())
             .map(|(p, q)| {
                 if p.is_empty() || q.is_empty() {
                     MISSING_BOOL

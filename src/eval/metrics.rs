@@ -170,25 +170,29 @@ impl<'a> Batch<'a> {
                             _ => false,
                         },
                         BandCond::Labels(names) => {
-                            let text = match value {
+                            let formatted;
+                            let text: &str = match value {
                                 Col::Label(v) => labels
                                     .and_then(|t| v.get(i).and_then(|l| t.labels.get(*l as usize)))
-                                    .cloned()
-                                    .unwrap_or_default(),
-                                Col::Bool(v) => (if v.get(i) == Some(&1) {
-                                    "true"
-                                } else {
-                                    "false"
-                                })
-                                .to_string(),
-                                Col::Text(v) => v.get(i).cloned().unwrap_or_default(),
-                                Col::Num(v) => v
-                                    .get(i)
-                                    .map(|x| crate::model::format_number(*x))
-                                    .unwrap_or_default(),
-                                _ => String::new(),
+                                    .map_or("", String::as_str),
+                                Col::Bool(v) => {
+                                    if v.get(i) == Some(&1) {
+                                        "true"
+                                    } else {
+                                        "false"
+                                    }
+                                }
+                                Col::Text(v) => v.get(i).unwrap_or(""),
+                                Col::Num(v) => {
+                                    formatted = v
+                                        .get(i)
+                                        .map(|x| crate::model::format_number(*x))
+                                        .unwrap_or_default();
+                                    &formatted
+                                }
+                                _ => "",
                             };
-                            names.contains(&text)
+                            names.iter().any(|n| n == text)
                         }
                     };
                     if hit {

@@ -51,7 +51,7 @@ use order::*;
 pub use crate::data::period::{PeriodFormat, mixed_period_formats, period_format, period_index};
 pub use crate::ops;
 pub use batch::{Batch, ScoreValues};
-pub use column::Col;
+pub use column::{Col, Texts};
 pub use order::{NO_TENURE, Ordered, order_rows};
 pub use selection::{PeriodChoice, Selection, actions_of, flags_of, selected};
 

@@ -132,7 +132,7 @@ impl At<'_, '_> {
                     .map_or(Value::Missing, Value::Text)
             }
             Col::Text(v) => match v.get(i) {
-                Some(t) if !t.is_empty() => Value::Text(t.clone()),
+                Some(t) if !t.is_empty() => Value::Text(t.to_string()),
                 _ => Value::Missing,
             },
             Col::Actions => Value::List(
