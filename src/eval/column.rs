@@ -60,6 +60,7 @@ impl Col {
     }
 
     /// Whether value `i` is missing.
+    #[inline]
     pub fn is_missing(&self, i: usize) -> bool {
         match self {
             Col::Num(v) => v.get(i).is_none_or(|x| x.is_nan()),

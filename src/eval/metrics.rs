@@ -43,9 +43,12 @@ impl<'a> Batch<'a> {
             return;
         };
         let mut value = self.eval(&cm.value, None);
-        let missing: Vec<u8> = (0..self.len)
-            .map(|i| u8::from(value.is_missing(i)))
-            .collect();
+        let missing: Vec<u8> = match &value {
+            Col::Num(v) if v.len() == self.len => v.iter().map(|x| u8::from(x.is_nan())).collect(),
+            _ => (0..self.len)
+                .map(|i| u8::from(value.is_missing(i)))
+                .collect(),
+        };
         if let (Some(fill), Col::Num(v)) = (cm.missing_value, &mut value) {
             for x in v.iter_mut() {
                 if x.is_nan() {

@@ -4,7 +4,7 @@ use super::cell;
 use crate::data::table::MISSING_LABEL;
 use crate::eval::{Batch, Col, Selection, selected};
 use crate::model::Type;
-use crate::plan::{OutputColumn, Plan};
+use crate::plan::{CExpr, OutputColumn, Plan};
 
 /// The header line; a name a spreadsheet would run as a formula is
 /// neutralized (see [`header_with`]).
@@ -63,6 +63,8 @@ pub fn rows_governed(
     let mut count = 0;
     let mut out = String::with_capacity(batch.len * 16 * batch.ctx.plan.outputs.len().max(1));
     let mut value = String::new();
+    // Whether an override can replace a tier column's cells.
+    let overrides = gov.is_some_and(|g| g.overrides.is_some());
     let columns: Vec<Cells> = batch
         .output_columns()
         .map(|(column, col)| {
@@ -77,7 +79,20 @@ pub fn rows_governed(
             };
             let direct = !text_cell && column.if_missing.as_ref().is_none_or(plain);
             let labels = label_fields(batch, column, col, escape_formulas);
-            (column, col, text_cell, direct, labels)
+            let numbers = match col {
+                Col::Num(v) if direct && v.len() >= batch.len => Some(v.as_slice()),
+                _ => None,
+            };
+            let overridable = overrides && matches!(column.expr, CExpr::Tier(_));
+            Cells {
+                column,
+                col,
+                text_cell,
+                direct,
+                labels,
+                numbers,
+                overridable,
+            }
         })
         .collect();
     for i in 0..batch.len {
@@ -85,16 +100,24 @@ pub fn rows_governed(
             continue;
         }
         count += 1;
-        for (k, (column, col, text_cell, direct, labels)) in columns.iter().enumerate() {
-            let (column, col, text_cell, direct) = (*column, *col, *text_cell, *direct);
+        for (k, cells) in columns.iter().enumerate() {
+            let (column, col, text_cell, direct) =
+                (cells.column, cells.col, cells.text_cell, cells.direct);
             if k > 0 {
                 out.push(',');
             }
-            if let Some(label) = super::overridden(batch, column, i, gov) {
+            if let Some(values) = cells.numbers {
+                super::push_number(&mut out, values.get(i).copied().unwrap_or(f64::NAN), column);
+                continue;
+            }
+            let label = cells
+                .overridable
+                .then(|| super::overridden(batch, column, i, gov));
+            if let Some(label) = label.flatten() {
                 push_field(&mut out, &crate::escape::spreadsheet_cell(label));
                 continue;
             }
-            if let (Some((fields, missing)), Col::Label(v)) = (labels, col) {
+            if let (Some((fields, missing)), Col::Label(v)) = (&cells.labels, col) {
                 let l = v.get(i).copied().unwrap_or(MISSING_LABEL);
                 let field = fields.get(l as usize).filter(|_| l != MISSING_LABEL);
                 out.push_str(field.unwrap_or(missing));
@@ -128,15 +151,21 @@ pub fn rows_governed(
     (out, count)
 }
 
-/// An output column's plan and values, whether its cells are text, whether
-/// they are written as they are, and a label column's fields.
-type Cells<'b> = (
-    &'b OutputColumn,
-    &'b Col,
-    bool,
-    bool,
-    Option<(Vec<String>, String)>,
-);
+/// How an output column's cells are written, decided once per batch.
+struct Cells<'b> {
+    column: &'b OutputColumn,
+    col: &'b Col,
+    /// Its cells are text (quoted when needed, formulas neutralized).
+    text_cell: bool,
+    /// Its cells are written as they are, never quoted.
+    direct: bool,
+    /// A label column's field for each label, and for a missing value.
+    labels: Option<(Vec<String>, String)>,
+    /// A number column's values, written without looking further.
+    numbers: Option<&'b [f64]>,
+    /// A tier column whose cells an override may replace.
+    overridable: bool,
+}
 
 /// A label column's fields, each written once as [`rows_governed`] writes
 /// a text cell: that of each label of its enum, and that of a missing value.

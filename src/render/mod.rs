@@ -137,6 +137,28 @@ pub fn governance_cells(
     }
 }
 
+/// A number cell of `column`: its `if missing` text when `x` is missing.
+#[inline]
+pub fn push_number(out: &mut String, x: f64, column: &OutputColumn) {
+    if x.is_nan() {
+        if let Some(text) = &column.if_missing {
+            out.push_str(text);
+        }
+    } else if column.ty == Type::Integer && x.fract() == 0.0 {
+        if x.abs() < 1e18 {
+            if x < 0.0 {
+                out.push('-');
+            }
+            push_u64(out, x.abs() as u64);
+        } else {
+            // A whole number of any size, without decimals.
+            push_decimal(out, x, 0);
+        }
+    } else {
+        push_decimal(out, x, column.decimals);
+    }
+}
+
 /// The text of output value `i` of column `c` (without CSV quoting).
 pub fn cell(batch: &Batch<'_>, column: &OutputColumn, value: &Col, i: usize, out: &mut String) {
     let missing = |out: &mut String| {
@@ -145,24 +167,7 @@ pub fn cell(batch: &Batch<'_>, column: &OutputColumn, value: &Col, i: usize, out
         }
     };
     match value {
-        Col::Num(v) => {
-            let x = v.get(i).copied().unwrap_or(f64::NAN);
-            if x.is_nan() {
-                missing(out);
-            } else if column.ty == Type::Integer && x.fract() == 0.0 {
-                if x.abs() < 1e18 {
-                    if x < 0.0 {
-                        out.push('-');
-                    }
-                    push_u64(out, x.abs() as u64);
-                } else {
-                    // A whole number of any size, without decimals.
-                    push_decimal(out, x, 0);
-                }
-            } else {
-                push_decimal(out, x, column.decimals);
-            }
-        }
+        Col::Num(v) => push_number(out, v.get(i).copied().unwrap_or(f64::NAN), column),
         Col::Bool(v) => match v.get(i).copied().unwrap_or(MISSING_BOOL) {
             0 => out.push_str("false"),
             1 => out.push_str("true"),
