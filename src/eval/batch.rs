@@ -196,8 +196,22 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// The first of `rows` when they are consecutive (rows in the table's order).
+fn consecutive(rows: &[u32]) -> Option<usize> {
+    let first = *rows.first()? as usize;
+    (first..)
+        .zip(rows)
+        .all(|(want, r)| *r as usize == want)
+        .then_some(first)
+}
+
 /// The values of `rows` of a column.
 fn gather(column: &Column, rows: &[u32], n: usize) -> Col {
+    if let Some(first) = consecutive(rows) {
+        if let Some(col) = stretch(column, first, rows.len()) {
+            return col;
+        }
+    }
     match column {
         Column::Number(v) => Col::Num(
             rows.iter()
@@ -229,4 +243,26 @@ fn gather(column: &Column, rows: &[u32], n: usize) -> Col {
         Column::Text(t) => Col::Text(rows.iter().map(|r| t.get(*r as usize)).collect()),
         Column::Skipped => Col::Num(vec![f64::NAN; n]),
     }
+}
+
+/// The values of rows `first..first + len` of a column, copied as one
+/// stretch: `None` when the column has no such rows (or is not stored).
+fn stretch(column: &Column, first: usize, len: usize) -> Option<Col> {
+    let range = first..first.checked_add(len)?;
+    Some(match column {
+        Column::Number(v) => Col::Num(v.get(range)?.to_vec()),
+        Column::Int(v) => {
+            fn numbers<T: IntWidth>(v: &[T]) -> Vec<f64> {
+                v.iter().map(|x| Ints::number(*x)).collect()
+            }
+            Col::Num(match v {
+                Ints::I8(v) => numbers(v.get(range)?),
+                Ints::I16(v) => numbers(v.get(range)?),
+                Ints::I32(v) => numbers(v.get(range)?),
+            })
+        }
+        Column::Bool(v) => Col::Bool(v.get(range)?.to_vec()),
+        Column::Label(v) => Col::Label(v.get(range)?.to_vec()),
+        Column::Text(_) | Column::Skipped => return None,
+    })
 }

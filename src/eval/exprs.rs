@@ -398,7 +398,7 @@ impl<'a> Batch<'a> {
                             ops::round_half_away(x, digits as i32)
                         }
                     }
-                    Function::Floor => x.floor(),
+                    Function::Floor => ops::floor(x),
                     Function::Ceil => x.ceil(),
                     Function::Coalesce => x,
                 };
