@@ -127,6 +127,17 @@ pub fn rows_governed(
                 cell(batch, column, col, i, &mut out);
                 continue;
             }
+            if let Col::Text(v) = col {
+                // A text value is written from where it is: `cell`'s text.
+                let text = v.get(i).filter(|t| !t.is_empty());
+                let text = text.unwrap_or(column.if_missing.as_deref().unwrap_or(""));
+                if escape_formulas {
+                    push_field(&mut out, &crate::escape::spreadsheet_cell(text));
+                } else {
+                    push_field(&mut out, text);
+                }
+                continue;
+            }
             value.clear();
             cell(batch, column, col, i, &mut value);
             // A number column holds a number or its `if missing` text, which
