@@ -828,6 +828,19 @@ fn split_plain(
             return Some((end, lf + 1, index + 1));
         }
         pos += 8;
+        if index >= read_to {
+            // The fields after the last one read are passed over: the
+            // record ends at its first LF (a CR right before it is the
+            // line end's), and it is plain when no quote or other CR
+            // comes first.
+            let rest = bytes.get(pos..)?;
+            let at = memchr::memchr3(b'\n', b'\r', b'"', rest)?;
+            return match (rest.get(at), rest.get(at + 1)) {
+                (Some(b'\n'), _) => Some((pos + at, pos + at + 1, count)),
+                (Some(b'\r'), Some(b'\n')) => Some((pos + at, pos + at + 2, count)),
+                _ => None,
+            };
+        }
     }
 }
 
