@@ -22,6 +22,10 @@ pub struct Batch<'a> {
     pub outputs: Vec<Col>,
     /// The columns the table does not keep, read again for this batch.
     pub late: Option<crate::data::load::Late>,
+    /// The first of `rows` when they are consecutive table rows, and the
+    /// first of `late`'s rows when those are (see [`consecutive`]): each
+    /// column is then copied as one stretch.
+    stretches: (Option<usize>, Option<usize>),
 }
 
 /// A score's stages for a batch.
@@ -47,16 +51,18 @@ pub struct ScoreValues {
 impl<'a> Batch<'a> {
     pub(super) fn new(ctx: &'a Context<'a>, start: usize, end: usize) -> Self {
         let m = ctx.model;
+        let rows = ctx
+            .ordered
+            .order
+            .get(start..end)
+            .map(<[u32]>::to_vec)
+            .unwrap_or_default();
         Batch {
             ctx,
             start,
             len: end - start,
-            rows: ctx
-                .ordered
-                .order
-                .get(start..end)
-                .map(<[u32]>::to_vec)
-                .unwrap_or_default(),
+            stretches: (consecutive(&rows), None),
+            rows,
             metric_values: vec![None; m.metrics.len()],
             metric_missing: vec![None; m.metrics.len()],
             metric_points: vec![None; m.metrics.len()],
@@ -80,7 +86,10 @@ impl<'a> Batch<'a> {
             None => reread.read(self.ctx.table, &self.rows),
         };
         match read {
-            Ok(late) => self.late = Some(late),
+            Ok(late) => {
+                self.stretches.1 = consecutive(&late.index);
+                self.late = Some(late);
+            }
             Err(e) => {
                 let _ = self.ctx.failure.set(e);
             }
@@ -164,9 +173,15 @@ impl<'a> Batch<'a> {
         let late = self
             .late
             .as_ref()
-            .and_then(|l| Some((l.columns.get(c.index())?, l.index.as_slice())))
-            .filter(|(column, _)| !matches!(column, Column::Skipped));
-        let (column, rows) = match late {
+            .and_then(|l| {
+                Some((
+                    l.columns.get(c.index())?,
+                    l.index.as_slice(),
+                    self.stretches.1,
+                ))
+            })
+            .filter(|(column, _, _)| !matches!(column, Column::Skipped));
+        let (column, rows, first) = match late {
             Some(found) => found,
             None => {
                 let column = self.ctx.table.columns.get(c.index());
@@ -187,12 +202,12 @@ impl<'a> Batch<'a> {
                         )));
                 }
                 match column {
-                    Some(column) => (column, self.rows.as_slice()),
+                    Some(column) => (column, self.rows.as_slice(), self.stretches.0),
                     None => return Col::Num(vec![f64::NAN; self.len]),
                 }
             }
         };
-        gather(column, rows, self.len)
+        gather(column, rows, first, self.len)
     }
 }
 
@@ -205,9 +220,9 @@ fn consecutive(rows: &[u32]) -> Option<usize> {
         .then_some(first)
 }
 
-/// The values of `rows` of a column.
-fn gather(column: &Column, rows: &[u32], n: usize) -> Col {
-    if let Some(first) = consecutive(rows) {
+/// The values of `rows` of a column (rows `first..` when they are consecutive).
+fn gather(column: &Column, rows: &[u32], first: Option<usize>, n: usize) -> Col {
+    if let Some(first) = first {
         if let Some(col) = stretch(column, first, rows.len()) {
             return col;
         }

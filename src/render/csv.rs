@@ -26,11 +26,7 @@ pub fn header_governed(plan: &Plan, escape_formulas: bool, extra: &[String]) -> 
         if k > 0 {
             out.push(',');
         }
-        if escape_formulas {
-            push_field(&mut out, &crate::escape::spreadsheet_cell(name));
-        } else {
-            push_field(&mut out, name);
-        }
+        push_text(&mut out, name, escape_formulas);
     }
     out.push('\n');
     out
@@ -80,7 +76,7 @@ pub fn rows_governed(
             let direct = !text_cell && column.if_missing.as_ref().is_none_or(plain);
             let labels = label_fields(batch, column, col, escape_formulas);
             let numbers = match col {
-                Col::Num(v) if direct && v.len() >= batch.len => Some(v.as_slice()),
+                Col::Num(v) if direct => Some(v.as_slice()),
                 _ => None,
             };
             let overridable = overrides && matches!(column.expr, CExpr::Tier(_));
@@ -114,7 +110,7 @@ pub fn rows_governed(
                 .overridable
                 .then(|| super::overridden(batch, column, i, gov));
             if let Some(label) = label.flatten() {
-                push_field(&mut out, &crate::escape::spreadsheet_cell(label));
+                push_text(&mut out, label, true);
                 continue;
             }
             if let (Some((fields, missing)), Col::Label(v)) = (&cells.labels, col) {
@@ -131,11 +127,7 @@ pub fn rows_governed(
                 // A text value is written from where it is: `cell`'s text.
                 let text = v.get(i).filter(|t| !t.is_empty());
                 let text = text.unwrap_or(column.if_missing.as_deref().unwrap_or(""));
-                if escape_formulas {
-                    push_field(&mut out, &crate::escape::spreadsheet_cell(text));
-                } else {
-                    push_field(&mut out, text);
-                }
+                push_text(&mut out, text, escape_formulas);
                 continue;
             }
             value.clear();
@@ -143,19 +135,11 @@ pub fn rows_governed(
             // A number column holds a number or its `if missing` text, which
             // is neutralized like any text unless it is a number itself.
             let text = text_cell || value.parse::<f64>().is_err();
-            if escape_formulas && text {
-                push_field(&mut out, &crate::escape::spreadsheet_cell(&value));
-            } else {
-                push_field(&mut out, &value);
-            }
+            push_text(&mut out, &value, escape_formulas && text);
         }
         for extra in super::governance_cells(batch, i, gov) {
             out.push(',');
-            if escape_formulas {
-                push_field(&mut out, &crate::escape::spreadsheet_cell(&extra));
-            } else {
-                push_field(&mut out, &extra);
-            }
+            push_text(&mut out, &extra, escape_formulas);
         }
         out.push('\n');
     }
@@ -191,11 +175,7 @@ fn label_fields(
     };
     let field = |value: &str| {
         let mut out = String::new();
-        if escape_formulas {
-            push_field(&mut out, &crate::escape::spreadsheet_cell(value));
-        } else {
-            push_field(&mut out, value);
-        }
+        push_text(&mut out, value, escape_formulas);
         out
     };
     let labels = match column.ty {
@@ -208,6 +188,16 @@ fn label_fields(
         .map(|l| field(l))
         .collect();
     Some((fields, field(column.if_missing.as_deref().unwrap_or(""))))
+}
+
+/// A text cell: neutralized when it would run as a formula and `escape`
+/// (see `escape::spreadsheet_cell`), then quoted as [`push_field`] does.
+fn push_text(out: &mut String, text: &str, escape: bool) {
+    if escape {
+        push_field(out, &crate::escape::spreadsheet_cell(text));
+    } else {
+        push_field(out, text);
+    }
 }
 
 /// RFC 4180: quote a field holding a comma, quote or line break.
