@@ -426,55 +426,158 @@ fn site_results(
     results
 }
 
-/// The last pass: every item of each batch, in windows of batches computed
-/// in parallel and consumed in order; while this thread consumes one window,
-/// the pool computes the next.
+/// The last pass: every item of each batch, computed on the pool and
+/// consumed here in order.
+///
+/// From a thread outside the pool, each batch is a task of its own: this
+/// thread keeps a few batches per pool thread in flight, consumes each
+/// result as soon as the ones before it are consumed, and starts the next
+/// batch for each one consumed, so that no pool thread waits for the
+/// others at any point. From a thread of the pool (which must not block),
+/// batches are computed in windows instead: while this thread consumes one
+/// window, the pool computes the next.
 fn final_pass<S, M, C>(
     ctx: &Context<'_>,
     bounds: &[(usize, usize)],
     all: Vec<Item>,
     make: M,
-    mut consume: C,
+    consume: C,
 ) where
     S: Send,
     M: Fn(&Batch<'_>) -> S + Sync,
     C: FnMut(S),
 {
-    let shared = ctx;
-    let window = rayon::current_num_threads().max(1) * 4;
-    let compute = |group: &[(usize, usize)]| -> Vec<S> {
-        group
-            .par_iter()
-            .map(|&(start, end)| {
-                let mut batch = Batch::new(shared, start, end);
-                batch.read_late(None);
-                batch.compute(&all, true);
-                make(&batch)
-            })
-            .collect()
+    let compute = |&(start, end): &(usize, usize)| -> S {
+        let mut batch = Batch::new(ctx, start, end);
+        batch.read_late(None);
+        batch.compute(&all, true);
+        make(&batch)
     };
-    let mut done: Vec<S> = Vec::new();
-    for group in bounds.chunks(window) {
-        if crate::interrupt::requested() || ctx.failure.get().is_some() {
-            done.clear();
-            break;
-        }
-        let mut next: Vec<S> = Vec::new();
+    let pass = LastPass {
+        ctx,
+        bounds,
+        ahead: rayon::current_num_threads().max(1) * 4,
+        compute,
+    };
+    if rayon::current_thread_index().is_some() {
+        pass.in_windows(consume);
+    } else {
+        pass.streamed(consume);
+    }
+}
+
+/// The batches of the last pass, and how one is computed.
+struct LastPass<'c, 'b, F> {
+    ctx: &'c Context<'c>,
+    bounds: &'b [(usize, usize)],
+    /// Batches in flight (from outside the pool), or in a window.
+    ahead: usize,
+    compute: F,
+}
+
+/// Whether the last pass stops delivering batches: an interrupt, a file
+/// that changed, or a value found invalid. Batches computed after it are
+/// never delivered.
+fn stopped(ctx: &Context<'_>) -> bool {
+    crate::interrupt::requested() || ctx.failure.get().is_some()
+}
+
+impl<S: Send, F: Fn(&(usize, usize)) -> S + Sync> LastPass<'_, '_, F> {
+    /// [`final_pass`] from outside the pool: up to `ahead` batches in flight,
+    /// results consumed in batch order.
+    fn streamed(self, mut consume: impl FnMut(S)) {
+        let LastPass {
+            ctx,
+            bounds,
+            ahead,
+            compute,
+        } = self;
+        // Each batch's result, or the panic that stopped it (raised again
+        // here, rather than waiting for a result that never comes).
+        let (sender, results) = std::sync::mpsc::channel::<(usize, std::thread::Result<S>)>();
+        let compute = &compute;
+        let mut panicked = None;
         rayon::in_place_scope(|scope| {
-            scope.spawn(|_| next = compute(group));
-            for sink in done.drain(..) {
-                consume(sink);
+            let start = |i: usize| {
+                if let Some(range) = bounds.get(i) {
+                    let sender = sender.clone();
+                    scope.spawn(move |_| {
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            compute(range)
+                        }));
+                        // The receiver outlives the scope: a send cannot fail.
+                        let _ = sender.send((i, result));
+                    });
+                }
+            };
+            for i in 0..ahead {
+                start(i);
+            }
+            // Results that arrived before the ones before them.
+            let mut early = std::collections::BTreeMap::new();
+            for next in 0..bounds.len() {
+                let result = loop {
+                    if let Some(r) = early.remove(&next) {
+                        break r;
+                    }
+                    match results.recv() {
+                        Ok((i, r)) if i == next => break r,
+                        Ok((i, r)) => {
+                            early.insert(i, r);
+                        }
+                        Err(e) => break Err(Box::new(e)),
+                    }
+                };
+                let result = match result {
+                    Ok(r) => r,
+                    Err(e) => {
+                        panicked = Some(e);
+                        break;
+                    }
+                };
+                if stopped(ctx) {
+                    break;
+                }
+                // One batch done, another in flight (none past the last).
+                start(next + ahead);
+                consume(result);
             }
         });
-        done = next;
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
+        }
     }
-    // Batches computed from a file that changed (or with a value found
-    // invalid) are never delivered.
-    if ctx.failure.get().is_some() {
-        return;
-    }
-    for sink in done {
-        consume(sink);
+
+    /// [`final_pass`] from a thread of the pool: windows of `ahead` batches
+    /// computed in parallel, each consumed while the next is computed.
+    fn in_windows(self, mut consume: impl FnMut(S)) {
+        let LastPass {
+            ctx,
+            bounds,
+            ahead: window,
+            compute,
+        } = self;
+        let mut done: Vec<S> = Vec::new();
+        for group in bounds.chunks(window.max(1)) {
+            if stopped(ctx) {
+                done.clear();
+                break;
+            }
+            let mut next: Vec<S> = Vec::new();
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| next = group.par_iter().map(&compute).collect());
+                for sink in done.drain(..) {
+                    consume(sink);
+                }
+            });
+            done = next;
+        }
+        if ctx.failure.get().is_some() {
+            return;
+        }
+        for sink in done {
+            consume(sink);
+        }
     }
 }
 

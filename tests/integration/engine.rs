@@ -358,7 +358,7 @@ mod determinism {
     use proptest::prelude::*;
     use scorecard::data::given::table_from_rows;
     use scorecard::data::table::Table;
-    use scorecard::eval::{self, Context, PeriodChoice, Selection};
+    use scorecard::eval;
     use scorecard::model::{Model, TestRow, TestValue};
 
     use crate::support::*;
@@ -426,27 +426,14 @@ test \"shape\" { given { id: \"p\", q: \"1\", kind: a, x: 1, y: 1 } expect s >= 
         out
     }
 
+    /// The CSV output, scored from a thread of a pool of `threads` (batches
+    /// computed in windows).
     fn output(model: &Model, table: &Table, threads: usize) -> String {
-        let plan = scorecard::plan::compile(model);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| {
-            let ordered = eval::order_rows(model, table);
-            let mut ctx = Context::new(model, &plan, table, &ordered);
-            let selection = Selection {
-                period: PeriodChoice::All,
-                partner: None,
-            };
-            let mut out = scorecard::render::csv::header(&plan);
-            eval::evaluate(
-                &mut ctx,
-                |b| scorecard::render::csv::rows(b, &selection).0,
-                |t| out.push_str(&t),
-            );
-            out
-        })
+        pool.install(|| score_table(model, table))
     }
 
     #[test]
@@ -458,6 +445,18 @@ test \"shape\" { given { id: \"p\", q: \"1\", kind: a, x: 1, y: 1 } expect s >= 
         assert!(one.lines().count() > 20_000);
         assert_eq!(one, output(&model, &table, 2));
         assert_eq!(one, output(&model, &table, 8));
+    }
+
+    #[test]
+    fn batches_finished_out_of_order_are_written_in_order() {
+        let model = model();
+        // More batches than are kept in flight, so that finished batches
+        // start others while earlier ones are still being computed.
+        let table = table_from_rows(&model, &rows(&model, 40_000, 11));
+        assert!(table.rows > 24 * eval::BATCH_ROWS);
+        assert!(rayon::current_thread_index().is_none());
+        // From this thread, outside the pool, as `scorecard score` scores.
+        assert_eq!(score_table(&model, &table), output(&model, &table, 1));
     }
 
     proptest! {

@@ -105,7 +105,6 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 
 /// Score the rows of the scorecard's first test; every row is reported, as CSV.
 pub fn score(text: &str) -> String {
-    use scorecard::eval::{self, Context, PeriodChoice, Selection};
     let (sources, checked) = check_str(text);
     assert!(
         !checked.diagnostics.has_errors(),
@@ -115,9 +114,18 @@ pub fn score(text: &str) -> String {
     let model = checked.model.unwrap();
     let rows = &model.tests.first().expect("a test with rows").rows;
     let table = scorecard::data::given::table_from_rows(&model, rows);
-    let plan = scorecard::plan::compile(&model);
-    let ordered = eval::order_rows(&model, &table);
-    let mut ctx = Context::new(&model, &plan, &table, &ordered);
+    score_table(&model, &table)
+}
+
+/// Score every row of `table`, scored from this thread, as CSV.
+pub fn score_table(
+    model: &scorecard::model::Model,
+    table: &scorecard::data::table::Table,
+) -> String {
+    use scorecard::eval::{self, Context, PeriodChoice, Selection};
+    let plan = scorecard::plan::compile(model);
+    let ordered = eval::order_rows(model, table);
+    let mut ctx = Context::new(model, &plan, table, &ordered);
     let selection = Selection {
         period: PeriodChoice::All,
         partner: None,
