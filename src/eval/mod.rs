@@ -513,27 +513,21 @@ impl<S: Send, F: Fn(&(usize, usize)) -> S + Sync> LastPass<'_, '_, F> {
             for i in 0..ahead {
                 start(i);
             }
-            // Results that arrived before the ones before them.
-            let mut early = std::collections::BTreeMap::new();
+            // Results received and not yet consumed, by batch.
+            let mut received = std::collections::BTreeMap::new();
             for next in 0..bounds.len() {
-                let result = loop {
-                    if let Some(r) = early.remove(&next) {
-                        break r;
-                    }
-                    match results.recv() {
-                        Ok((i, r)) if i == next => break r,
-                        Ok((i, r)) => {
-                            early.insert(i, r);
-                        }
-                        Err(e) => break Err(Box::new(e)),
-                    }
-                };
-                let result = match result {
-                    Ok(r) => r,
-                    Err(e) => {
-                        panicked = Some(e);
+                while !received.contains_key(&next) {
+                    // Every batch started sends its result.
+                    let Ok((i, r)) = results.recv() else { break };
+                    received.insert(i, r);
+                }
+                let result = match received.remove(&next) {
+                    Some(Ok(r)) => r,
+                    Some(Err(payload)) => {
+                        panicked = Some(payload);
                         break;
                     }
+                    None => break,
                 };
                 if stopped(ctx) {
                     break;
