@@ -97,33 +97,36 @@ pub(super) struct Spec {
     pub bounds: Bounds,
 }
 
-/// A column's bounds, with a missing end open to infinity, so that checking
-/// a value takes no branch on whether there is a bound.
+/// A column's bounds as the lowest and highest value allowed: a missing end
+/// is infinite, and an open end is the next value inwards, so that checking
+/// a finite value takes two comparisons and no branch.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Bounds {
-    low: f64,
-    low_closed: bool,
-    high: f64,
-    high_closed: bool,
+    lowest: f64,
+    highest: f64,
 }
 
 impl Bounds {
     fn new(min: Option<(f64, bool)>, max: Option<(f64, bool)>) -> Self {
-        let (low, low_closed) = min.unwrap_or((f64::NEG_INFINITY, true));
-        let (high, high_closed) = max.unwrap_or((f64::INFINITY, true));
-        Bounds {
-            low,
-            low_closed,
-            high,
-            high_closed,
-        }
+        // For finite `x`: `x > low` exactly when `x >= low.next_up()`, and
+        // `x < high` exactly when `x <= high.next_down()`.
+        let lowest = match min {
+            Some((low, true)) => low,
+            Some((low, false)) => low.next_up(),
+            None => f64::NEG_INFINITY,
+        };
+        let highest = match max {
+            Some((high, true)) => high,
+            Some((high, false)) => high.next_down(),
+            None => f64::INFINITY,
+        };
+        Bounds { lowest, highest }
     }
 
     /// Whether a finite value is within the bounds.
     #[inline(always)]
     pub fn contains(self, x: f64) -> bool {
-        (x > self.low || (self.low_closed && x == self.low))
-            && (x < self.high || (self.high_closed && x == self.high))
+        (x >= self.lowest) & (x <= self.highest)
     }
 }
 
@@ -898,6 +901,53 @@ pub(super) fn json_type_issue(spec: &Spec, found: &str) -> Issue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounds_agree_with_their_definition() {
+        let edges = [
+            f64::MIN,
+            -1.5,
+            -f64::MIN_POSITIVE,
+            -5e-324,
+            -0.0,
+            0.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            0.1,
+            1.0,
+            1.0000000000000002,
+            8.0,
+            f64::MAX,
+        ];
+        let ends = [
+            None,
+            Some(-0.0),
+            Some(0.0),
+            Some(1.0),
+            Some(8.0),
+            Some(-1.5),
+        ];
+        for low in ends {
+            for high in ends {
+                for low_closed in [true, false] {
+                    for high_closed in [true, false] {
+                        let min = low.map(|l| (l, low_closed));
+                        let max = high.map(|h| (h, high_closed));
+                        let bounds = Bounds::new(min, max);
+                        for x in edges {
+                            let above = min.is_none_or(|(l, c)| x > l || (c && x == l));
+                            let below = max.is_none_or(|(h, c)| x < h || (c && x == h));
+                            assert_eq!(
+                                bounds.contains(x),
+                                above && below,
+                                "{x} in {min:?}..{max:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn fast_and_slow_paths_agree_with_std() {

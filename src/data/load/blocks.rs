@@ -114,6 +114,26 @@ impl<'r> Blocks<'r> {
     }
 }
 
+impl Blocks<'_> {
+    /// Take the buffer, whose bytes up to `upto` are the block to read, and
+    /// go on with `spare` holding the bytes after it, so that the next block
+    /// can be read while this one is.
+    pub(super) fn take(&mut self, upto: usize, mut spare: Vec<u8>) -> Vec<u8> {
+        let upto = upto.min(self.buf.len());
+        spare.clear();
+        spare.extend_from_slice(self.buf.get(upto..).unwrap_or_default());
+        self.consumed += upto as u64;
+        self.pos = 0;
+        std::mem::replace(&mut self.buf, spare)
+    }
+
+    /// Put `bytes`, which came just before what is waiting, back in front of it.
+    pub(super) fn put_back(&mut self, bytes: &[u8]) {
+        self.consumed -= bytes.len() as u64;
+        self.buf.splice(self.pos..self.pos, bytes.iter().copied());
+    }
+}
+
 /// A record passed over by [`Blocks::skip_record`].
 pub(super) struct Skipped {
     /// Its length in bytes, without its line end.

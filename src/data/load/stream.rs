@@ -165,7 +165,8 @@ impl Reader<'_> {
     /// by block into columns with room for `rows` rows to begin with.
     ///
     /// Each block ends after an LF (or at the end of the input) and is read
-    /// in parts, on threads, by `read(part, last, line, rows)`. A part that
+    /// in parts, on threads, by `read(part, last, line, rows)`, while this
+    /// thread reads the next block from the input. A part that
     /// reports a cut (a record running past its end) was not split at a
     /// record boundary after all: the later parts' results are dropped, and
     /// the next block starts at the cut and is read in one piece.
@@ -185,7 +186,14 @@ impl Reader<'_> {
         let mut free = 0;
         let mut line = first_line;
         let mut whole = false;
+        // The buffer of the block before, for the block after the next.
+        let mut spare = Vec::new();
+        // What went wrong reading ahead, reported before the next block.
+        let mut ahead: Option<std::io::Error> = None;
         loop {
+            if let Some(e) = ahead.take() {
+                return Err(LoadError::Io(e));
+            }
             blocks.fill().map_err(LoadError::Io)?;
             let last = blocks.eof;
             let waiting = blocks.buf.get(blocks.pos..).unwrap_or_default();
@@ -215,8 +223,10 @@ impl Reader<'_> {
                     }
                 }
             };
-            let block = waiting.get(..end).unwrap_or_default();
             let block_base = blocks.consumed + blocks.pos as u64;
+            let start = blocks.pos;
+            let current = blocks.take(start + end, std::mem::take(&mut spare));
+            let block = current.get(start..start + end).unwrap_or_default();
             let parts = if whole {
                 Parts {
                     threads: 1,
@@ -236,6 +246,11 @@ impl Reader<'_> {
                 &mut columns,
                 &mut free,
                 &read,
+                || {
+                    if !last {
+                        ahead = blocks.fill().err();
+                    }
+                },
             )?;
             columns.absorb(&std::mem::take(&mut found.wide), base);
             all = Some(match all.take() {
@@ -245,9 +260,18 @@ impl Reader<'_> {
                 }
                 None => found,
             });
+            // What the block's buffer holds from the cut on, if a part was cut.
+            let mut from_cut = 0;
+            if let Stop::Cut(at, _) = stop {
+                // The next block starts at the cut, before what was read ahead.
+                let cut = current.get(start + at..start + end).unwrap_or_default();
+                blocks.put_back(cut);
+                from_cut = current.len() - (start + at).min(current.len());
+            }
+            spare = current;
+            spare.clear();
             match stop {
                 Stop::End(lines) => {
-                    blocks.pos += end;
                     line += lines as u64;
                     whole = false;
                     if last {
@@ -259,7 +283,6 @@ impl Reader<'_> {
                         // Only parts that are not the last are cut.
                         break;
                     }
-                    blocks.pos += at;
                     line = at_line;
                     if parts.threads == 1 && end - at > MAX_LINE_BYTES {
                         // Read in one piece, the record runs past the end of
@@ -276,7 +299,7 @@ impl Reader<'_> {
                     // When what is left is most of a block, the next block
                     // might end at the same line end: read more at a time,
                     // so that every block reaches further than the last.
-                    if blocks.buf.len() - blocks.pos.min(blocks.buf.len()) > blocks.want / 2 {
+                    if from_cut > blocks.want / 2 {
                         blocks.want = blocks.want.saturating_mul(2);
                     }
                 }
@@ -335,7 +358,8 @@ impl Reader<'_> {
     }
 
     /// Read one block (which starts on `first_line`) into `columns` from row
-    /// `free` on, in parts on threads; `free` moves past the rows stored.
+    /// `free` on, in parts on threads, running `meanwhile` on this thread;
+    /// `free` moves past the rows stored.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn read_block<F>(
         &self,
@@ -348,6 +372,7 @@ impl Reader<'_> {
         columns: &mut Columns,
         free: &mut usize,
         read: &F,
+        meanwhile: impl FnOnce(),
     ) -> Result<(Found, Stop), LoadError>
     where
         F: Fn(&[u8], bool, u64, &mut Rows<'_, '_>) -> PartEnd + Sync,
@@ -385,7 +410,7 @@ impl Reader<'_> {
         let results = {
             let outs = columns.split(*free, &sizes);
             std::thread::scope(|scope| {
-                let mut work = ranges.iter().zip(&first_lines).zip(outs).enumerate().map(
+                let work = ranges.iter().zip(&first_lines).zip(outs).enumerate().map(
                     |(i, ((&(a, b), &line), mut out))| {
                         out.base = base + a as u64;
                         move || {
@@ -395,12 +420,9 @@ impl Reader<'_> {
                         }
                     },
                 );
-                let first = work.next();
                 let handles: Vec<_> = work.map(|job| scope.spawn(job)).collect();
+                meanwhile();
                 let mut results = Vec::with_capacity(count);
-                if let Some(job) = first {
-                    results.push(job());
-                }
                 for handle in handles {
                     match handle.join() {
                         Ok(r) => results.push(r),
