@@ -304,16 +304,16 @@ impl DataArgs {
             && !crate::data::excel::is_workbook(&self.data)
     }
 
-    /// [`DataArgs::load`]; with `Some((kept, early))`, a CSV file keeps only
-    /// the columns `kept` (and `needed`), checks the `early` ones, and comes
-    /// with what reads the others it needs again (see `load::Reread`); the
-    /// others are checked then unless the results can be thrown away when
-    /// one is found invalid (`discardable`).
+    /// [`DataArgs::load`]; with `Some(kept)`, a CSV file keeps only the
+    /// columns `kept` (and `needed`), and comes with what reads the others
+    /// it needs again (see `load::Reread`); those not kept are checked then,
+    /// when the results can be thrown away if one is found invalid
+    /// (`discardable`), and otherwise the first time.
     pub fn load_keeping(
         &self,
         model: &Model,
         needed: &[bool],
-        split: Option<(&[bool], &[bool])>,
+        split: Option<&[bool]>,
         discardable: bool,
     ) -> Result<(Loaded, Option<load::Reread>), Exit> {
         if let Err(e) = super::output::regular_input(&self.data) {
@@ -328,7 +328,7 @@ impl DataArgs {
         }
         let name = self.data.display().to_string();
         let result = match split.filter(|_| self.rereadable()) {
-            Some((kept, early)) => {
+            Some(kept) => {
                 let mark = |f: &dyn Fn(usize, bool) -> bool| -> Vec<bool> {
                     needed.iter().enumerate().map(|(i, n)| f(i, *n)).collect()
                 };
@@ -339,7 +339,12 @@ impl DataArgs {
                 // results can be thrown away; rows left out under `skip`
                 // must be known before anything is computed.
                 let check_late = policy == OnInvalid::Skip || !discardable;
-                let unchecked = mark(&|i, n| !check_late && n && !at(early, i));
+                // Then every column not kept, the contract's unused ones
+                // too, is checked only when read again (the sites' inputs
+                // before the last pass, everything else in it: every row is
+                // read again), and the first reading passes over the fields
+                // after the last one it keeps.
+                let unchecked = mark(&|i, _| !check_late && !at(kept, i));
                 load::load_for_reread(&self.data, model, &keep, &again, &unchecked, policy)
                     .map(|(loaded, reread)| (loaded, Some(reread)))
             }
@@ -544,19 +549,18 @@ pub fn run(args: &ScoreArgs) -> Exit {
                 *slot = true;
             }
         }
-        (kept, eval::early_columns(&model, &plan))
+        kept
     });
     // Results written to a file are thrown away when a run fails.
     let discardable = args.out.is_some();
-    let (mut loaded, reread) = match args.data.load_keeping(
-        &model,
-        &needed,
-        split.as_ref().map(|(k, e)| (k.as_slice(), e.as_slice())),
-        discardable,
-    ) {
-        Ok(l) => l,
-        Err(e) => return e,
-    };
+    let (mut loaded, reread) =
+        match args
+            .data
+            .load_keeping(&model, &needed, split.as_deref(), discardable)
+        {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
     let (mut gov, mut hashes) = args.govern.apply(&model, &mut loaded.table, pending);
     gov.with_benefits = args.with_benefits;
     timing("loaded");

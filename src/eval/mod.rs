@@ -70,7 +70,7 @@ pub struct Context<'a> {
     /// reported in place of the computed one (`tier(score)`, rules, flags).
     pub tier_overrides: std::collections::BTreeMap<(u32, ScoreId), u32>,
     /// Reads the columns the table does not keep, batch by batch, in the
-    /// last pass (a CSV file loaded with only its early columns).
+    /// passes (a CSV file loaded with only the columns that group rows).
     pub reread: Option<&'a crate::data::load::Reread>,
     /// Why the evaluation could not go on (a file read again that changed):
     /// the results are not to be used.
@@ -132,37 +132,6 @@ fn needed_items(
         }
     }
     seen
-}
-
-/// The input columns read before the last pass: the key, the period, and
-/// every column that the sites' inputs and groups read, through any number
-/// of items and sites. The other columns the plan needs are read only by
-/// the last pass, one batch at a time (see `data::load::Reread`).
-pub fn early_columns(model: &Model, plan: &Plan) -> Vec<bool> {
-    let mut early = vec![false; model.contract.columns.len()];
-    let mut mark = |c: ColumnId| {
-        if let Some(slot) = early.get_mut(c.index()) {
-            *slot = true;
-        }
-    };
-    for c in [model.contract.key, model.contract.period]
-        .into_iter()
-        .flatten()
-    {
-        mark(c);
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut stack: Vec<Item> = (0..plan.sites.len()).map(Item::Site).collect();
-    while let Some(item) = stack.pop() {
-        if !seen.insert(item) {
-            continue;
-        }
-        plan.columns_read(item, model)
-            .into_iter()
-            .for_each(&mut mark);
-        stack.extend(plan.dependencies(item, model));
-    }
-    early
 }
 
 /// The input columns `items` read themselves.

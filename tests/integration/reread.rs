@@ -221,7 +221,7 @@ fn bad_rows_are_reported_and_left_out_the_same() {
 /// A scorecard whose percentile reads `x` before the last pass, and whose
 /// `y`, `ok` and `note` are read only in it.
 const LATE_CARD: &str = "scorecard \"late\" version \"1\"
-input { key id  period quarter  x: number  y: integer >= 0  ok: bool  note: text, optional }
+input { key id  period quarter  x: number  y: integer >= 0  ok: bool  note: text, optional  z: integer >= 0 }
 metric m { owner \"o\" source \"s\" value x  points percentile }
 metric n { owner \"o\" source \"s\" value y  points scale 0 => 0, 10 => 100 }
 score s { weights { m 50 n 50 } }
@@ -229,10 +229,11 @@ rule r \"r\" { when ok and s > 50  action \"act\" }
 output { id quarter y note s actions }
 ";
 
-/// A bad value in a column read only in the last pass, when the results
-/// go to a file, is found while they are written: they are thrown away, and
-/// the problem is reported as loading the whole file reports it. To
-/// standard output (which cannot be taken back) it is found first.
+/// A bad value in a column read only in the last pass (or in one no item
+/// reads, `z`, checked only then), when the results go to a file, is found
+/// while they are written: they are thrown away, and the problem is
+/// reported as loading the whole file reports it. To standard output
+/// (which cannot be taken back) it is found first.
 #[test]
 fn a_bad_value_read_only_in_the_last_pass_is_reported_as_ever() {
     let dir = temp_dir("reread-late");
@@ -240,15 +241,16 @@ fn a_bad_value_read_only_in_the_last_pass_is_reported_as_ever() {
     std::fs::write(&card, LATE_CARD).unwrap();
     let card = card.to_str().unwrap();
     let out = dir.join("out.csv");
-    let mut text = String::from("id,quarter,x,y,ok,note\n");
+    let mut text = String::from("id,quarter,x,y,ok,note,z\n");
     for i in 0..12_000 {
         text.push_str(&format!(
-            "p{:05},2025Q{},{}.5,{},{},\"n, {i}\"\n",
+            "p{:05},2025Q{},{}.5,{},{},\"n, {i}\",{}\n",
             i / 4,
             i % 4 + 1,
             i % 97,
             i % 11,
-            i % 2 == 0
+            i % 2 == 0,
+            i % 5
         ));
     }
     let good = dir.join("good.csv");
@@ -266,11 +268,14 @@ fn a_bad_value_read_only_in_the_last_pass_is_reported_as_ever() {
         Some(&out),
     );
     assert!(scored.contains("scored 12000"), "{scored:.1000}");
-    for (bad, problem) in [
-        ("-3,true,", "`-3` is outside the allowed range"),
-        ("x,true,", "`x` is not an integer"),
-        ("3,maybe,", "`maybe`"),
-        (",true,", "column `y`"),
+    for (x, bad, z, problem) in [
+        (None, "-3,true,", "0", "`-3` is outside the allowed range"),
+        (None, "x,true,", "0", "`x` is not an integer"),
+        (None, "3,maybe,", "0", "`maybe`"),
+        (None, ",true,", "0", "column `y`"),
+        (None, "3,true,", "-1", "`-1` is outside the allowed range"),
+        // The percentile's input, read again before the last pass.
+        (Some("1.5.5"), "3,true,", "0", "`1.5.5` is not a number"),
     ] {
         let line = 9_001;
         let broken: Vec<String> = text
@@ -280,7 +285,9 @@ fn a_bad_value_read_only_in_the_last_pass_is_reported_as_ever() {
                 if i + 1 == line {
                     let fields: Vec<&str> = l.splitn(4, ',').collect();
                     let rest = fields[3].splitn(3, ',').nth(2).unwrap_or("");
-                    format!("{},{},{},{bad}{rest}", fields[0], fields[1], fields[2])
+                    let note = rest.rsplit_once(',').map_or(rest, |(note, _)| note);
+                    let x = x.unwrap_or(fields[2]);
+                    format!("{},{},{x},{bad}{note},{z}", fields[0], fields[1])
                 } else {
                     l.to_string()
                 }

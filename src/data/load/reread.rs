@@ -13,10 +13,12 @@
 //!
 //! The columns read only by the last pass can be checked the first time
 //! (`unchecked` empty: reading again then finds every value valid, as it
-//! was) or only then. The second way reads each of those values once; but a
-//! problem is found while results are being written ([`Failure::Invalid`]),
-//! so it is for runs whose results can still be thrown away, and the caller
-//! then loads the file with [`load`] to report every problem as usual.
+//! was) or only then, with the columns no item reads; the first reading
+//! then passes over every field after the last one it keeps. The second
+//! way reads each of those values once; but a problem is found while
+//! results are being written ([`Failure::Invalid`]), so it is for runs
+//! whose results can still be thrown away, and the caller then loads the
+//! file with [`load`] to report every problem as usual.
 //!
 //! Nothing of the file may change in between: a record that is not where it
 //! was, or no longer reads as it did, and any change of the file's size,
@@ -87,7 +89,8 @@ pub struct Late {
 
 /// Load the CSV file at `path` as [`load`] does, keeping the columns
 /// `keep` and the rows' offsets, and checking all but those `unchecked`;
-/// and what reads the columns `again` (those needed and not kept) again.
+/// and what reads the columns `again` (those needed and not kept) again,
+/// checking then the `unchecked` ones among the others (not needed at all).
 pub fn load_for_reread(
     path: &Path,
     model: &Model,
@@ -138,10 +141,13 @@ pub fn load_for_reread(
     let (targets, counts) = collect::targets(&specs);
     let mut layout = header_layout(&again_file, &specs)?;
     layout.again = true;
+    // The columns read again, and those only checked then (not needed).
+    let at = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(false);
+    let read = |i: usize| at(again, i) || at(unchecked, i);
     layout.skip = specs
         .iter()
         .enumerate()
-        .map(|(i, s)| s.role != Role::Plain || !again.get(i).copied().unwrap_or(false))
+        .map(|(i, s)| s.role != Role::Plain || !read(i))
         .collect();
     Ok((
         loaded,
