@@ -93,7 +93,8 @@ fn reread_agrees(data: &[u8], model: &Model, plan: &Plan, policy: OnInvalid, who
     let again: Vec<bool> = needed.iter().zip(&keep).map(|(n, k)| *n && !*k).collect();
     let modes: &[bool] = if policy == OnInvalid::Fail { &[false, true] } else { &[false] };
     for &late_unchecked in modes {
-        let unchecked: Vec<bool> = again.iter().map(|a| *a && late_unchecked).collect();
+        // As `score` does: every column not kept, needed or not, checked only when read again.
+        let unchecked: Vec<bool> = keep.iter().map(|k| !*k && late_unchecked).collect();
         let first = load_for_reread(&path, model, &keep, &again, &unchecked, policy);
         match (whole, first) {
             (Err(_), Err(e)) => assert_eq!(outcome(whole), outcome(&Err(e))),
