@@ -218,8 +218,8 @@ fn bad_rows_are_reported_and_left_out_the_same() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A scorecard whose percentile reads `x` before the last pass, and whose
-/// `y`, `ok` and `note` are read only in it.
+/// A scorecard whose percentile reads `x` before the last pass, whose `y`,
+/// `ok` and `note` are read only in it, and which reads `z` nowhere.
 const LATE_CARD: &str = "scorecard \"late\" version \"1\"
 input { key id  period quarter  x: number  y: integer >= 0  ok: bool  note: text, optional  z: integer >= 0 }
 metric m { owner \"o\" source \"s\" value x  points percentile }

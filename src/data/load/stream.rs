@@ -268,8 +268,8 @@ impl Reader<'_> {
                 blocks.put_back(cut);
                 from_cut = current.len() - (start + at).min(current.len());
             }
+            // Emptied when it next takes a block's leftover bytes.
             spare = current;
-            spare.clear();
             match stop {
                 Stop::End(lines) => {
                     line += lines as u64;
